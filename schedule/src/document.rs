@@ -1,0 +1,386 @@
+//! The delivery contract between the generator and the sender: `schedule.json` (`kizuna-schedule/1`)
+//! and the `current.json` pointer that makes publishing atomic.
+//!
+//! The generator writes one [`ScheduleDocument`] per municipality; the sender reads it and the
+//! section files it names, checking each file against its SHA-256 `hash`. The JSON Schema in
+//! `schedule/schema/` is generated from these types ([`schedule_json_schema`]) and a test keeps the
+//! committed copy current.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::rule::{Rule, RuleError};
+use crate::track::TrackId;
+
+/// The value of [`ScheduleDocument::schema`].
+pub const SCHEDULE_SCHEMA: &str = "kizuna-schedule/1";
+/// The value of [`CurrentPointer::schema`].
+pub const CURRENT_SCHEMA: &str = "kizuna-current/1";
+
+/// One municipality's delivery schedule (`public/<muni>/schedule.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleDocument {
+    /// Always `kizuna-schedule/1`.
+    pub schema: String,
+    /// Which build produced it.
+    pub build: BuildInfo,
+    /// The municipality's settings the sender needs.
+    pub municipality: MunicipalityInfo,
+    /// Where the mail frame and the transactional mails are, relative to this file.
+    pub mail: MailParts,
+    /// Every deliverable entry, in delivery order of their rules.
+    pub entries: Vec<ScheduleEntry>,
+}
+
+/// The build that produced a schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuildInfo {
+    /// `<UTC timestamp>-<content hash prefix>`, e.g. `20261126T050000Z-3f2a9c`.
+    pub id: String,
+    /// True only for `kizuna build --production`, which refuses draft content.
+    pub production: bool,
+}
+
+/// The municipality as the sender sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityInfo {
+    /// Directory id, e.g. `yumemino`.
+    pub id: String,
+    /// 6-digit local-government code.
+    pub code: String,
+    /// ゆめみ野市
+    pub name: String,
+    /// The service's name in mails and pages.
+    pub service_name: String,
+    /// Enabled tracks.
+    pub tracks: Vec<TrackId>,
+    /// Enabled add-on tracks.
+    pub addons: Vec<TrackId>,
+    /// Local time (JST) after which the day's mails go out, `HH:MM`.
+    pub delivery_time: String,
+    /// Sender addresses.
+    pub email: EmailSettings,
+    /// Where the archive is published, ending with `/`.
+    pub archive_base_url: String,
+    /// Where the subscription API is, ending with `/`.
+    pub api_base_url: String,
+    /// The municipality's contact point.
+    pub contact: Contact,
+}
+
+impl MunicipalityInfo {
+    /// Every enabled track, add-ons included.
+    pub fn enabled_tracks(&self) -> Vec<TrackId> {
+        self.tracks.iter().chain(&self.addons).copied().collect()
+    }
+}
+
+/// Sender addresses of a municipality.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// The From address (a verified SES identity).
+    pub from: String,
+    /// The display name of the sender.
+    pub from_name: String,
+    /// Where replies go.
+    pub reply_to: String,
+}
+
+/// A municipality's contact point (こども家庭センター by default).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Name of the office.
+    pub name: String,
+    /// Phone number.
+    pub phone: String,
+    /// Opening hours.
+    pub hours: String,
+    /// Web page.
+    pub url: String,
+}
+
+/// The mail frame and the transactional mails, as paths relative to the schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailParts {
+    /// `mail/shell.json`
+    pub shell: String,
+    /// One path per transactional mail.
+    pub system: BTreeMap<SystemMail, String>,
+}
+
+/// The transactional mails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SystemMail {
+    /// Confirm the address (double opt-in).
+    Confirm,
+    /// Welcome after confirmation.
+    Welcome,
+    /// The birth was registered.
+    BirthRegistered,
+    /// The subscription was stopped.
+    Stopped,
+    /// Stopped after a loss: one gentle confirmation, nothing more.
+    StoppedLoss,
+    /// Unsubscribed.
+    Unsubscribed,
+    /// 41w6d reached without a birth registration.
+    BirthReminder,
+}
+
+impl SystemMail {
+    /// Every transactional mail.
+    pub const ALL: [SystemMail; 7] = [
+        SystemMail::Confirm,
+        SystemMail::Welcome,
+        SystemMail::BirthRegistered,
+        SystemMail::Stopped,
+        SystemMail::StoppedLoss,
+        SystemMail::Unsubscribed,
+        SystemMail::BirthReminder,
+    ];
+
+    /// The kebab-case id, also the file stem under `mail/system/`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemMail::Confirm => "confirm",
+            SystemMail::Welcome => "welcome",
+            SystemMail::BirthRegistered => "birth-registered",
+            SystemMail::Stopped => "stopped",
+            SystemMail::StoppedLoss => "stopped-loss",
+            SystemMail::Unsubscribed => "unsubscribed",
+            SystemMail::BirthReminder => "birth-reminder",
+        }
+    }
+}
+
+/// Which series an entry belongs to: a track, or the municipality's own local information.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum EntryTrack {
+    /// A message of a track.
+    Track(TrackId),
+    /// A local item or announcement; its recipients are those currently in its `tracks`.
+    Local,
+}
+
+impl fmt::Display for EntryTrack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryTrack::Track(track) => track.fmt(f),
+            EntryTrack::Local => f.write_str("local"),
+        }
+    }
+}
+
+impl FromStr for EntryTrack {
+    type Err = RuleError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "local" {
+            Ok(EntryTrack::Local)
+        } else {
+            s.parse().map(EntryTrack::Track)
+        }
+    }
+}
+
+impl TryFrom<String> for EntryTrack {
+    type Error = RuleError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<EntryTrack> for String {
+    fn from(value: EntryTrack) -> String {
+        value.to_string()
+    }
+}
+
+impl JsonSchema for EntryTrack {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EntryTrack".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut ids: Vec<&str> = TrackId::ALL.iter().map(|t| t.as_str()).collect();
+        ids.push("local");
+        schemars::json_schema!({ "type": "string", "enum": ids })
+    }
+}
+
+/// Whether a manuscript has been reviewed (監修) or is still a draft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewStatus {
+    /// Not yet medically supervised; refused by production builds and by the sender by default.
+    Draft,
+    /// Reviewed.
+    Reviewed,
+}
+
+/// The dates an item of local information is valid (both ends included; either may be open).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Validity {
+    /// First valid date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    /// Last valid date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<NaiveDate>,
+}
+
+impl Validity {
+    /// Whether the item may be shown or sent on `date`.
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.from.is_none_or(|from| from <= date) && self.until.is_none_or(|until| date <= until)
+    }
+}
+
+/// One deliverable message: a track message (with its local sections) or a local item of its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    /// `maternity/12w3d` or `local/boshi-techo`.
+    pub id: String,
+    /// The track, or `local`.
+    pub track: EntryTrack,
+    /// For local entries: subscriptions currently in one of these tracks receive it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracks: Option<Vec<TrackId>>,
+    /// When it is delivered.
+    pub when: Rule,
+    /// The mail subject (the message title).
+    pub subject: String,
+    /// The archive page of the message.
+    pub url: String,
+    /// The section file, relative to the schedule.
+    pub section: String,
+    /// `sha256:<hex>` of the section file's bytes.
+    pub hash: String,
+    /// Review status; drafts are refused unless the sender allows drafts.
+    pub review: ReviewStatus,
+    /// Local information shown as sections of this message, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local: Vec<LocalSection>,
+    /// For local entries: when they may be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<Validity>,
+}
+
+/// Local information attached to a message as one of its sections.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalSection {
+    /// `local/<stem>`
+    pub id: String,
+    /// The section file, relative to the schedule.
+    pub section: String,
+    /// `sha256:<hex>` of the section file's bytes.
+    pub hash: String,
+    /// When it may be sent; an expired section is left out of the mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<Validity>,
+}
+
+/// One section file (`mail/sections/<id>.json`): a message or a local item as mail parts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailSection {
+    /// The heading.
+    pub title: String,
+    /// HTML with inline styles, to be placed at `%%sections%%` in the shell's HTML.
+    pub html: String,
+    /// Plain text, to be placed at `%%sections%%` in the shell's text.
+    pub text: String,
+}
+
+/// The mail frame (`mail/shell.json`) and the transactional mails (`mail/system/<kind>.json`).
+///
+/// Bodies carry the markers `%%sections%%`, `%%unsubscribe_url%%`, `%%manage_url%%`, `%%nickname%%`
+/// and `%%archive_url%%`, which only the sender fills (escaped per part).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailFrame {
+    /// Subject for transactional mails; empty for the shell (the subject is the first section's).
+    pub subject: String,
+    /// HTML body.
+    pub html: String,
+    /// Plain-text body.
+    pub text: String,
+}
+
+/// The markers only the sender fills.
+pub const MAIL_MARKERS: [&str; 5] =
+    ["%%sections%%", "%%unsubscribe_url%%", "%%manage_url%%", "%%nickname%%", "%%archive_url%%"];
+
+/// `current.json`: the pointer to the published build, switched last so readers never see half a build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentPointer {
+    /// Always `kizuna-current/1`.
+    pub schema: String,
+    /// The build id.
+    pub build: String,
+    /// The prefix holding the build, e.g. `builds/20261126T050000Z-3f2a9c/`.
+    pub prefix: String,
+}
+
+/// The JSON Schema of `schedule.json`, as committed under `schedule/schema/`.
+pub fn schedule_json_schema() -> String {
+    let schema = schemars::schema_for!(ScheduleDocument);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn design_example_parses() {
+        let json = r#"{ "schema": "kizuna-schedule/1",
+          "build": { "id": "20261126T050000Z-3f2a9c", "production": false },
+          "municipality": { "id": "hikari", "code": "999001", "name": "ひかり市", "service_name": "ひかり子育てきずなメール",
+            "tracks": ["maternity", "baby"], "addons": ["school-entry"], "delivery_time": "07:00",
+            "email": { "from": "kizuna@hikari.example.jp", "from_name": "x", "reply_to": "y" },
+            "archive_base_url": "https://kizuna.example.jp/hikari/", "api_base_url": "https://kizuna.example.jp/api/",
+            "contact": { "name": "a", "phone": "b", "hours": "c", "url": "d" } },
+          "mail": { "shell": "mail/shell.json", "system": { "confirm": "mail/system/confirm.json" } },
+          "entries": [
+            { "id": "maternity/12w3d", "track": "maternity", "when": { "pregnancy": "12w3d" }, "subject": "s",
+              "url": "https://kizuna.example.jp/hikari/maternity/12w3d/", "section": "mail/sections/maternity/12w3d.json",
+              "hash": "sha256:00", "review": "draft",
+              "local": [ { "id": "local/boshi-techo", "section": "mail/sections/local/boshi-techo.json", "hash": "sha256:01",
+                           "valid": { "from": "2026-04-01", "until": "2027-03-31" } } ] },
+            { "id": "local/bousai-day", "track": "local", "tracks": ["maternity", "baby"], "when": { "date": "2027-09-01" },
+              "subject": "s", "url": "u", "section": "mail/sections/local/bousai-day.json", "hash": "sha256:02", "review": "reviewed" } ] }"#;
+        let document: ScheduleDocument = serde_json::from_str(json).expect("design example parses");
+        assert_eq!(document.entries[1].track, EntryTrack::Local);
+        assert_eq!(document.entries[0].local[0].valid.expect("valid").until, Some("2027-03-31".parse().expect("date")));
+        let again: ScheduleDocument =
+            serde_json::from_str(&serde_json::to_string(&document).expect("serializes")).expect("round trip");
+        assert_eq!(again, document);
+    }
+
+    #[test]
+    fn validity_includes_both_ends() {
+        let valid = Validity { from: "2026-04-01".parse().ok(), until: "2027-03-31".parse().ok() };
+        assert!(valid.contains("2026-04-01".parse().expect("date")));
+        assert!(valid.contains("2027-03-31".parse().expect("date")));
+        assert!(!valid.contains("2027-04-01".parse().expect("date")));
+        assert!(Validity::default().contains("1999-01-01".parse().expect("date")));
+    }
+}

@@ -1,0 +1,24 @@
+//! # kizuna-schedule — the timing contract
+//!
+//! Everything Kizuna's generator and sender must agree on, and nothing else:
+//!
+//! - [`rule`]: the timing rules (`pregnancy`, `day`, `age`, `birthday`, `school`, `date`), mapping an
+//!   anchor date to a delivery date and back;
+//! - [`track`]: the tracks, their windows and cadences, and which tracks a subscription is in;
+//! - [`calendar`]: Japan dates (JST "today"), month arithmetic, school years, date ranges;
+//! - [`document`]: the `schedule.json` types the generator writes and the sender reads.
+//!
+//! It has no I/O and no knowledge of YAML content, templates or AWS.
+
+pub mod calendar;
+pub mod document;
+pub mod rule;
+pub mod track;
+
+pub use calendar::{japan_date, japan_today, merge_ranges, DateRange};
+pub use document::*;
+pub use rule::{
+    Age, AnchorKind, BirthdayNumber, CalendarDate, DayOfLife, GestationalAge, MonthDay, Rule, RuleError, SchoolDay,
+    SchoolGrade,
+};
+pub use track::{tracks_on, CadenceBand, Gap, TrackId};
