@@ -1,1 +1,338 @@
-fn main() {}
+//! `kizuna`: the command line of the generator (build, check, preview, serve).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use kizuna_generator::build::{self, BuildOptions, Prepared};
+use kizuna_generator::diagnostics::Diagnostics;
+use kizuna_generator::output::{DirectorySink, NullSink, Sink};
+use kizuna_generator::render::OutputFile;
+use kizuna_generator::{check, preview, resolve, serve};
+use kizuna_schedule::{AnchorKind, ScheduleDocument};
+
+/// Kizuna: stage-based parenting messages for Japanese municipalities.
+///
+/// Run from the project root: content is read from ./content and the theme from ./site-theme.
+#[derive(Debug, Parser)]
+#[command(name = "kizuna", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Sources {
+    /// The content directory (messages, tracks, municipalities).
+    #[arg(long, value_name = "DIR", default_value = "content")]
+    content: PathBuf,
+    /// The theme directory (templates, static assets, transactional mail texts).
+    #[arg(long, value_name = "DIR", default_value = "site-theme")]
+    theme: PathBuf,
+    /// Judge validity (expired or upcoming local information) as if today were DATE (YYYY-MM-DD, JST).
+    #[arg(long, value_name = "DATE")]
+    today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the archive, schedule.json and mail parts for every municipality (or those named).
+    ///
+    /// Nothing is written unless all content is valid; only changed files are rewritten, and files
+    /// the previous build produced but this one does not are removed.
+    Build {
+        #[command(flatten)]
+        sources: Sources,
+        /// Build only this municipality (repeatable).
+        #[arg(long = "municipality", value_name = "ID")]
+        municipalities: Vec<String>,
+        /// Where to write the archive.
+        #[arg(long, value_name = "DIR", default_value = "public")]
+        out: PathBuf,
+        /// Publish under this URL instead of each municipality's site.base_url (<URL>/<id>/).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// A production build: refuses draft content and marks schedule.json as production.
+        #[arg(long)]
+        production: bool,
+        /// Render without writing (for benchmarks): prints what would be produced.
+        #[arg(long, hide = true)]
+        null_sink: bool,
+    },
+    /// Validate everything and measure coverage of every track against its cadence.
+    ///
+    /// Also warns about near-duplicate message bodies and local information that expires within
+    /// 60 days. Exits non-zero when there are errors or coverage gaps.
+    Check {
+        #[command(flatten)]
+        sources: Sources,
+    },
+    /// Show what a family receives, day by day, between two dates.
+    Preview {
+        #[command(flatten)]
+        sources: Sources,
+        /// The municipality.
+        #[arg(long, value_name = "ID")]
+        municipality: String,
+        /// The due date (出産予定日).
+        #[arg(long, value_name = "DATE", conflicts_with = "birth", required_unless_present = "birth")]
+        due: Option<NaiveDate>,
+        /// The child's birth date.
+        #[arg(long, value_name = "DATE")]
+        birth: Option<NaiveDate>,
+        /// First day to show.
+        #[arg(long, value_name = "DATE")]
+        from: NaiveDate,
+        /// Last day to show.
+        #[arg(long, value_name = "DATE")]
+        to: NaiveDate,
+        /// Print a JSON array of {date, id, title, label}, sorted by date then id.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the archive locally and rebuild it when content or theme files change.
+    Serve {
+        #[command(flatten)]
+        sources: Sources,
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8111)]
+        port: u16,
+        /// Where to write the archive.
+        #[arg(long, value_name = "DIR", default_value = "public")]
+        out: PathBuf,
+    },
+}
+
+fn options(sources: &Sources, municipalities: Vec<String>, base_url: Option<String>, production: bool) -> BuildOptions {
+    BuildOptions {
+        content_dir: sources.content.clone(),
+        theme_dir: sources.theme.clone(),
+        municipalities,
+        base_url,
+        production,
+        build_date: sources.today.unwrap_or_else(kizuna_schedule::japan_today),
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    }
+}
+
+fn print_problems(diagnostics: &Diagnostics) {
+    if !diagnostics.is_empty() {
+        eprint!("{diagnostics}");
+    }
+}
+
+fn prepare_or_report(options: &BuildOptions) -> Result<Prepared, ExitCode> {
+    match build::prepare(options) {
+        Ok(prepared) => {
+            print_problems(&prepared.warnings);
+            Ok(prepared)
+        }
+        Err(diagnostics) => {
+            print_problems(&diagnostics);
+            eprintln!(
+                "kizuna: {} error(s), {} warning(s); nothing was written",
+                diagnostics.error_count(),
+                diagnostics.warning_count()
+            );
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn run_build(options: &BuildOptions, out: &PathBuf, null_sink: bool) -> anyhow::Result<ExitCode> {
+    let prepared = match prepare_or_report(options) {
+        Ok(prepared) => prepared,
+        Err(code) => return Ok(code),
+    };
+    let started = std::time::Instant::now();
+    if null_sink {
+        let mut sink = NullSink::default();
+        let report = build::build(&prepared, options, None, &mut sink)?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "rendered {} municipalities: {} files ({} pages, {} bytes) in {seconds:.2} s — {:.0} pages/s (not written)",
+            report.municipalities,
+            report.files,
+            report.pages,
+            sink.bytes,
+            report.pages as f64 / seconds
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let owned = if options.municipalities.is_empty() {
+        Vec::new()
+    } else {
+        let mut owned: Vec<String> = options.municipalities.iter().map(|m| format!("{m}/")).collect();
+        owned.extend(["index.html".to_owned(), "assets/".to_owned()]);
+        owned
+    };
+    let mut sink = DirectorySink::new(out, owned);
+    match build::build(&prepared, options, Some(out), &mut sink) {
+        Ok(report) => {
+            let summary = sink.commit().with_context(|| format!("finishing the write to {}", out.display()))?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "built {} municipalities into {}: {} files ({} pages), {} written, {} unchanged, {} removed, in {seconds:.2} s (build {})",
+                report.municipalities,
+                out.display(),
+                summary.produced,
+                report.pages,
+                summary.written,
+                summary.unchanged,
+                summary.removed,
+                report.build_id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            sink.abort();
+            Err(anyhow::Error::new(error).context("the build failed; the previous archive was left unchanged"))
+        }
+    }
+}
+
+fn run_check(sources: &Sources) -> ExitCode {
+    let options = options(sources, Vec::new(), None, false);
+    let mut diagnostics = Diagnostics::default();
+    let prepared = match build::prepare(&options) {
+        Ok(prepared) => {
+            diagnostics.extend(prepared.warnings.clone());
+            prepared
+        }
+        Err(problems) => {
+            print_problems(&problems);
+            eprintln!("kizuna check: {} error(s), {} warning(s)", problems.error_count(), problems.warning_count());
+            return ExitCode::FAILURE;
+        }
+    };
+    let content = &prepared.content;
+    let coverage = check::coverage(content);
+    check::report_coverage(content, &coverage, &mut diagnostics);
+    check::near_duplicates(content, 0.6, &mut diagnostics);
+    check::expiring_local(content, options.build_date, 60, &mut diagnostics);
+    print_problems(&diagnostics);
+    println!("coverage (every birth or due date of a 4-year cycle):");
+    for track in &coverage {
+        let state = if track.gaps.is_empty() && track.missing_birthdays.is_empty() {
+            "complete".to_owned()
+        } else {
+            format!("{} gap(s), {} missing birthday(s)", track.gaps.len(), track.missing_birthdays.len())
+        };
+        println!("  {:<13} {:>4} messages  {state}", track.track.as_str(), track.messages);
+    }
+    println!(
+        "{} municipalities, {} error(s), {} warning(s)",
+        content.municipalities.len(),
+        diagnostics.error_count(),
+        diagnostics.warning_count()
+    );
+    if diagnostics.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+struct CapturingSink(Vec<OutputFile>);
+
+impl Sink for CapturingSink {
+    fn accept(&mut self, files: Vec<OutputFile>) -> std::io::Result<()> {
+        self.0.extend(files);
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // mirrors the subcommand's flags
+fn run_preview(
+    sources: &Sources,
+    municipality: String,
+    due: Option<NaiveDate>,
+    birth: Option<NaiveDate>,
+    from: NaiveDate,
+    to: NaiveDate,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let (kind, anchor) = match (due, birth) {
+        (Some(due), None) => (AnchorKind::Due, due),
+        (None, Some(birth)) => (AnchorKind::Birth, birth),
+        _ => bail!("give exactly one of --due or --birth"),
+    };
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let options = options(sources, vec![municipality.clone()], None, false);
+    let prepared = match prepare_or_report(&options) {
+        Ok(prepared) => prepared,
+        Err(code) => return Ok(code),
+    };
+    let mut sink = CapturingSink(Vec::new());
+    build::build(&prepared, &options, None, &mut sink)?;
+    let schedule_path = format!("{municipality}/schedule.json");
+    let schedule = sink.0.iter().find(|f| f.path == schedule_path).context("the build produced no schedule")?;
+    let document: ScheduleDocument = serde_json::from_slice(&schedule.bytes)?;
+    let municipality_content = &prepared.content.municipalities[&municipality];
+    let edition = resolve::resolve(&prepared.content, municipality_content, options.build_date, None);
+    let titles = |id: &str| edition.local.iter().find(|l| l.id == id).map(|l| l.title.clone()).unwrap_or_default();
+    let items = preview::preview(&document, &titles, kind, anchor, from, to);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&items)?);
+    } else if items.is_empty() {
+        println!("{from} 〜 {to}: 届くメッセージはありません");
+    } else {
+        let mut last_date = "";
+        for item in &items {
+            if item.date != last_date {
+                println!("{}", item.date);
+                last_date = &item.date;
+            }
+            println!("  {:<28} {}  {}", item.id, item.label, item.title);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitCode> {
+    let base_url = format!("http://127.0.0.1:{port}");
+    let options = options(sources, Vec::new(), Some(base_url.clone()), false);
+    run_build(&options, &out, false)?;
+    let listener =
+        TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    println!("serving {} at {base_url}/ — edit content or theme files and reload (Ctrl+C to stop)", out.display());
+    let watched = vec![options.content_dir.clone(), options.theme_dir.clone()];
+    let rebuild_options = options.clone();
+    let rebuild_out = out.clone();
+    serve::watch(watched, Duration::from_millis(700), move || {
+        println!("change detected, rebuilding…");
+        if let Err(error) = run_build(&rebuild_options, &rebuild_out, false) {
+            eprintln!("kizuna: {error:#}");
+        }
+    });
+    serve::serve(&out, listener, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build { sources, municipalities, out, base_url, production, null_sink } => {
+            let options = options(&sources, municipalities, base_url, production);
+            run_build(&options, &out, null_sink)
+        }
+        Command::Check { sources } => Ok(run_check(&sources)),
+        Command::Preview { sources, municipality, due, birth, from, to, json } => {
+            run_preview(&sources, municipality, due, birth, from, to, json)
+        }
+        Command::Serve { sources, port, out } => run_serve(&sources, port, out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("kizuna: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::rule::{Rule, RuleError};
-use crate::track::TrackId;
+use crate::rule::{AnchorKind, Rule, RuleError};
+use crate::track::{tracks_on, TrackId};
 
 /// The value of [`ScheduleDocument::schema`].
 pub const SCHEDULE_SCHEMA: &str = "kizuna-schedule/1";
@@ -335,6 +335,43 @@ pub struct CurrentPointer {
     pub build: String,
     /// The prefix holding the build, e.g. `builds/20261126T050000Z-3f2a9c/`.
     pub prefix: String,
+}
+
+/// One entry a subscription receives on a date, with the local sections valid that day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery<'a> {
+    /// The entry.
+    pub entry: &'a ScheduleEntry,
+    /// Its local sections valid on the date, in order.
+    pub local: Vec<&'a LocalSection>,
+}
+
+impl ScheduleDocument {
+    /// What a subscription with this anchor receives on `date`, in schedule order (DESIGN.md §3–§4).
+    ///
+    /// A track entry goes to subscriptions currently in that (enabled) track; a local entry to those
+    /// currently in one of its `tracks`; entries and sections outside their `valid` dates are left
+    /// out. Review status is the caller's policy.
+    pub fn deliveries_for(&self, kind: AnchorKind, anchor: NaiveDate, date: NaiveDate) -> Vec<Delivery<'_>> {
+        let in_tracks = tracks_on(kind, anchor, date, &self.municipality.enabled_tracks());
+        if in_tracks.is_empty() {
+            return Vec::new();
+        }
+        self.entries
+            .iter()
+            .filter(|entry| entry.when.anchor_kind().is_none_or(|k| k == kind))
+            .filter(|entry| match entry.track {
+                EntryTrack::Track(track) => in_tracks.contains(&track),
+                EntryTrack::Local => entry.tracks.as_deref().unwrap_or_default().iter().any(|t| in_tracks.contains(t)),
+            })
+            .filter(|entry| entry.valid.is_none_or(|valid| valid.contains(date)))
+            .filter(|entry| entry.when.delivery_date(anchor) == Some(date))
+            .map(|entry| Delivery {
+                entry,
+                local: entry.local.iter().filter(|l| l.valid.is_none_or(|v| v.contains(date))).collect(),
+            })
+            .collect()
+    }
 }
 
 /// The JSON Schema of `schedule.json`, as committed under `schedule/schema/`.

@@ -1,0 +1,187 @@
+//! The build pipeline: load → validate → resolve → render → write, one municipality at a time.
+//!
+//! Validation runs over all content before anything is rendered or written. Municipalities are
+//! then processed as a stream (peak memory does not grow with their number) and rendered in
+//! parallel within each; the sink stages files and makes them visible only when all succeeded.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use kizuna_schedule::BuildInfo;
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use crate::content::{self, Content};
+use crate::diagnostics::Diagnostics;
+use crate::output::Sink;
+use crate::render::{self, BuildContext, RootEntry};
+use crate::resolve;
+use crate::theme::Theme;
+use crate::validate::{self, ValidationOptions};
+
+/// Where content and theme come from, and how to build.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// The content directory.
+    pub content_dir: PathBuf,
+    /// The theme directory.
+    pub theme_dir: PathBuf,
+    /// Build only these municipalities (all when empty).
+    pub municipalities: Vec<String>,
+    /// Replace every municipality's base URL with `<base_url>/<id>/`.
+    pub base_url: Option<String>,
+    /// Refuse drafts and mark the build as production.
+    pub production: bool,
+    /// The date validity is judged on (JST today by default).
+    pub build_date: NaiveDate,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// Loaded, validated content and theme.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The content.
+    pub content: Content,
+    /// The theme.
+    pub theme: Theme,
+    /// Warnings found (errors make [`prepare`] fail).
+    pub warnings: Diagnostics,
+}
+
+/// Loads and validates; on any error returns every problem found.
+pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let content = content::load(&options.content_dir, &mut diagnostics);
+    let theme = Theme::load(&options.theme_dir, &mut diagnostics);
+    if let Some(content) = &content {
+        validate::validate(content, ValidationOptions { production: options.production }, &mut diagnostics);
+        for id in &options.municipalities {
+            if !content.municipalities.contains_key(id) {
+                let known: Vec<&str> = content.municipalities.keys().map(String::as_str).collect();
+                diagnostics.error(
+                    &options.content_dir.join("municipalities"),
+                    None,
+                    format!("no municipality `{id}`"),
+                    format!("known municipalities: {}", known.join(", ")),
+                );
+            }
+        }
+    }
+    match (content, theme) {
+        (Some(content), Some(theme)) if !diagnostics.has_errors() => {
+            Ok(Prepared { content, theme, warnings: diagnostics })
+        }
+        _ => Err(diagnostics),
+    }
+}
+
+/// What a build produced.
+#[derive(Clone, Debug)]
+pub struct BuildReport {
+    /// The build id written into every schedule.
+    pub build_id: String,
+    /// Municipalities built.
+    pub municipalities: usize,
+    /// Files produced.
+    pub files: usize,
+    /// HTML pages produced.
+    pub pages: usize,
+}
+
+/// A failure after validation (a template error or an I/O error).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A template failed to render.
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    /// Writing failed.
+    #[error("writing the output failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Renders every selected municipality of prepared content into `sink`.
+pub fn build(
+    prepared: &Prepared,
+    options: &BuildOptions,
+    out_dir: Option<&Path>,
+    sink: &mut dyn Sink,
+) -> Result<BuildReport, BuildError> {
+    let content = &prepared.content;
+    let fingerprint = input_fingerprint(options);
+    let build_id = out_dir
+        .and_then(|dir| previous_build_id(dir, content, &fingerprint))
+        .unwrap_or_else(|| format!("{}-{fingerprint}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+    let build = BuildInfo { id: build_id.clone(), production: options.production };
+    let context = BuildContext { content, theme: &prepared.theme, build_date: options.build_date, build: &build };
+
+    let selected: Vec<&content::MunicipalityContent> = content
+        .municipalities
+        .values()
+        .filter(|m| options.municipalities.is_empty() || options.municipalities.contains(&m.id))
+        .collect();
+    let roots: Vec<RootEntry> = content
+        .municipalities
+        .values()
+        .map(|m| RootEntry {
+            id: m.id.clone(),
+            name: m.file.value.name.clone(),
+            prefecture: m.file.value.prefecture.clone(),
+            service_name: m.file.value.service_name.clone(),
+        })
+        .collect();
+    let progress = if options.progress { ProgressBar::new(selected.len() as u64) } else { ProgressBar::hidden() };
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} 自治体 [{bar:30}] {msg} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
+    let root_files = render::render_root(context, &roots)?;
+    report.files += root_files.len();
+    report.pages += root_files.iter().filter(|f| f.path.ends_with(".html")).count();
+    sink.accept(root_files)?;
+    for municipality in selected {
+        progress.set_message(municipality.id.clone());
+        let edition = resolve::resolve(content, municipality, options.build_date, options.base_url.as_deref());
+        let files = render::render_edition(context, &edition)?;
+        report.files += files.len();
+        report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
+        report.municipalities += 1;
+        sink.accept(files)?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(report)
+}
+
+/// A short hash of everything the output depends on besides the clock.
+fn input_fingerprint(options: &BuildOptions) -> String {
+    let mut hasher = Sha256::new();
+    for dir in [&options.content_dir, &options.theme_dir] {
+        for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            if entry.file_type().is_file() {
+                hasher.update(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().as_bytes());
+                hasher.update(fs::read(entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    hasher.update(format!(
+        "{}|{:?}|{:?}|{}",
+        options.production, options.base_url, options.municipalities, options.build_date
+    ));
+    hasher.update(env!("CARGO_PKG_VERSION"));
+    let digest = hasher.finalize();
+    digest.iter().take(3).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The id of the previous build in `out_dir` when it was built from the same inputs, so that a
+/// rebuild of unchanged content rewrites nothing.
+fn previous_build_id(out_dir: &Path, content: &Content, fingerprint: &str) -> Option<String> {
+    let first = content.municipalities.keys().next()?;
+    let text = fs::read_to_string(out_dir.join(first).join("schedule.json")).ok()?;
+    let document: kizuna_schedule::ScheduleDocument = serde_json::from_str(&text).ok()?;
+    document.build.id.ends_with(&format!("-{fingerprint}")).then_some(document.build.id)
+}

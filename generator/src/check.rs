@@ -1,0 +1,206 @@
+//! `kizuna check`: coverage of every track against the cadence fixed in kizuna-schedule, required
+//! birthdays, near-duplicate bodies and local information that expires soon.
+//!
+//! Coverage is measured for every birth (or due) date of a whole leap cycle, so month ends, Feb 29
+//! and school cohorts are all exercised.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
+use kizuna_schedule::{Rule, TrackId};
+
+use crate::content::{Content, Loaded, MessageFile};
+use crate::diagnostics::Diagnostics;
+
+/// Coverage of one track.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackCoverage {
+    /// The track.
+    pub track: TrackId,
+    /// Number of messages.
+    pub messages: usize,
+    /// Distinct gaps, each with the number of anchors it occurs for.
+    pub gaps: Vec<GapReport>,
+    /// Birthdays the track must mark but does not.
+    pub missing_birthdays: Vec<u8>,
+}
+
+/// A gap too long for the cadence, described by the messages around it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GapReport {
+    /// What comes before the gap.
+    pub after: String,
+    /// What comes after it.
+    pub before: String,
+    /// Longest gap seen between them.
+    pub days: i64,
+    /// Allowed gap.
+    pub allowed: i64,
+    /// For how many of the sampled anchors it occurs.
+    pub anchors: usize,
+    /// One anchor for which it occurs.
+    pub example: NaiveDate,
+}
+
+/// Every anchor of a leap cycle.
+pub fn coverage_anchors() -> Vec<NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default();
+    (0..1461).map(|i| first + Duration::days(i)).collect()
+}
+
+/// Measures every track that has content.
+pub fn coverage(content: &Content) -> Vec<TrackCoverage> {
+    let anchors = coverage_anchors();
+    content
+        .tracks
+        .values()
+        .filter(|t| !t.messages.is_empty())
+        .map(|track| {
+            let messages: Vec<(&String, &Loaded<MessageFile>)> = track.messages.iter().collect();
+            let mut gaps: BTreeMap<(String, String), GapReport> = BTreeMap::new();
+            for anchor in &anchors {
+                let by_date: BTreeMap<NaiveDate, &str> = messages
+                    .iter()
+                    .filter_map(|(stem, m)| m.value.when.delivery_date(*anchor).map(|d| (d, stem.as_str())))
+                    .collect();
+                let dates: Vec<NaiveDate> = by_date.keys().copied().collect();
+                for gap in track.id.gaps(*anchor, &dates) {
+                    let name = |date: NaiveDate, edge: &str| {
+                        by_date.get(&date).map_or_else(|| edge.to_owned(), |stem| format!("{}/{stem}", track.id))
+                    };
+                    let after = name(gap.after, "(start of the window)");
+                    let before = name(gap.before, "(end of the window)");
+                    let report = gaps.entry((after.clone(), before.clone())).or_insert(GapReport {
+                        after,
+                        before,
+                        days: gap.days,
+                        allowed: gap.allowed,
+                        anchors: 0,
+                        example: *anchor,
+                    });
+                    report.anchors += 1;
+                    report.days = report.days.max(gap.days);
+                }
+            }
+            let present: HashSet<u8> = messages
+                .iter()
+                .filter_map(|(_, m)| match m.value.when {
+                    Rule::Birthday(n) => Some(n.get()),
+                    _ => None,
+                })
+                .collect();
+            let missing_birthdays = track.id.required_birthdays().filter(|n| !present.contains(n)).collect();
+            TrackCoverage {
+                track: track.id,
+                messages: messages.len(),
+                gaps: gaps.into_values().collect(),
+                missing_birthdays,
+            }
+        })
+        .collect()
+}
+
+/// Reports coverage problems as errors (a gap means families would go without a message).
+pub fn report_coverage(content: &Content, coverage: &[TrackCoverage], diagnostics: &mut Diagnostics) {
+    for track in coverage {
+        let folder = content.root.join("tracks").join(track.track.as_str());
+        for gap in &track.gaps {
+            diagnostics.error(
+                &folder,
+                None,
+                format!(
+                    "coverage gap of {} days (at most {} allowed) between {} and {}, for {} of {} sampled dates (e.g. {})",
+                    gap.days,
+                    gap.allowed,
+                    gap.after,
+                    gap.before,
+                    gap.anchors,
+                    1461,
+                    gap.example
+                ),
+                "add a message in between",
+            );
+        }
+        for birthday in &track.missing_birthdays {
+            diagnostics.error(
+                &folder,
+                None,
+                format!("track {} has no message for the {birthday}歳の誕生日", track.track),
+                format!("add a message with `when: {{ birthday: {birthday} }}`"),
+            );
+        }
+    }
+}
+
+/// Character trigrams of a body, for near-duplicate detection.
+fn shingles(text: &str) -> HashSet<u64> {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .windows(3)
+        .map(|w| {
+            let mut value = 0u64;
+            for c in w {
+                value = value.wrapping_mul(1_000_003).wrapping_add(u64::from(*c));
+            }
+            value
+        })
+        .collect()
+}
+
+/// Warns about pairs of message bodies that are nearly the same (Jaccard similarity ≥ `threshold`).
+pub fn near_duplicates(content: &Content, threshold: f64, diagnostics: &mut Diagnostics) {
+    let messages: Vec<&Loaded<MessageFile>> = content.tracks.values().flat_map(|t| t.messages.values()).collect();
+    let sets: Vec<HashSet<u64>> = messages.iter().map(|m| shingles(&m.value.body)).collect();
+    // Candidate pairs share rare trigrams; trigrams in many bodies (「です。」) say nothing.
+    let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (index, set) in sets.iter().enumerate() {
+        for shingle in set {
+            postings.entry(*shingle).or_default().push(index);
+        }
+    }
+    let mut shared: HashMap<(usize, usize), usize> = HashMap::new();
+    for documents in postings.values().filter(|d| d.len() > 1 && d.len() <= 12) {
+        for (i, a) in documents.iter().enumerate() {
+            for b in &documents[i + 1..] {
+                *shared.entry((*a, *b)).or_default() += 1;
+            }
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = shared
+        .into_iter()
+        .filter(|((a, b), count)| *count * 4 >= sets[*a].len().min(sets[*b].len()))
+        .map(|(pair, _)| pair)
+        .collect();
+    pairs.sort_unstable();
+    for (a, b) in pairs {
+        let intersection = sets[a].intersection(&sets[b]).count() as f64;
+        let union = (sets[a].len() + sets[b].len()) as f64 - intersection;
+        let similarity = if union > 0.0 { intersection / union } else { 0.0 };
+        if similarity >= threshold {
+            diagnostics.warning(
+                &messages[b].path,
+                messages[b].lines.line_or_top("body"),
+                format!("the body is {:.0}% the same as {}", similarity * 100.0, messages[a].path.display()),
+                "make each message say something of its own",
+            );
+        }
+    }
+}
+
+/// Warns about local information that expires within `days` of `today`.
+pub fn expiring_local(content: &Content, today: NaiveDate, days: i64, diagnostics: &mut Diagnostics) {
+    for municipality in content.municipalities.values() {
+        for item in municipality.local.values() {
+            let Some(until) = item.value.valid.and_then(|v| v.until).map(|d| d.0) else { continue };
+            let left = (until - today).num_days();
+            if (0..=days).contains(&left) {
+                diagnostics.warning(
+                    &item.path,
+                    item.lines.line_or_top("valid"),
+                    format!("expires on {until}, in {left} days"),
+                    "update it for the next period, or let it expire",
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! # kizuna-generator
+//!
+//! Renders Kizuna's content (`content/`, YAML) with its theme (`site-theme/`, Tera 2) into the
+//! static back-issue archive, each municipality's `schedule.json` and the mail parts the sender
+//! assembles (DESIGN.md §4–§5).
+//!
+//! A build is a pipeline of plain values, one module per step:
+//! [`content`] (load) → [`validate`] → [`resolve`] → [`render`] → [`output`] (write), driven by
+//! [`build`]. [`check`] measures coverage, [`preview`] shows what a family receives, [`serve`] is
+//! the local preview server.
+
+pub mod build;
+pub mod check;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod output;
+pub mod placeholders;
+pub mod preview;
+pub mod render;
+pub mod resolve;
+pub mod serve;
+pub mod theme;
+pub mod validate;

@@ -1,0 +1,127 @@
+//! The theme (`site-theme/`): Tera 2 templates compiled once per build, static assets, and the
+//! texts of the transactional mails.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::diagnostics::Diagnostics;
+
+/// Templates every theme must provide.
+pub const REQUIRED_TEMPLATES: [&str; 15] = [
+    "index.html",
+    "municipality.html",
+    "track.html",
+    "message.html",
+    "local.html",
+    "topics.html",
+    "topic.html",
+    "review.html",
+    "feed.xml",
+    "sitemap.xml",
+    "mail/shell.html",
+    "mail/shell.txt",
+    "mail/section.html",
+    "mail/section.txt",
+    "mail/system.html",
+];
+
+/// The text of one transactional mail (`site-theme/system-mails.yaml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemMailText {
+    /// Subject; may use the content placeholders.
+    pub subject: String,
+    /// Paragraphs; may use the content placeholders.
+    pub paragraphs: Vec<String>,
+    /// Button text for `%%manage_url%%` (the confirmation or manage link), if the mail has one.
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+/// A loaded theme.
+#[derive(Debug)]
+pub struct Theme {
+    /// Compiled templates.
+    pub tera: Tera,
+    /// Files copied to `public/assets/`, as (relative path, bytes).
+    pub assets: Vec<(String, Vec<u8>)>,
+    /// Transactional mail texts by kind (`confirm`, …).
+    pub system_mails: BTreeMap<String, SystemMailText>,
+}
+
+impl Theme {
+    /// Loads and compiles the theme; problems go to `diagnostics`.
+    pub fn load(dir: &Path, diagnostics: &mut Diagnostics) -> Option<Theme> {
+        let templates_dir = dir.join("templates");
+        if !templates_dir.is_dir() {
+            diagnostics.error(
+                dir,
+                None,
+                "the theme has no templates/ folder",
+                "run kizuna from the project root, or pass --theme DIR",
+            );
+            return None;
+        }
+        let mut sources: Vec<(String, String)> = Vec::new();
+        for entry in WalkDir::new(&templates_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name =
+                entry.path().strip_prefix(&templates_dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            match fs::read_to_string(entry.path()) {
+                Ok(text) => sources.push((name, text)),
+                Err(error) => diagnostics.error(entry.path(), None, format!("cannot read template: {error}"), None),
+            }
+        }
+        let mut tera = Tera::new();
+        if let Err(error) = tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+            diagnostics.error(&templates_dir, None, format!("template error: {error}"), "fix the template syntax");
+            return None;
+        }
+        for required in REQUIRED_TEMPLATES {
+            if !tera.contains_template(required) {
+                diagnostics.error(&templates_dir.join(required), None, "required template is missing", None);
+            }
+        }
+        let mut assets = Vec::new();
+        let static_dir = dir.join("static");
+        for entry in WalkDir::new(&static_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            if entry.file_type().is_file() {
+                let relative =
+                    entry.path().strip_prefix(&static_dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                match fs::read(entry.path()) {
+                    Ok(bytes) => assets.push((relative, bytes)),
+                    Err(error) => diagnostics.error(entry.path(), None, format!("cannot read asset: {error}"), None),
+                }
+            }
+        }
+        let system_path: PathBuf = dir.join("system-mails.yaml");
+        let system_mails = match fs::read_to_string(&system_path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_yaml::from_str::<BTreeMap<String, SystemMailText>>(&text).map_err(|e| e.to_string()))
+        {
+            Ok(mails) => mails,
+            Err(error) => {
+                diagnostics.error(&system_path, None, format!("cannot load transactional mail texts: {error}"), None);
+                BTreeMap::new()
+            }
+        };
+        for kind in kizuna_schedule::SystemMail::ALL {
+            if !system_mails.contains_key(kind.as_str()) && system_path.exists() {
+                diagnostics.error(
+                    &system_path,
+                    None,
+                    format!("the text of the `{}` mail is missing", kind.as_str()),
+                    None,
+                );
+            }
+        }
+        Some(Theme { tera, assets, system_mails })
+    }
+}
