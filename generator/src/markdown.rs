@@ -153,10 +153,7 @@ mod tests {
 
     #[test]
     fn raw_html_script_headings_and_bad_links_are_refused() {
-        assert_eq!(
-            problems("こんにちは<script>alert(1)</script>"),
-            vec!["contains a <script> tag (`<script>`)".to_owned()]
-        );
+        assert_eq!(problems("こんにちは<script>alert(1)</script>")[0], "contains a <script> tag (`<script>`)");
         assert!(problems("<div>x</div>")[0].contains("raw HTML"));
         assert!(problems("# 見出し")[0].contains("heading"));
         assert!(problems("[x](javascript:alert(1))")[0].contains("links must start with"));

@@ -11,25 +11,30 @@ pub const NAMES: [&str; 5] = ["municipality", "service_name", "contact_name", "c
 #[derive(Clone, Debug)]
 pub struct Values(pub [String; 5]);
 
-/// Every `{{name}}` in `text`, as written (trimmed), in order.
-pub fn find(text: &str) -> Vec<&str> {
+/// Every `{{name}}` in `text`, as written (trimmed), in order; an unclosed one is reported with
+/// the text after its `{{` and `closed: false`.
+pub fn find(text: &str) -> Vec<(&str, bool)> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            names.push(after.lines().next().unwrap_or_default().trim());
+            names.push((after.lines().next().unwrap_or_default().trim(), false));
             break;
         };
-        names.push(after[..end].trim());
+        names.push((after[..end].trim(), true));
         rest = &after[end + 2..];
     }
     names
 }
 
-/// The placeholders in `text` that are not in [`NAMES`].
-pub fn unknown(text: &str) -> Vec<&str> {
-    find(text).into_iter().filter(|name| !NAMES.contains(name)).collect()
+/// The placeholders in `text` that are not in [`NAMES`], or not closed with `}}`.
+pub fn unknown(text: &str) -> Vec<String> {
+    find(text)
+        .into_iter()
+        .filter(|(name, closed)| !closed || !NAMES.contains(name))
+        .map(|(name, closed)| if closed { name.to_owned() } else { format!("{name}… (no closing }}}})") })
+        .collect()
 }
 
 /// `text` with every known placeholder replaced; unknown ones are left (validation refuses them).
@@ -70,6 +75,6 @@ mod tests {
         let values = Values(["ゆめみ野市", "きずな", "センター", "000", "平日"].map(String::from));
         assert_eq!(fill("{{municipality}}の{{ contact_name }}へ", &values), "ゆめみ野市のセンターへ");
         assert_eq!(unknown("{{municipality}} {{city}} {{ contact }}"), vec!["city", "contact"]);
-        assert_eq!(unknown("閉じていない {{municipality"), vec!["municipality"]);
+        assert_eq!(unknown("閉じていない {{municipality"), vec!["municipality… (no closing }})"]);
     }
 }

@@ -1,0 +1,111 @@
+//! The `kizuna` binary on the project's own sample content and on fixtures.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn kizuna(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kizuna")).current_dir(project_root()).args(args).output().expect("run kizuna")
+}
+
+#[test]
+fn sample_content_passes_check_with_full_coverage() {
+    let output = kizuna(&["check", "--today", "2026-11-26"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "kizuna check failed:\n{stdout}\n{stderr}");
+    for track in ["maternity", "baby", "preschool", "school", "school-entry", "first-grade"] {
+        let line = stdout.lines().find(|l| l.trim_start().starts_with(&format!("{track} "))).unwrap_or_default();
+        assert!(line.ends_with("complete"), "{track}: {line:?}\n{stdout}");
+    }
+    let maternity = stdout.lines().find(|l| l.trim_start().starts_with("maternity ")).unwrap_or_default();
+    assert!(maternity.contains(" 266 messages"), "{maternity}");
+    assert!(stdout.contains("3 municipalities, 0 error(s)"), "{stdout}");
+}
+
+#[test]
+fn preview_json_lists_a_familys_days_in_order() {
+    // Due 2027-06-07: 2026-11-26 is 妊娠12週3日.
+    let output = kizuna(&[
+        "preview",
+        "--today",
+        "2026-11-26",
+        "--municipality",
+        "yumemino",
+        "--due",
+        "2027-06-07",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-28",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("json array");
+    let days: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|i| (i["date"].as_str().unwrap_or(""), i["id"].as_str().unwrap_or(""), i["label"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-26", "maternity/12w3d", "妊娠12週3日"),
+            ("2026-11-27", "maternity/12w4d", "妊娠12週4日"),
+            ("2026-11-28", "maternity/12w5d", "妊娠12週5日"),
+        ]
+    );
+    assert!(items.iter().all(|i| !i["title"].as_str().unwrap_or("").is_empty()));
+}
+
+#[test]
+fn preview_of_a_birth_shows_local_sections_and_announcements() {
+    // Born 2026-12-28 in わたぼうし村: day 14 carries the village's 出生届 section.
+    let output = kizuna(&[
+        "preview",
+        "--today",
+        "2026-11-26",
+        "--municipality",
+        "watabooshi",
+        "--birth",
+        "2026-12-28",
+        "--from",
+        "2027-01-10",
+        "--to",
+        "2027-01-10",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("json array");
+    let ids: Vec<&str> = items.iter().filter_map(|i| i["id"].as_str()).collect();
+    assert!(ids.contains(&"baby/day-014"), "{ids:?}");
+    assert!(ids.iter().any(|id| id.starts_with("local/")), "no local section on 生後14日目: {ids:?}");
+}
+
+#[test]
+fn invalid_content_exits_non_zero_and_writes_nothing() {
+    let content = tempfile::tempdir().expect("tempdir");
+    std::fs::write(content.path().join("site.yaml"), "title: x\ndisclaimer: y\ntopics: [a]\nunknown: 1\n")
+        .expect("write");
+    let out = content.path().join("out");
+    let output =
+        kizuna(&["build", "--content", content.path().to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("site.yaml:4: unknown field `unknown`"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn help_explains_every_command() {
+    let output = kizuna(&["--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["build", "check", "preview", "serve"] {
+        assert!(help.contains(command), "{help}");
+    }
+    let build_help = String::from_utf8_lossy(&kizuna(&["build", "--help"]).stdout).into_owned();
+    assert!(build_help.contains("--production") && build_help.contains("refuses draft content"), "{build_help}");
+}
