@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Generator benchmark: synthesises N municipalities from the sample ones and measures a full build
+# (pages/s, peak RSS via /usr/bin/time -v), a no-op rebuild, and a render-only run to a null sink.
+# Usage: scripts/bench-generator.sh [N ...]   (default: 35 350 and 1741 render-only)
+# Results are printed as Markdown rows for docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+cargo build --release -q -p kizuna-generator
+bin=target/release/kizuna
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+synthesise() { # $1 = N: content tree with N municipalities cloned round-robin from the samples
+  local n=$1 dir=$work/content-$1
+  rm -rf "$dir"; mkdir -p "$dir/municipalities"
+  cp -r content/site.yaml content/tracks "$dir/"
+  local samples=(content/municipalities/*/)
+  for ((i = 0; i < n; i++)); do
+    local src=${samples[$((i % ${#samples[@]}))]} id
+    id=$(printf 'm%04d' "$i")
+    cp -r "$src" "$dir/municipalities/$id"
+    sed -i "s/^code: .*/code: \"$(printf '99%04d' "$i")\"/; s#kizuna.example.jp/[a-z]*/#kizuna.example.jp/$id/#" "$dir/municipalities/$id/municipality.yaml"
+  done
+  echo "$dir"
+}
+
+measure() { # $1 = label, rest = command; prints "seconds peak_kb output-last-line"
+  local label=$1; shift
+  /usr/bin/time -v "$@" >"$work/out" 2>"$work/time"
+  local rss secs
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
+  echo "| $label | $secs | $((rss / 1024)) MB | $(tail -n 1 "$work/out") |"
+}
+
+echo "| run | wall time | peak RSS | kizuna's summary |"
+echo "| --- | --- | --- | --- |"
+for n in "${@:-35 350}"; do
+  for m in $n; do
+    dir=$(synthesise "$m")
+    measure "N=$m build to disk" "$bin" build --content "$dir" --out "$work/public-$m" --today 2026-11-26
+    measure "N=$m no-op rebuild" "$bin" build --content "$dir" --out "$work/public-$m" --today 2026-11-26
+    rm -rf "$work/public-$m"
+  done
+done
+if [ $# -eq 0 ]; then
+  dir=$(synthesise 1741)
+  measure "N=1741 render only (null sink)" "$bin" build --content "$dir" --today 2026-11-26 --null-sink
+fi
