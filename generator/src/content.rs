@@ -289,7 +289,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
                 track_entry(&mut tracks, track).messages.insert(stem, file);
             }
             Ok(ParsedFile::Municipality(id, file)) => {
-                municipality_files.insert(id, file);
+                municipality_files.insert(id, *file);
             }
             Ok(ParsedFile::Local(id, stem, file)) => {
                 local.entry(id).or_default().insert(stem, file);
@@ -369,7 +369,7 @@ enum ParsedFile {
     Site(Loaded<SiteFile>),
     Track(TrackId, Loaded<TrackFile>),
     Message(TrackId, String, Loaded<MessageFile>),
-    Municipality(String, Loaded<MunicipalityFile>),
+    Municipality(String, Box<Loaded<MunicipalityFile>>),
     Local(String, String, Loaded<LocalFile>),
     Override(String, String, Loaded<MessageFile>),
 }
@@ -417,7 +417,7 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
             parse(&text, shown).map(|file| track.filter(|_| valid).map(|t| ParsedFile::Message(t, stem.clone(), file)))
         }
         ["municipalities", id, "municipality.yaml" | "municipality.yml"] => {
-            parse(&text, shown).map(|file| Some(ParsedFile::Municipality((*id).to_owned(), file)))
+            parse(&text, shown).map(|file| Some(ParsedFile::Municipality((*id).to_owned(), Box::new(file))))
         }
         ["municipalities", id, "local", _] => {
             let valid = stem_ok(&mut problems);

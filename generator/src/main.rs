@@ -143,7 +143,7 @@ fn prepare_or_report(options: &BuildOptions) -> Result<Prepared, ExitCode> {
     }
 }
 
-fn run_build(options: &BuildOptions, out: &PathBuf, null_sink: bool) -> anyhow::Result<ExitCode> {
+fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> anyhow::Result<ExitCode> {
     let prepared = match prepare_or_report(options) {
         Ok(prepared) => prepared,
         Err(code) => return Ok(code),

@@ -92,14 +92,10 @@ pub fn to_text(markdown: &str) -> String {
                         text.push_str(&format!("{n}. "));
                         *n += 1;
                     }
-                    _ => text.push_str("・"),
+                    _ => text.push('・'),
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
+            Event::End(TagEnd::Item) if !text.ends_with('\n') => text.push('\n'),
             Event::End(TagEnd::Paragraph) => {
                 if list_depth == 0 {
                     text.push_str("\n\n");

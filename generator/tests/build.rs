@@ -327,3 +327,60 @@ fn rendered_output_snapshots() {
     insta::assert_snapshot!("mail_section", read(&muni, "mail/sections/maternity/12w3d.json"));
     insta::assert_snapshot!("mail_shell", read(&muni, "mail/shell.json"));
 }
+
+#[test]
+fn check_warns_about_near_duplicate_bodies_and_expiring_local_information() {
+    let content = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), content.path());
+    let body = "妊娠中のからだの変化について、今日はゆっくり考えてみましょう。むくみや腰の痛みが出たら、無理をせずに休んでください。";
+    for (stem, when) in [("30w0d", "30w0d"), ("31w0d", "31w0d")] {
+        fs::write(
+            content.path().join(format!("tracks/maternity/{stem}.yaml")),
+            format!("when: {{ pregnancy: {when} }}\ntitle: {stem}\ntopics: [からだの変化]\nbody: |\n  {body}\nreview: {{ status: draft }}\n"),
+        )
+        .expect("write");
+    }
+    let prepared = build::prepare(&options(content.path())).expect("valid");
+    let mut diagnostics = Diagnostics::default();
+    kizuna_generator::check::near_duplicates(&prepared.content, 0.6, &mut diagnostics);
+    kizuna_generator::check::expiring_local(
+        &prepared.content,
+        NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"),
+        60,
+        &mut diagnostics,
+    );
+    assert!(!diagnostics.has_errors());
+    assert_reported(&diagnostics, "tracks/maternity/31w0d.yaml", Some(4), "the body is 100% the same as");
+    assert_reported(&diagnostics, "local/bousai.yaml", Some(5), "expires on 2027-03-31, in 30 days");
+    assert_eq!(diagnostics.warning_count(), 4, "{diagnostics}"); // three expiring items, one duplicate pair
+}
+
+#[test]
+fn serve_answers_pages_and_refuses_paths_outside_the_archive() {
+    use std::io::{Read, Write};
+    let out = tempfile::tempdir().expect("tempdir");
+    build_into(&fixture(), out.path());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = std::sync::mpsc::channel();
+    let root = out.path().to_path_buf();
+    let server = std::thread::spawn(move || kizuna_generator::serve::serve(&root, listener, Some(stopped)));
+    let get = |path: &str| {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response");
+        response
+    };
+    let page = get("/testcity/maternity/12w3d/");
+    assert!(
+        page.starts_with("HTTP/1.1 200 OK")
+            && page.contains("text/html; charset=utf-8")
+            && page.contains("赤ちゃんの指紋"),
+        "{page}"
+    );
+    assert!(get("/testcity/nothing-here/").starts_with("HTTP/1.1 404"));
+    assert!(get("/../../etc/passwd").starts_with("HTTP/1.1 400"));
+    stop.send(()).expect("stop");
+    server.join().expect("join").expect("serve");
+}
