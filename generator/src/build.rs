@@ -142,7 +142,7 @@ pub fn build(
     let root_files = render::render_root(context, &roots)?;
     report.files += root_files.len();
     report.pages += root_files.iter().filter(|f| f.path.ends_with(".html")).count();
-    sink.accept(root_files)?;
+    sink.accept("", root_files)?;
     for municipality in selected {
         progress.set_message(municipality.id.clone());
         let edition = resolve::resolve(content, municipality, options.build_date, options.base_url.as_deref());
@@ -150,7 +150,7 @@ pub fn build(
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;
-        sink.accept(files)?;
+        sink.accept(&municipality.id, files)?;
         progress.inc(1);
     }
     progress.finish_and_clear();

@@ -163,14 +163,7 @@ fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> 
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let owned = if options.municipalities.is_empty() {
-        Vec::new()
-    } else {
-        let mut owned: Vec<String> = options.municipalities.iter().map(|m| format!("{m}/")).collect();
-        owned.extend(["index.html".to_owned(), "assets/".to_owned()]);
-        owned
-    };
-    let mut sink = DirectorySink::new(out, owned);
+    let mut sink = DirectorySink::new(out, options.municipalities.is_empty());
     match build::build(&prepared, options, Some(out), &mut sink) {
         Ok(report) => {
             let summary = sink.commit().with_context(|| format!("finishing the write to {}", out.display()))?;
@@ -240,7 +233,7 @@ fn run_check(sources: &Sources) -> ExitCode {
 struct CapturingSink(Vec<OutputFile>);
 
 impl Sink for CapturingSink {
-    fn accept(&mut self, files: Vec<OutputFile>) -> std::io::Result<()> {
+    fn accept(&mut self, _batch: &str, files: Vec<OutputFile>) -> std::io::Result<()> {
         self.0.extend(files);
         Ok(())
     }

@@ -2,24 +2,29 @@
 //! a rename, and files the previous build produced but this one does not are removed (DESIGN.md §5).
 //!
 //! Writing is staged so that a failure never leaves a half-written archive: every changed file is
-//! first written next to its target as `<name>.kizuna-tmp`; only when the whole build has been
-//! rendered are the temporary files renamed into place and stale files removed. A manifest
-//! (`.kizuna-manifest`) lists what the build produced.
+//! first written next to its target as `<name>.kizuna-tmp`, and its name appended to a staging log
+//! on disk; only when the whole build has been rendered are the temporary files renamed into place
+//! and stale files removed. Each batch (the root, or one municipality) has its own manifest
+//! (`.kizuna-manifest`), so memory stays bounded by one municipality however many are built.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::render::OutputFile;
 
 const MANIFEST: &str = ".kizuna-manifest";
+const BATCHES: &str = ".kizuna-batches";
+const STAGING_LOG: &str = ".kizuna-staged";
 const TEMP_SUFFIX: &str = ".kizuna-tmp";
+const NEXT_SUFFIX: &str = ".next";
 
-/// Where rendered files go.
+/// Where rendered files go, one batch at a time: `""` for the root files, else a municipality id
+/// whose files all live under `<id>/`.
 pub trait Sink {
-    /// Accepts a batch of files (one municipality, or the root).
-    fn accept(&mut self, files: Vec<OutputFile>) -> io::Result<()>;
+    /// Accepts the files of one batch.
+    fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()>;
 }
 
 /// Counts files and bytes and drops them (for benchmarks of rendering alone).
@@ -32,7 +37,7 @@ pub struct NullSink {
 }
 
 impl Sink for NullSink {
-    fn accept(&mut self, files: Vec<OutputFile>) -> io::Result<()> {
+    fn accept(&mut self, _batch: &str, files: Vec<OutputFile>) -> io::Result<()> {
         self.files += files.len();
         self.bytes += files.iter().map(|f| f.bytes.len() as u64).sum::<u64>();
         Ok(())
@@ -56,73 +61,117 @@ pub struct WriteSummary {
 #[derive(Debug)]
 pub struct DirectorySink {
     root: PathBuf,
-    produced: BTreeSet<String>,
-    staged: Vec<PathBuf>,
+    staging_log: Option<BufWriter<File>>,
+    batches: Vec<String>,
+    complete: bool,
     summary: WriteSummary,
-    /// Only paths under these prefixes are considered for removal (all when empty).
-    owned_prefixes: Vec<String>,
 }
 
 impl DirectorySink {
-    /// A sink writing under `root`; with `owned_prefixes`, stale-file removal is limited to them
-    /// (a build of some municipalities leaves the others alone).
-    pub fn new(root: &Path, owned_prefixes: Vec<String>) -> Self {
+    /// A sink writing under `root`. `complete` says the build covers every municipality, so those
+    /// of earlier builds that are no longer produced are removed too.
+    pub fn new(root: &Path, complete: bool) -> Self {
         DirectorySink {
             root: root.to_path_buf(),
-            produced: BTreeSet::new(),
-            staged: Vec::new(),
+            staging_log: None,
+            batches: Vec::new(),
+            complete,
             summary: WriteSummary::default(),
-            owned_prefixes,
         }
     }
 
-    fn previous_manifest(&self) -> BTreeSet<String> {
-        fs::read_to_string(self.root.join(MANIFEST))
-            .map(|text| text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
-            .unwrap_or_default()
+    fn manifest_path(&self, batch: &str) -> PathBuf {
+        if batch.is_empty() {
+            self.root.join(MANIFEST)
+        } else {
+            self.root.join(batch).join(MANIFEST)
+        }
     }
 
-    fn owns(&self, path: &str) -> bool {
-        self.owned_prefixes.is_empty() || self.owned_prefixes.iter().any(|p| path.starts_with(p.as_str()))
+    fn log(&mut self) -> io::Result<&mut BufWriter<File>> {
+        if self.staging_log.is_none() {
+            fs::create_dir_all(&self.root)?;
+            self.staging_log = Some(BufWriter::new(File::create(self.root.join(STAGING_LOG))?));
+        }
+        Ok(self.staging_log.as_mut().unwrap_or_else(|| unreachable!("created above")))
     }
 
-    /// Renames every staged file into place, removes stale files and writes the manifest.
+    /// The staged temporary files, as written to the staging log.
+    fn staged(&mut self) -> io::Result<Vec<PathBuf>> {
+        if let Some(mut log) = self.staging_log.take() {
+            log.flush()?;
+        }
+        match File::open(self.root.join(STAGING_LOG)) {
+            Ok(file) => BufReader::new(file).lines().map(|l| l.map(PathBuf::from)).collect(),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Renames every staged file into place, removes stale files and writes the manifests.
     pub fn commit(mut self) -> io::Result<WriteSummary> {
-        for temp in &self.staged {
+        for temp in self.staged()? {
             let target = PathBuf::from(temp.to_string_lossy().trim_end_matches(TEMP_SUFFIX));
-            fs::rename(temp, &target)?;
+            fs::rename(&temp, &target)?;
         }
-        self.staged.clear();
-        let previous = self.previous_manifest();
-        let stale: Vec<&String> = previous.iter().filter(|p| !self.produced.contains(*p) && self.owns(p)).collect();
-        for stale in stale {
-            match fs::remove_file(self.root.join(stale)) {
-                Ok(()) => {
-                    self.summary.removed += 1;
-                    remove_empty_parents(&self.root, &self.root.join(stale));
-                }
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                Err(error) => return Err(error),
+        for batch in std::mem::take(&mut self.batches) {
+            let manifest = self.manifest_path(&batch);
+            let next = with_suffix(&manifest, NEXT_SUFFIX);
+            let produced = read_lines(&next)?;
+            for stale in read_lines(&manifest)?.difference(&produced) {
+                self.remove(stale)?;
             }
+            fs::rename(&next, &manifest)?;
+            self.batches.push(batch);
         }
-        let mut manifest: BTreeSet<String> = previous.into_iter().filter(|p| !self.owns(p)).collect();
-        manifest.extend(self.produced.iter().cloned());
-        let text: String = manifest.iter().map(|p| format!("{p}\n")).collect();
-        write_if_changed(&self.root.join(MANIFEST), text.as_bytes())?;
-        self.summary.produced = self.produced.len();
+        let batches_path = self.root.join(BATCHES);
+        let previous_batches = read_lines(&batches_path)?;
+        let mut current: BTreeSet<String> = self.batches.iter().filter(|b| !b.is_empty()).cloned().collect();
+        if self.complete {
+            for gone in previous_batches.difference(&current) {
+                let manifest = self.manifest_path(gone);
+                for stale in read_lines(&manifest)? {
+                    self.remove(&stale)?;
+                }
+                let _ = fs::remove_file(&manifest);
+                remove_empty_parents(&self.root, &manifest);
+            }
+        } else {
+            current.extend(previous_batches);
+        }
+        write_if_changed(&batches_path, current.iter().map(|b| format!("{b}\n")).collect::<String>().as_bytes())?;
+        let _ = fs::remove_file(self.root.join(STAGING_LOG));
         Ok(self.summary)
     }
 
+    fn remove(&mut self, relative: &str) -> io::Result<()> {
+        let path = self.root.join(relative);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                self.summary.removed += 1;
+                remove_empty_parents(&self.root, &path);
+                Ok(())
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Removes every staged temporary file (after a failure); the previous build stays as it was.
-    pub fn abort(self) {
-        for temp in &self.staged {
+    pub fn abort(mut self) {
+        for temp in self.staged().unwrap_or_default() {
             let _ = fs::remove_file(temp);
         }
+        for batch in std::mem::take(&mut self.batches) {
+            let _ = fs::remove_file(with_suffix(&self.manifest_path(&batch), NEXT_SUFFIX));
+        }
+        let _ = fs::remove_file(self.root.join(STAGING_LOG));
     }
 }
 
 impl Sink for DirectorySink {
-    fn accept(&mut self, files: Vec<OutputFile>) -> io::Result<()> {
+    fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()> {
+        let mut produced = String::with_capacity(files.len() * 48);
         for file in files {
             let target = self.root.join(&file.path);
             if fs::read(&target).is_ok_and(|existing| existing == file.bytes) {
@@ -131,14 +180,34 @@ impl Sink for DirectorySink {
                 if let Some(parent) = target.parent() {
                     fs::create_dir_all(parent)?;
                 }
-                let temp = PathBuf::from(format!("{}{TEMP_SUFFIX}", target.display()));
+                let temp = with_suffix(&target, TEMP_SUFFIX);
                 fs::write(&temp, &file.bytes)?;
-                self.staged.push(temp);
+                writeln!(self.log()?, "{}", temp.display())?;
                 self.summary.written += 1;
             }
-            self.produced.insert(file.path);
+            self.summary.produced += 1;
+            produced.push_str(&file.path);
+            produced.push('\n');
         }
+        let next = with_suffix(&self.manifest_path(batch), NEXT_SUFFIX);
+        if let Some(parent) = next.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(next, produced)?;
+        self.batches.push(batch.to_owned());
         Ok(())
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", path.display()))
+}
+
+fn read_lines(path: &Path) -> io::Result<BTreeSet<String>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(error) => Err(error),
     }
 }
 
@@ -150,7 +219,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
-    let temp = PathBuf::from(format!("{}{TEMP_SUFFIX}", path.display()));
+    let temp = with_suffix(path, TEMP_SUFFIX);
     fs::write(&temp, bytes)?;
     fs::rename(&temp, path)?;
     Ok(true)

@@ -20,7 +20,7 @@ use tera::{Context, Tera};
 use crate::content::Content;
 use crate::markdown;
 use crate::placeholders::{self, Values};
-use crate::resolve::{reference_anchor, Currency, Edition, LocalItem, Message, Placement};
+use crate::resolve::{reference_anchor, Currency, Edition, LocalItem, Placement};
 use crate::theme::Theme;
 
 /// One produced file, its path relative to the output root.
@@ -191,7 +191,9 @@ pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<
         &SiteView { title: &site.title, description: &site.description, disclaimer: site.disclaimer.trim() },
     );
     base.insert("muni", &muni);
-    let renderer = Renderer { build, edition, base, topics };
+    let message_texts = edition.messages.par_iter().map(|m| Texts::new(&m.body, m.to_partner.as_deref())).collect();
+    let local_texts = edition.local.par_iter().map(|l| Texts::new(&l.body, None)).collect();
+    let renderer = Renderer { build, edition, base, topics, message_texts, local_texts };
 
     let mut files = Vec::with_capacity(edition.messages.len() * 2 + edition.local.len() * 2 + 64);
     files.push(renderer.landing()?);
@@ -201,8 +203,8 @@ pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<
     let message_pages: Result<Vec<OutputFile>, RenderError> =
         (0..edition.messages.len()).into_par_iter().map(|index| renderer.message_page(index)).collect();
     files.extend(message_pages?);
-    for item in &edition.local {
-        files.push(renderer.local_page(item)?);
+    for index in 0..edition.local.len() {
+        files.push(renderer.local_page(index)?);
     }
     files.extend(renderer.topic_pages()?);
     files.push(renderer.review_page()?);
@@ -255,6 +257,36 @@ struct Renderer<'a> {
     edition: &'a Edition,
     base: Context,
     topics: &'a [String],
+    /// Rendered Markdown of each message, by index (rendered once, used by pages, review and mail).
+    message_texts: Vec<Texts>,
+    /// Rendered Markdown of each local item, by index.
+    local_texts: Vec<Texts>,
+}
+
+/// One Markdown body (and optional partner section) in every form it is shown in.
+struct Texts {
+    html: String,
+    mail_html: String,
+    text: String,
+    partner_html: Option<String>,
+    partner_mail_html: Option<String>,
+    partner_text: Option<String>,
+    summary: String,
+}
+
+impl Texts {
+    fn new(body: &str, partner: Option<&str>) -> Self {
+        let text = markdown::to_text(body);
+        Texts {
+            html: markdown::to_html(body),
+            mail_html: markdown::to_mail_html(body),
+            summary: text.chars().filter(|c| *c != '\n').take(100).collect(),
+            text: text.trim_end().to_owned(),
+            partner_html: partner.map(markdown::to_html),
+            partner_mail_html: partner.map(markdown::to_mail_html),
+            partner_text: partner.map(|t| markdown::to_text(t).trim_end().to_owned()),
+        }
+    }
 }
 
 struct MailOutput {
@@ -376,12 +408,13 @@ impl Renderer<'_> {
         })
     }
 
-    fn section_view(&self, item: &LocalItem) -> serde_json::Value {
+    fn section_view(&self, index: usize) -> serde_json::Value {
+        let item = &self.edition.local[index];
         serde_json::json!({
             "id": item.id,
             "category": item.category,
             "title": item.title,
-            "body_html": markdown::to_html(&item.body),
+            "body_html": self.local_texts[index].html,
             "upcoming": item.currency == Currency::Upcoming,
             "valid_label": validity_label(&item.valid),
         })
@@ -398,12 +431,11 @@ impl Renderer<'_> {
         };
         let prev = neighbour(index.checked_sub(1));
         let next = neighbour(Some(index + 1));
-        let sections: Vec<serde_json::Value> =
-            message.sections.iter().map(|&i| self.section_view(&self.edition.local[i])).collect();
+        let sections: Vec<serde_json::Value> = message.sections.iter().map(|&i| self.section_view(i)).collect();
         let (track_name, _) = track_names(self.build.content, message.track);
         let label = message.rule.long_label();
         let crumbs = self.crumbs(2, &[(&track_name, &format!("{}/", message.track)), (&label, "")]);
-        let summary: String = markdown::to_text(&message.body).chars().filter(|c| *c != '\n').take(100).collect();
+        let texts = &self.message_texts[index];
         self.page(&format!("{}/{}/index.html", message.track, message.stem), "message.html", 2, |c| {
             c.insert(
                 "message",
@@ -411,11 +443,11 @@ impl Renderer<'_> {
                     "id": message.id,
                     "label": label,
                     "title": message.title,
-                    "summary": summary,
+                    "summary": texts.summary,
                     "draft": message.review == ReviewStatus::Draft,
                     "reviewed_by": message.reviewed_by,
-                    "body_html": markdown::to_html(&message.body),
-                    "to_partner_html": message.to_partner.as_deref().map(markdown::to_html),
+                    "body_html": texts.html,
+                    "to_partner_html": texts.partner_html,
                     "topics": self.topic_refs(&message.topics),
                 }),
             );
@@ -426,14 +458,15 @@ impl Renderer<'_> {
         })
     }
 
-    fn local_page(&self, item: &LocalItem) -> Result<OutputFile, RenderError> {
+    fn local_page(&self, index: usize) -> Result<OutputFile, RenderError> {
+        let item = &self.edition.local[index];
         let attached_url = match &item.placement {
             Placement::Section(message_id) => Some(format!("../../{message_id}/")),
             Placement::Own { .. } => None,
         };
         let crumbs = self.crumbs(2, &[(&item.title, "")]);
         self.page(&format!("local/{}/index.html", item.stem), "local.html", 2, |c| {
-            let mut view = self.section_view(item);
+            let mut view = self.section_view(index);
             view["when_label"] = local_when_label(self.edition, item).into();
             view["draft"] = (item.review == ReviewStatus::Draft).into();
             view["attached_url"] = attached_url.into();
@@ -493,7 +526,8 @@ impl Renderer<'_> {
         Ok(files)
     }
 
-    fn review_item(&self, message: &Message) -> serde_json::Value {
+    fn review_item(&self, index: usize) -> serde_json::Value {
+        let (message, texts) = (&self.edition.messages[index], &self.message_texts[index]);
         serde_json::json!({
             "id": message.id,
             "label": message.rule.long_label(),
@@ -501,9 +535,9 @@ impl Renderer<'_> {
             "draft": message.review == ReviewStatus::Draft,
             "reviewed_by": message.reviewed_by,
             "overridden": message.overridden,
-            "body_html": markdown::to_html(&message.body),
-            "to_partner_html": message.to_partner.as_deref().map(markdown::to_html),
-            "sections": message.sections.iter().map(|&i| self.section_view(&self.edition.local[i])).collect::<Vec<_>>(),
+            "body_html": texts.html,
+            "to_partner_html": texts.partner_html,
+            "sections": message.sections.iter().map(|&i| self.section_view(i)).collect::<Vec<_>>(),
         })
     }
 
@@ -511,19 +545,22 @@ impl Renderer<'_> {
         let mut parts = Vec::new();
         for track in self.edition.enabled() {
             let (name, _) = track_names(self.build.content, track);
-            let items: Vec<serde_json::Value> =
-                self.edition.track_messages(track).map(|m| self.review_item(m)).collect();
+            let items: Vec<serde_json::Value> = (0..self.edition.messages.len())
+                .filter(|&i| self.edition.messages[i].track == track)
+                .map(|i| self.review_item(i))
+                .collect();
             parts.push(serde_json::json!({ "title": name, "items": items }));
         }
         let own = |announcement: bool| -> Vec<serde_json::Value> {
             self.edition
                 .local
                 .iter()
-                .filter(|item| match &item.placement {
+                .enumerate()
+                .filter(|(_, item)| match &item.placement {
                     Placement::Own { rule, .. } => matches!(rule, Rule::Date(_)) == announcement,
                     Placement::Section(_) => false,
                 })
-                .map(|item| {
+                .map(|(index, item)| {
                     serde_json::json!({
                         "id": item.id,
                         "local": true,
@@ -532,7 +569,7 @@ impl Renderer<'_> {
                         "draft": item.review == ReviewStatus::Draft,
                         "reviewed_by": item.reviewed_by,
                         "valid_label": validity_label(&item.valid),
-                        "body_html": markdown::to_html(&item.body),
+                        "body_html": self.local_texts[index].html,
                         "sections": [],
                     })
                 })
@@ -562,8 +599,9 @@ impl Renderer<'_> {
             .edition
             .local
             .iter()
-            .map(|item| {
-                let summary: String = markdown::to_text(&item.body).chars().filter(|c| *c != '\n').take(120).collect();
+            .zip(&self.local_texts)
+            .map(|(item, texts)| {
+                let summary = &texts.summary;
                 serde_json::json!({
                     "title": item.title,
                     "url": self.url(&format!("local/{}/", item.stem)),
@@ -605,7 +643,8 @@ impl Renderer<'_> {
             .edition
             .messages
             .par_iter()
-            .map(|message| {
+            .zip(&self.message_texts)
+            .map(|(message, texts)| {
                 let mut context = self.base.clone();
                 context.insert(
                     "section",
@@ -613,10 +652,10 @@ impl Renderer<'_> {
                         "local": false,
                         "label": message.rule.long_label(),
                         "title": message.title,
-                        "body_html": markdown::to_mail_html(&message.body),
-                        "body_text": markdown::to_text(&message.body).trim_end(),
-                        "to_partner_html": message.to_partner.as_deref().map(markdown::to_mail_html),
-                        "to_partner_text": message.to_partner.as_deref().map(|t| markdown::to_text(t).trim_end().to_owned()),
+                        "body_html": texts.mail_html,
+                        "body_text": texts.text,
+                        "to_partner_html": texts.partner_mail_html,
+                        "to_partner_text": texts.partner_text,
                         "url": self.url(&format!("{}/{}/", message.track, message.stem)),
                     }),
                 );
@@ -624,7 +663,7 @@ impl Renderer<'_> {
             })
             .collect();
         let mut files = message_sections?;
-        for item in &self.edition.local {
+        for (item, texts) in self.edition.local.iter().zip(&self.local_texts) {
             let mut context = self.base.clone();
             context.insert(
                 "section",
@@ -632,8 +671,8 @@ impl Renderer<'_> {
                     "local": true,
                     "category": item.category,
                     "title": item.title,
-                    "body_html": markdown::to_mail_html(&item.body),
-                    "body_text": markdown::to_text(&item.body).trim_end(),
+                    "body_html": texts.mail_html,
+                    "body_text": texts.text,
                     "url": self.url(&format!("local/{}/", item.stem)),
                 }),
             );

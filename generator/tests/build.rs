@@ -48,7 +48,7 @@ fn copy_tree(from: &Path, to: &Path) {
 fn build_into(content: &Path, out: &Path) -> kizuna_generator::output::WriteSummary {
     let options = options(content);
     let prepared = build::prepare(&options).unwrap_or_else(|d| panic!("fixture is invalid:\n{d}"));
-    let mut sink = DirectorySink::new(out, Vec::new());
+    let mut sink = DirectorySink::new(out, true);
     build::build(&prepared, &options, Some(out), &mut sink).expect("build");
     sink.commit().expect("commit")
 }
@@ -190,6 +190,11 @@ fn rebuild_writes_only_changes_and_removes_what_is_gone() {
     assert!(!out.path().join("testcity/baby/day-001/index.html").exists());
     assert!(!out.path().join("testcity/mail/sections/baby/day-001.json").exists());
     assert!(out.path().join("testcity/maternity/12w3d/index.html").exists());
+    // A municipality removed from content disappears from the archive, manifests included.
+    fs::remove_dir_all(content.path().join("municipalities/testcity")).expect("remove municipality");
+    build_into(content.path(), out.path());
+    assert!(!out.path().join("testcity").exists(), "the removed municipality's files are gone");
+    assert!(out.path().join("index.html").exists());
     let leftovers: Vec<_> = walkdir::WalkDir::new(out.path())
         .into_iter()
         .filter_map(Result::ok)
