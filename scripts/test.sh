@@ -2,10 +2,15 @@
 # Runs every Kizuna test on a fresh machine or a used one (idempotent).
 #
 # It installs and starts what the tests need, then runs the whole suite:
-#   - the Rust workspace tests (unit, integration, property, snapshot and doc tests).
+#   - moto_server (AWS emulator for DynamoDB and SES) in .venv, via scripts/moto.sh;
+#   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
+#     integration tests start their own moto_server on free ports.
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "==> installing moto (scripts/moto.sh)"
+scripts/moto.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"

@@ -1,0 +1,361 @@
+//! Delivery of planned mails: reserve, send, record — at most once per subscription and entry.
+//!
+//! For each mail:
+//! 1. [`DeliveryStore::reserve`]: one transaction putting a `sending` record per entry (only if
+//!    absent) and checking that the subscription is still active with the planned `anchor_version`.
+//!    Entries already recorded (a re-run, an overlapping run, a changed due date) are dropped from the
+//!    mail; if none remain the mail counts as *already sent*; if the subscription changed it is
+//!    *refused* and nothing is sent.
+//! 2. [`Mailer::send`], paced by a [`Pacer`] (the account's rate split over the workers) and retried
+//!    on throttling and transient errors with exponential backoff and full jitter.
+//! 3. The records become `sent` with the SES message id, or `failed` with the error code for a
+//!    permanent (per-recipient) error — recorded, never retried, and the run goes on. When SES
+//!    definitely did not take the mail (throttled to the end, account-level errors) the records are
+//!    released so the next run sends it; when the outcome is unknown (a timeout) they stay `sending`
+//!    — *in doubt*, reported, never resent.
+//!
+//! Logs carry subscription ids, entry ids and error codes only: no address, anchor date or token.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::compose::{ComposedMail, Composer};
+use crate::model::Recipient;
+use crate::plan::{DayPlan, PlannedMail};
+use crate::BoxError;
+
+/// What to reserve for one mail.
+#[derive(Clone, Debug)]
+pub struct ReserveRequest<'a> {
+    /// The municipality id.
+    pub municipality: &'a str,
+    /// The Japan delivery date.
+    pub date: chrono::NaiveDate,
+    /// The schedule's build id.
+    pub build: &'a str,
+    /// The recipient as planned (its `anchor_version` is checked).
+    pub recipient: &'a Recipient,
+    /// The entry ids of the mail.
+    pub entries: Vec<String>,
+}
+
+/// The result of a reservation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReserveOutcome {
+    /// These entries (a non-empty subset of the request, in order) are now `sending`.
+    Reserved(Vec<String>),
+    /// Every entry was already recorded: nothing to send.
+    AlreadySent,
+    /// The subscription is no longer active or its anchor changed: nothing to send.
+    Refused,
+}
+
+/// Where delivery records live ([`crate::dynamo::DynamoDeliveries`] in production).
+pub trait DeliveryStore {
+    /// Reserves the entries of a mail (see the module documentation).
+    fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<ReserveOutcome, BoxError>> + Send;
+    /// Marks reserved records `sent` with the SES message id.
+    fn mark_sent(
+        &self,
+        subscription_id: &str,
+        entries: &[String],
+        message_id: &str,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+    /// Marks reserved records `failed` with an error code; they are never retried.
+    fn mark_failed(
+        &self,
+        subscription_id: &str,
+        entries: &[String],
+        code: &str,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+    /// Deletes reserved records still `sending`, so a later run sends the mail.
+    fn release(&self, subscription_id: &str, entries: &[String]) -> impl Future<Output = Result<(), BoxError>> + Send;
+}
+
+/// How a send failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendErrorKind {
+    /// Rate exceeded: retried with backoff.
+    Throttled,
+    /// A server-side error with a response: retried with backoff.
+    Transient,
+    /// Refused for this recipient or message: recorded as failed, not retried.
+    Permanent,
+    /// Refused for the whole account or sender (suspended, paused, unknown configuration set): the
+    /// mail is released and the rest of the municipality's run stops.
+    Fatal,
+    /// No answer (timeout, connection lost after sending): the mail may have gone; left in doubt.
+    InDoubt,
+}
+
+/// A failed send: its kind and the service's error code (never the address).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {code}")]
+pub struct SendError {
+    /// How it failed.
+    pub kind: SendErrorKind,
+    /// The error code, e.g. `MessageRejected`.
+    pub code: String,
+}
+
+/// Sends raw mail ([`crate::ses::SesMailer`] in production); returns the provider's message id.
+pub trait Mailer {
+    /// Sends one mail once (no retries: [`deliver_plan`] retries).
+    fn send(&self, mail: &ComposedMail) -> impl Future<Output = Result<String, SendError>> + Send;
+}
+
+/// Spaces calls evenly at a maximum rate (every attempt counts, retries included).
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    /// A pacer allowing `per_second` calls per second (at least one call every 1000 s).
+    pub fn new(per_second: f64) -> Self {
+        let per_second = if per_second.is_finite() { per_second.max(0.001) } else { 1_000_000.0 };
+        Pacer { interval: Duration::from_secs_f64(1.0 / per_second), next: Mutex::new(Instant::now()) }
+    }
+
+    /// Waits for the next slot.
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Delivery settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeliveryOptions {
+    /// Mails in flight at once.
+    pub concurrency: usize,
+    /// Attempts per mail for throttling and transient errors.
+    pub max_attempts: u32,
+    /// First backoff ceiling; doubled per attempt.
+    pub base_backoff: Duration,
+    /// Largest backoff ceiling.
+    pub max_backoff: Duration,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        DeliveryOptions {
+            concurrency: 8,
+            max_attempts: 12,
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(20),
+        }
+    }
+}
+
+impl DeliveryOptions {
+    /// Full-jitter backoff before attempt `attempt + 1`: uniform in `0..=min(max, base·2^attempt)`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.base_backoff.saturating_mul(2_u32.saturating_pow(attempt.min(20))).min(self.max_backoff);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(0..=millis))
+    }
+}
+
+/// Counts of one delivery, added up over municipalities by [`crate::run`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryCounts {
+    /// Mails SES accepted.
+    pub sent: usize,
+    /// Mails with every entry already recorded.
+    pub already_sent: usize,
+    /// Mails refused by the subscription check (stopped, unsubscribed, anchor changed).
+    pub refused: usize,
+    /// Mails that failed (permanent errors, retries exhausted, store errors, in doubt, not attempted).
+    pub failed: usize,
+    /// Of `failed`: mails whose outcome is unknown, left `sending`.
+    pub in_doubt: usize,
+    /// Send attempts that were throttled (and retried).
+    pub throttled: usize,
+}
+
+impl std::ops::AddAssign for DeliveryCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.already_sent += other.already_sent;
+        self.refused += other.refused;
+        self.failed += other.failed;
+        self.in_doubt += other.in_doubt;
+        self.throttled += other.throttled;
+    }
+}
+
+/// What happened to one mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    AlreadySent,
+    Refused,
+    Failed,
+    InDoubt,
+}
+
+/// Everything [`deliver_plan`] needs besides the plan.
+#[derive(Debug)]
+pub struct Delivery<'a, S, M> {
+    /// The delivery records.
+    pub store: &'a S,
+    /// The mail service.
+    pub mailer: &'a M,
+    /// The rate limit shared by every municipality of the run.
+    pub pacer: &'a Pacer,
+    /// Concurrency and retries.
+    pub options: DeliveryOptions,
+}
+
+impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
+    /// Delivers every mail of a plan; never stops on a per-recipient error.
+    pub async fn deliver_plan(&self, plan: &DayPlan, composer: &Composer<'_>) -> DeliveryCounts {
+        let abort = AtomicBool::new(false);
+        let throttled = std::sync::atomic::AtomicUsize::new(0);
+        let build = composer.schedule.build.id.as_str();
+        let outcomes: Vec<Outcome> = stream::iter(&plan.mails)
+            .map(|mail| self.deliver_one(plan, build, mail, composer, &abort, &throttled))
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut counts = DeliveryCounts { throttled: throttled.into_inner(), ..DeliveryCounts::default() };
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Sent => counts.sent += 1,
+                Outcome::AlreadySent => counts.already_sent += 1,
+                Outcome::Refused => counts.refused += 1,
+                Outcome::Failed => counts.failed += 1,
+                Outcome::InDoubt => {
+                    counts.failed += 1;
+                    counts.in_doubt += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    async fn deliver_one(
+        &self,
+        plan: &DayPlan,
+        build: &str,
+        mail: &PlannedMail,
+        composer: &Composer<'_>,
+        abort: &AtomicBool,
+        throttled: &std::sync::atomic::AtomicUsize,
+    ) -> Outcome {
+        let id = mail.recipient.subscription_id.as_str();
+        if abort.load(Ordering::Relaxed) {
+            return Outcome::Failed;
+        }
+        let request = ReserveRequest {
+            municipality: &plan.municipality,
+            date: plan.date,
+            build,
+            recipient: &mail.recipient,
+            entries: mail.entry_ids(),
+        };
+        let reserved = match self.store.reserve(&request).await {
+            Ok(ReserveOutcome::Reserved(entries)) => entries,
+            Ok(ReserveOutcome::AlreadySent) => {
+                tracing::info!(subscription = id, "already sent");
+                return Outcome::AlreadySent;
+            }
+            Ok(ReserveOutcome::Refused) => {
+                tracing::info!(subscription = id, "refused: subscription no longer active or its anchor changed");
+                return Outcome::Refused;
+            }
+            Err(error) => {
+                tracing::error!(subscription = id, error = %error, "reservation failed");
+                return Outcome::Failed;
+            }
+        };
+        let mut mail = mail.clone();
+        if reserved.len() != mail.sections.len() {
+            tracing::info!(subscription = id, kept = reserved.len(), "some entries were already sent");
+            mail.sections.retain(|section| reserved.contains(&section.entry_id));
+        }
+        let composed = match composer.compose(&mail) {
+            Ok(composed) => composed,
+            Err(error) => {
+                tracing::error!(subscription = id, error = %error, "cannot compose");
+                self.release(id, &reserved).await;
+                return Outcome::Failed;
+            }
+        };
+        let mut attempt = 0;
+        let result = loop {
+            if abort.load(Ordering::Relaxed) {
+                break Err(SendError { kind: SendErrorKind::Fatal, code: "RunAborted".to_owned() });
+            }
+            self.pacer.wait().await;
+            match self.mailer.send(&composed).await {
+                Ok(message_id) => break Ok(message_id),
+                Err(error)
+                    if matches!(error.kind, SendErrorKind::Throttled | SendErrorKind::Transient)
+                        && attempt + 1 < self.options.max_attempts =>
+                {
+                    if error.kind == SendErrorKind::Throttled {
+                        throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    tracing::debug!(subscription = id, code = %error.code, attempt, "retrying");
+                    tokio::time::sleep(self.options.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => break Err(error),
+            }
+        };
+        match result {
+            Ok(message_id) => {
+                if let Err(error) = self.store.mark_sent(id, &reserved, &message_id).await {
+                    tracing::error!(subscription = id, error = %error, "sent, but the records stay `sending`");
+                }
+                tracing::info!(subscription = id, entries = ?reserved, "sent");
+                Outcome::Sent
+            }
+            Err(error) => match error.kind {
+                SendErrorKind::Permanent => {
+                    tracing::warn!(subscription = id, code = %error.code, "permanent send error, recorded");
+                    if let Err(store) = self.store.mark_failed(id, &reserved, &error.code).await {
+                        tracing::error!(subscription = id, error = %store, "cannot record the failure");
+                    }
+                    Outcome::Failed
+                }
+                SendErrorKind::InDoubt => {
+                    tracing::error!(subscription = id, code = %error.code, "outcome unknown: left `sending`, not resent");
+                    Outcome::InDoubt
+                }
+                SendErrorKind::Fatal => {
+                    if error.code != "RunAborted" {
+                        tracing::error!(code = %error.code, "account-level send error: stopping this run");
+                    }
+                    abort.store(true, Ordering::Relaxed);
+                    self.release(id, &reserved).await;
+                    Outcome::Failed
+                }
+                SendErrorKind::Throttled | SendErrorKind::Transient => {
+                    tracing::error!(subscription = id, code = %error.code, "retries exhausted: released for the next run");
+                    self.release(id, &reserved).await;
+                    Outcome::Failed
+                }
+            },
+        }
+    }
+
+    async fn release(&self, id: &str, entries: &[String]) {
+        if let Err(error) = self.store.release(id, entries).await {
+            tracing::error!(subscription = id, error = %error, "cannot release: records stay `sending`");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Subscriptions and deliveries as they are stored (DESIGN.md §6).
+//!
+//! **Subscriptions table** — one item per subscription (one pregnancy or one child):
+//!
+//! | attribute | value |
+//! | --- | --- |
+//! | `pk` | `SUB#<uuid>` |
+//! | `municipality`, `email`, `email_hash` | the municipality id, the address, its keyed HMAC ([`crate::links::EmailHasher`]) |
+//! | `anchor_kind`, `anchor_date`, `anchor_version` | `due` / `birth`, `YYYY-MM-DD`, incremented on every anchor change |
+//! | `status`, `stop_reason`, `consent_version`, `nickname` | see [`SubscriptionStatus`] |
+//! | `created_at`, `updated_at` | RFC 3339 UTC |
+//! | `by_anchor_pk`, `by_anchor_sk` | `<muni>#<kind>`, `<anchor date>#<uuid>` — **present only while active** |
+//!
+//! The same table holds the uniqueness items (`pk = UNIQ#<email hash>#<muni>#<kind>#<date>`), put
+//! with a condition so one family cannot subscribe the same pregnancy or child twice.
+//!
+//! **Deliveries table** — `pk = SUB#<uuid>`, `sk = <entry id>`: at most one record per subscription
+//! per entry, ever, with `status` ([`DeliveryStatus`]), the SES message id once sent, and
+//! `expires_at` (TTL, about 400 days after the delivery).
+
+use chrono::NaiveDate;
+use kizuna_schedule::AnchorKind;
+
+/// Partition key attribute of both tables.
+pub const PK: &str = "pk";
+/// Sort key attribute of the deliveries table.
+pub const SK: &str = "sk";
+/// The sparse index of active subscriptions by municipality, anchor kind and anchor date.
+pub const BY_ANCHOR: &str = "by_anchor";
+/// Partition key of [`BY_ANCHOR`]: `<muni>#<kind>`.
+pub const BY_ANCHOR_PK: &str = "by_anchor_pk";
+/// Sort key of [`BY_ANCHOR`]: `<anchor date>#<uuid>`.
+pub const BY_ANCHOR_SK: &str = "by_anchor_sk";
+/// The index of subscriptions by e-mail hash (sign-up checks, "delete my data").
+pub const BY_EMAIL_HASH: &str = "by_email_hash";
+/// Attribute of the keyed e-mail hash.
+pub const EMAIL_HASH: &str = "email_hash";
+/// TTL attribute of the deliveries table (epoch seconds).
+pub const EXPIRES_AT: &str = "expires_at";
+/// How long a delivery record is kept.
+pub const DELIVERY_TTL_DAYS: i64 = 400;
+
+/// Attributes projected into [`BY_ANCHOR`] besides the keys.
+pub const BY_ANCHOR_PROJECTION: [&str; 4] = ["email", "nickname", "status", "anchor_version"];
+/// Attributes projected into [`BY_EMAIL_HASH`] besides the keys.
+pub const BY_EMAIL_HASH_PROJECTION: [&str; 4] = ["municipality", "anchor_kind", "anchor_date", "status"];
+
+/// `SUB#<uuid>`
+pub fn subscription_pk(id: &str) -> String {
+    format!("SUB#{id}")
+}
+
+/// The subscription id from `SUB#<uuid>`.
+pub fn subscription_id_from_pk(pk: &str) -> Option<&str> {
+    pk.strip_prefix("SUB#")
+}
+
+/// `<muni>#<kind>`
+pub fn by_anchor_pk(municipality: &str, kind: AnchorKind) -> String {
+    format!("{municipality}#{}", kind.as_str())
+}
+
+/// `<anchor date>#<uuid>`
+pub fn by_anchor_sk(anchor: NaiveDate, id: &str) -> String {
+    format!("{}#{id}", anchor.format("%Y-%m-%d"))
+}
+
+/// `UNIQ#<email hash>#<muni>#<kind>#<date>`
+pub fn uniqueness_pk(email_hash: &str, municipality: &str, kind: AnchorKind, anchor: NaiveDate) -> String {
+    format!("UNIQ#{email_hash}#{municipality}#{}#{}", kind.as_str(), anchor.format("%Y-%m-%d"))
+}
+
+/// Where a subscription is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubscriptionStatus {
+    /// Signed up, address not confirmed yet.
+    Pending,
+    /// Receives mail; the only status present in `by_anchor`.
+    Active,
+    /// Stopped by the family (with a reason).
+    Stopped,
+    /// Unsubscribed by the one-click link.
+    Unsubscribed,
+    /// Past its last enabled track.
+    Completed,
+    /// The address bounced or complained.
+    Bounced,
+}
+
+impl SubscriptionStatus {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Pending => "pending",
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Stopped => "stopped",
+            SubscriptionStatus::Unsubscribed => "unsubscribed",
+            SubscriptionStatus::Completed => "completed",
+            SubscriptionStatus::Bounced => "bounced",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            SubscriptionStatus::Pending,
+            SubscriptionStatus::Active,
+            SubscriptionStatus::Stopped,
+            SubscriptionStatus::Unsubscribed,
+            SubscriptionStatus::Completed,
+            SubscriptionStatus::Bounced,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == value)
+    }
+}
+
+/// The state of one delivery record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// Reserved before the SES call; left so for over an hour means "in doubt", reported, never resent.
+    Sending,
+    /// SES accepted the mail; the record carries its message id.
+    Sent,
+    /// SES refused the mail for good (the error code is recorded); never retried.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A subscription as the daily run sees it: the projection of `by_anchor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    /// The subscription's uuid (without `SUB#`).
+    pub subscription_id: String,
+    /// The municipality id.
+    pub municipality: String,
+    /// Due or birth.
+    pub anchor_kind: AnchorKind,
+    /// The due date or birth date.
+    pub anchor_date: NaiveDate,
+    /// Incremented on every anchor change; the delivery transaction checks it.
+    pub anchor_version: u64,
+    /// The address (never logged).
+    pub email: String,
+    /// How the family wants to be addressed, if given.
+    pub nickname: Option<String>,
+    /// Should be active (the index is sparse), checked again anyway.
+    pub status: SubscriptionStatus,
+}

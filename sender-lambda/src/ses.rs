@@ -1,0 +1,120 @@
+//! The SESv2 adapter: raw `SendEmail` with the configuration set, error classification for the
+//! retry policy of [`crate::deliver`], and the account's maximum send rate (`GetAccount`).
+//!
+//! The SDK's own retries are turned off for this client ([`ses_client`]): [`crate::deliver`] paces
+//! and retries every attempt itself, so the rate limit counts retries too.
+
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{EmailContent, RawMessage};
+use aws_sdk_sesv2::Client;
+
+use crate::compose::ComposedMail;
+use crate::deliver::{Mailer, SendError, SendErrorKind};
+use crate::BoxError;
+
+/// An SESv2 client without SDK retries (the sender retries itself).
+pub fn ses_client(config: &aws_config::SdkConfig) -> Client {
+    let config = aws_sdk_sesv2::config::Builder::from(config)
+        .retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+/// Sends raw mail through SESv2.
+#[derive(Clone, Debug)]
+pub struct SesMailer {
+    client: Client,
+    configuration_set: Option<String>,
+}
+
+impl SesMailer {
+    /// A mailer using a configuration set when given.
+    pub fn new(client: Client, configuration_set: Option<String>) -> Self {
+        SesMailer { client, configuration_set }
+    }
+
+    /// The account's maximum send rate (mails per second) from `GetAccount`.
+    pub async fn max_send_rate(&self) -> Result<f64, BoxError> {
+        let account = self.client.get_account().send().await.map_err(|e| {
+            BoxError::from(format!(
+                "SES GetAccount failed ({}); set KIZUNA_MAX_SEND_RATE",
+                e.code().unwrap_or("no answer")
+            ))
+        })?;
+        account
+            .send_quota()
+            .map(|quota| quota.max_send_rate())
+            .filter(|rate| *rate > 0.0)
+            .ok_or_else(|| "SES GetAccount returned no send quota; set KIZUNA_MAX_SEND_RATE".into())
+    }
+}
+
+/// Classifies an SES error code and HTTP status for the retry policy.
+pub fn classify(code: &str, status: Option<u16>) -> SendErrorKind {
+    match code {
+        "TooManyRequestsException" | "TooManyRequests" | "Throttling" | "ThrottlingException" => {
+            SendErrorKind::Throttled
+        }
+        "AccountSuspendedException"
+        | "SendingPausedException"
+        | "MailFromDomainNotVerifiedException"
+        | "NotFoundException"
+        | "LimitExceededException"
+        | "AccessDeniedException"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException" => SendErrorKind::Fatal,
+        _ if status.is_some_and(|s| s == 429) => SendErrorKind::Throttled,
+        _ if status.is_some_and(|s| s >= 500) => SendErrorKind::Transient,
+        _ => SendErrorKind::Permanent,
+    }
+}
+
+impl Mailer for SesMailer {
+    async fn send(&self, mail: &ComposedMail) -> Result<String, SendError> {
+        let raw = RawMessage::builder()
+            .data(Blob::new(mail.raw.clone()))
+            .build()
+            .map_err(|_| SendError { kind: SendErrorKind::Permanent, code: "BuildRawMessage".to_owned() })?;
+        let result = self
+            .client
+            .send_email()
+            .from_email_address(&mail.from)
+            .content(EmailContent::builder().raw(raw).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.message_id().unwrap_or_default().to_owned()),
+            Err(SdkError::ServiceError(service)) => {
+                let status = service.raw().status().as_u16();
+                let code = service.err().code().unwrap_or("Unknown").to_owned();
+                Err(SendError { kind: classify(&code, Some(status)), code })
+            }
+            Err(SdkError::ConstructionFailure(_)) => {
+                Err(SendError { kind: SendErrorKind::Permanent, code: "ConstructionFailure".to_owned() })
+            }
+            Err(SdkError::TimeoutError(_)) => {
+                Err(SendError { kind: SendErrorKind::InDoubt, code: "Timeout".to_owned() })
+            }
+            Err(SdkError::DispatchFailure(failure)) if failure.is_user() => {
+                Err(SendError { kind: SendErrorKind::Permanent, code: "DispatchFailure".to_owned() })
+            }
+            Err(_) => Err(SendError { kind: SendErrorKind::InDoubt, code: "NoResponse".to_owned() }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_is_retried_and_rejections_are_not() {
+        assert_eq!(classify("TooManyRequestsException", Some(429)), SendErrorKind::Throttled);
+        assert_eq!(classify("Whatever", Some(429)), SendErrorKind::Throttled);
+        assert_eq!(classify("InternalFailure", Some(500)), SendErrorKind::Transient);
+        assert_eq!(classify("MessageRejected", Some(400)), SendErrorKind::Permanent);
+        assert_eq!(classify("SendingPausedException", Some(400)), SendErrorKind::Fatal);
+    }
+}

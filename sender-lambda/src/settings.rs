@@ -1,0 +1,96 @@
+//! Kizuna's sender settings: every `KIZUNA_*` environment variable, each with a flag that overrides
+//! it (clap lists them all in `--help`). AWS itself is configured the standard way
+//! (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_PROFILE`, credentials), defaulting to ap-northeast-1.
+
+use clap::Args;
+
+use crate::deliver::DeliveryOptions;
+use crate::links::{EmailHasher, LinkKeys};
+use crate::tables::{DEFAULT_DELIVERIES_TABLE, DEFAULT_SUBSCRIPTIONS_TABLE};
+use crate::BoxError;
+
+/// The region used when none is configured: subscriber data stays in Tokyo by default.
+pub const DEFAULT_REGION: &str = "ap-northeast-1";
+
+/// Settings shared by every command (and the Lambda handlers).
+#[derive(Args, Clone, Debug)]
+pub struct Settings {
+    /// Subscriptions table name.
+    #[arg(long, global = true, env = "KIZUNA_SUBSCRIPTIONS_TABLE", default_value = DEFAULT_SUBSCRIPTIONS_TABLE)]
+    pub subscriptions_table: String,
+
+    /// Deliveries table name.
+    #[arg(long, global = true, env = "KIZUNA_DELIVERIES_TABLE", default_value = DEFAULT_DELIVERIES_TABLE)]
+    pub deliveries_table: String,
+
+    /// Link signing keys: `<key id>:<secret ≥ 32 bytes>[,<key id>:<secret>…]`, the first signs.
+    #[arg(long, global = true, env = "KIZUNA_LINK_SECRET", hide_env_values = true)]
+    pub link_secret: Option<String>,
+
+    /// Key of the e-mail hash (never rotated); derived from the first link key when unset.
+    #[arg(long, global = true, env = "KIZUNA_EMAIL_HASH_KEY", hide_env_values = true)]
+    pub email_hash_key: Option<String>,
+
+    /// Maximum mails per second for the whole account; when unset, SES GetAccount's max send rate.
+    #[arg(long, global = true, env = "KIZUNA_MAX_SEND_RATE")]
+    pub max_send_rate: Option<f64>,
+
+    /// Workers sharing the send rate (each gets rate / workers).
+    #[arg(long, global = true, env = "KIZUNA_WORKERS", default_value_t = 1)]
+    pub workers: u32,
+
+    /// Mails in flight at once per worker.
+    #[arg(long, global = true, env = "KIZUNA_SEND_CONCURRENCY", default_value_t = 8)]
+    pub send_concurrency: usize,
+
+    /// Send entries whose review status is `draft` (demos and tests; `KIZUNA_ALLOW_DRAFT=1`).
+    #[arg(
+        long,
+        global = true,
+        env = "KIZUNA_ALLOW_DRAFT",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_draft: bool,
+
+    /// SES configuration set for sends (event publishing, suppression).
+    #[arg(long, global = true, env = "KIZUNA_CONFIGURATION_SET")]
+    pub configuration_set: Option<String>,
+
+    /// Log filter (tracing `EnvFilter` syntax); logs are JSON on stderr.
+    #[arg(long, global = true, env = "KIZUNA_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Settings {
+    /// The link keys, or an error naming the setting.
+    pub fn link_keys(&self) -> Result<LinkKeys, BoxError> {
+        let secret = self.link_secret.as_deref().ok_or("KIZUNA_LINK_SECRET (or --link-secret) is required")?;
+        Ok(LinkKeys::parse(secret)?)
+    }
+
+    /// The e-mail hasher: its own key, or one derived from the link keys.
+    pub fn email_hasher(&self) -> Result<EmailHasher, BoxError> {
+        match &self.email_hash_key {
+            Some(key) if key.len() >= 32 => Ok(EmailHasher::new(key.as_bytes())),
+            Some(_) => Err("KIZUNA_EMAIL_HASH_KEY must be at least 32 bytes".into()),
+            None => Ok(EmailHasher::new(&self.link_keys()?.derived_email_hash_key())),
+        }
+    }
+
+    /// Delivery options from the settings.
+    pub fn delivery_options(&self) -> DeliveryOptions {
+        DeliveryOptions { concurrency: self.send_concurrency.max(1), ..DeliveryOptions::default() }
+    }
+
+    /// This worker's share of an account rate.
+    pub fn worker_rate(&self, account_rate: f64) -> f64 {
+        account_rate / f64::from(self.workers.max(1))
+    }
+}
+
+/// The AWS configuration from the standard sources, with Tokyo as the default region.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    let region = aws_config::meta::region::RegionProviderChain::default_provider().or_else(DEFAULT_REGION);
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region).load().await
+}
