@@ -37,16 +37,53 @@ use crate::rule::{AnchorKind, GestationalAge, RuleError, SchoolGrade};
 #[serde(rename_all = "kebab-case")]
 pub enum TrackId {
     /// マタニティきずなメール: every day of pregnancy from 4w0d to 41w6d.
+    ///
+    /// ```
+    /// # use kizuna_schedule::TrackId;
+    /// let window = TrackId::Maternity.window("2027-06-07".parse().unwrap()).unwrap();
+    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2026-09-28".into(), "2027-06-20".into()));
+    /// ```
     Maternity,
     /// 子育てきずなメール (0〜2歳): from the birth date to the 3rd birthday.
+    ///
+    /// ```
+    /// # use kizuna_schedule::TrackId;
+    /// let window = TrackId::Baby.window("2026-01-31".parse().unwrap()).unwrap();
+    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2026-01-31".into(), "2029-01-31".into()));
+    /// ```
     Baby,
     /// 3〜5歳きずなメール: the day after the 3rd birthday to the 6th birthday.
+    ///
+    /// ```
+    /// # use kizuna_schedule::TrackId;
+    /// let window = TrackId::Preschool.window("2026-01-31".parse().unwrap()).unwrap();
+    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2029-02-01".into(), "2032-01-31".into()));
+    /// ```
     Preschool,
     /// 学童期・思春期きずなメッセージ: the day after the 6th birthday to March 31 of 高3.
+    ///
+    /// ```
+    /// # use kizuna_schedule::TrackId;
+    /// // Born 2026-01-31: 小1 in April 2032, 高3 ends March 31 2044.
+    /// let window = TrackId::School.window("2026-01-31".parse().unwrap()).unwrap();
+    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2032-02-01".into(), "2044-03-31".into()));
+    /// ```
     School,
     /// 就学応援メッセージ (add-on): the 年長 school year.
+    ///
+    /// ```
+    /// # use kizuna_schedule::TrackId;
+    /// let window = TrackId::SchoolEntry.window("2026-01-31".parse().unwrap()).unwrap();
+    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2031-04-01".into(), "2032-03-31".into()));
+    /// ```
     SchoolEntry,
     /// 小1メッセージ (add-on): the 小1 school year.
+    ///
+    /// ```
+    /// # use kizuna_schedule::TrackId;
+    /// let window = TrackId::FirstGrade.window("2026-01-31".parse().unwrap()).unwrap();
+    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2032-04-01".into(), "2033-03-31".into()));
+    /// ```
     FirstGrade,
 }
 
