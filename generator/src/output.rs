@@ -12,6 +12,8 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::render::OutputFile;
 
 const MANIFEST: &str = ".kizuna-manifest";
@@ -171,19 +173,30 @@ impl DirectorySink {
 
 impl Sink for DirectorySink {
     fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()> {
-        let mut produced = String::with_capacity(files.len() * 48);
-        for file in files {
-            let target = self.root.join(&file.path);
-            if fs::read(&target).is_ok_and(|existing| existing == file.bytes) {
-                self.summary.unchanged += 1;
-            } else {
+        // Compare and stage in parallel: on small files the file system, not the CPU, is the limit.
+        let staged: Vec<Option<PathBuf>> = files
+            .par_iter()
+            .map(|file| {
+                let target = self.root.join(&file.path);
+                if fs::read(&target).is_ok_and(|existing| existing == file.bytes) {
+                    return Ok(None);
+                }
                 if let Some(parent) = target.parent() {
                     fs::create_dir_all(parent)?;
                 }
                 let temp = with_suffix(&target, TEMP_SUFFIX);
                 fs::write(&temp, &file.bytes)?;
-                writeln!(self.log()?, "{}", temp.display())?;
-                self.summary.written += 1;
+                Ok(Some(temp))
+            })
+            .collect::<io::Result<_>>()?;
+        let mut produced = String::with_capacity(files.len() * 48);
+        for (file, temp) in files.iter().zip(staged) {
+            match temp {
+                Some(temp) => {
+                    writeln!(self.log()?, "{}", temp.display())?;
+                    self.summary.written += 1;
+                }
+                None => self.summary.unchanged += 1,
             }
             self.summary.produced += 1;
             produced.push_str(&file.path);
