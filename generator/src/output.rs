@@ -98,24 +98,28 @@ impl DirectorySink {
         Ok(self.staging_log.as_mut().unwrap_or_else(|| unreachable!("created above")))
     }
 
-    /// The staged temporary files, as written to the staging log.
-    fn staged(&mut self) -> io::Result<Vec<PathBuf>> {
+    /// Calls `each` with every staged temporary file, streaming the staging log from disk.
+    fn for_each_staged(&mut self, mut each: impl FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
         if let Some(mut log) = self.staging_log.take() {
             log.flush()?;
         }
-        match File::open(self.root.join(STAGING_LOG)) {
-            Ok(file) => BufReader::new(file).lines().map(|l| l.map(PathBuf::from)).collect(),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(error) => Err(error),
+        let file = match File::open(self.root.join(STAGING_LOG)) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        for line in BufReader::new(file).lines() {
+            each(Path::new(&line?))?;
         }
+        Ok(())
     }
 
     /// Renames every staged file into place, removes stale files and writes the manifests.
     pub fn commit(mut self) -> io::Result<WriteSummary> {
-        for temp in self.staged()? {
+        self.for_each_staged(|temp| {
             let target = PathBuf::from(temp.to_string_lossy().trim_end_matches(TEMP_SUFFIX));
-            fs::rename(&temp, &target)?;
-        }
+            fs::rename(temp, target)
+        })?;
         for batch in std::mem::take(&mut self.batches) {
             let manifest = self.manifest_path(&batch);
             let next = with_suffix(&manifest, NEXT_SUFFIX);
@@ -161,9 +165,10 @@ impl DirectorySink {
 
     /// Removes every staged temporary file (after a failure); the previous build stays as it was.
     pub fn abort(mut self) {
-        for temp in self.staged().unwrap_or_default() {
+        let _ = self.for_each_staged(|temp| {
             let _ = fs::remove_file(temp);
-        }
+            Ok(())
+        });
         for batch in std::mem::take(&mut self.batches) {
             let _ = fs::remove_file(with_suffix(&self.manifest_path(&batch), NEXT_SUFFIX));
         }

@@ -389,3 +389,32 @@ fn serve_answers_pages_and_refuses_paths_outside_the_archive() {
     stop.send(()).expect("stop");
     server.join().expect("join").expect("serve");
 }
+
+#[test]
+fn a_render_failure_leaves_the_previous_archive_untouched() {
+    let out = tempfile::tempdir().expect("tempdir");
+    build_into(&fixture(), out.path());
+    let before = read(out.path(), "testcity/maternity/12w3d/index.html");
+
+    // A theme whose local-information page fails at render time (an undefined variable).
+    let theme_copy = tempfile::tempdir().expect("tempdir");
+    copy_tree(&theme(), theme_copy.path());
+    fs::write(theme_copy.path().join("templates/local.html"), "{{ no_such_variable.field }}").expect("write");
+    let mut options = options(&fixture());
+    options.theme_dir = theme_copy.path().to_path_buf();
+    let prepared = build::prepare(&options).expect("content is valid");
+    let mut sink = DirectorySink::new(out.path(), true);
+    let error = build::build(&prepared, &options, Some(out.path()), &mut sink).expect_err("render fails");
+    sink.abort();
+    assert!(error.to_string().contains("local.html"), "{error}");
+    assert_eq!(read(out.path(), "testcity/maternity/12w3d/index.html"), before);
+    let leftovers: Vec<_> = walkdir::WalkDir::new(out.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.path().to_string_lossy();
+            name.ends_with(".kizuna-tmp") || name.ends_with(".next") || name.ends_with(".kizuna-staged")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
