@@ -4,6 +4,7 @@
 //! then processed as a stream (peak memory does not grow with their number) and rendered in
 //! parallel within each; the sink stages files and makes them visible only when all succeeded.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -43,36 +44,52 @@ pub struct BuildOptions {
 /// Loaded, validated content and theme.
 #[derive(Debug)]
 pub struct Prepared {
-    /// The content.
+    /// The content (municipalities are listed, and loaded one at a time when rendered).
     pub content: Content,
     /// The theme.
     pub theme: Theme,
+    /// Every municipality, as the root index lists it.
+    pub municipalities: Vec<RootEntry>,
     /// Warnings found (errors make [`prepare`] fail).
     pub warnings: Diagnostics,
 }
 
-/// Loads and validates; on any error returns every problem found.
+/// Loads and validates everything — municipalities one at a time, so memory does not grow with
+/// their number; on any error returns every problem found.
 pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let content = content::load(&options.content_dir, &mut diagnostics);
     let theme = Theme::load(&options.theme_dir, &mut diagnostics);
+    let mut municipalities = Vec::new();
     if let Some(content) = &content {
-        validate::validate(content, ValidationOptions { production: options.production }, &mut diagnostics);
+        let validation = ValidationOptions { production: options.production };
+        validate::validate(content, validation, &mut diagnostics);
+        let mut codes = HashMap::new();
+        for id in &content.municipality_ids {
+            let Some(municipality) = content.load_municipality(id, &mut diagnostics) else { continue };
+            validate::validate_municipality(content, &municipality, validation, &mut codes, &mut diagnostics);
+            let file = &municipality.file.value;
+            municipalities.push(RootEntry {
+                id: id.clone(),
+                name: file.name.clone(),
+                prefecture: file.prefecture.clone(),
+                service_name: file.service_name.clone(),
+            });
+        }
         for id in &options.municipalities {
-            if !content.municipalities.contains_key(id) {
-                let known: Vec<&str> = content.municipalities.keys().map(String::as_str).collect();
+            if !content.municipality_ids.contains(id) {
                 diagnostics.error(
                     &options.content_dir.join("municipalities"),
                     None,
                     format!("no municipality `{id}`"),
-                    format!("known municipalities: {}", known.join(", ")),
+                    format!("known municipalities: {}", content.municipality_ids.join(", ")),
                 );
             }
         }
     }
     match (content, theme) {
         (Some(content), Some(theme)) if !diagnostics.has_errors() => {
-            Ok(Prepared { content, theme, warnings: diagnostics })
+            Ok(Prepared { content, theme, municipalities, warnings: diagnostics })
         }
         _ => Err(diagnostics),
     }
@@ -100,6 +117,14 @@ pub enum BuildError {
     /// Writing failed.
     #[error("writing the output failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A municipality's files changed between validation and rendering.
+    #[error("municipality {id} changed during the build; run it again:\n{problems}")]
+    ContentChanged {
+        /// The municipality.
+        id: String,
+        /// What is wrong with it now.
+        problems: String,
+    },
 }
 
 /// Renders every selected municipality of prepared content into `sink`.
@@ -117,20 +142,10 @@ pub fn build(
     let build = BuildInfo { id: build_id.clone(), production: options.production };
     let context = BuildContext { content, theme: &prepared.theme, build_date: options.build_date, build: &build };
 
-    let selected: Vec<&content::MunicipalityContent> = content
-        .municipalities
-        .values()
-        .filter(|m| options.municipalities.is_empty() || options.municipalities.contains(&m.id))
-        .collect();
-    let roots: Vec<RootEntry> = content
-        .municipalities
-        .values()
-        .map(|m| RootEntry {
-            id: m.id.clone(),
-            name: m.file.value.name.clone(),
-            prefecture: m.file.value.prefecture.clone(),
-            service_name: m.file.value.service_name.clone(),
-        })
+    let selected: Vec<&String> = content
+        .municipality_ids
+        .iter()
+        .filter(|id| options.municipalities.is_empty() || options.municipalities.contains(id))
         .collect();
     let progress = if options.progress { ProgressBar::new(selected.len() as u64) } else { ProgressBar::hidden() };
     progress.set_style(
@@ -139,18 +154,23 @@ pub fn build(
             .progress_chars("=> "),
     );
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
-    let root_files = render::render_root(context, &roots)?;
+    let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
     report.pages += root_files.iter().filter(|f| f.path.ends_with(".html")).count();
     sink.accept("", root_files)?;
-    for municipality in selected {
-        progress.set_message(municipality.id.clone());
-        let edition = resolve::resolve(content, municipality, options.build_date, options.base_url.as_deref());
+    for id in selected {
+        progress.set_message(id.clone());
+        // Loaded again (it was validated and dropped in `prepare`): one municipality in memory at a time.
+        let mut problems = Diagnostics::default();
+        let Some(municipality) = content.load_municipality(id, &mut problems) else {
+            return Err(BuildError::ContentChanged { id: id.clone(), problems: problems.to_string() });
+        };
+        let edition = resolve::resolve(content, &municipality, options.build_date, options.base_url.as_deref());
         let files = render::render_edition(context, &edition)?;
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;
-        sink.accept(&municipality.id, files)?;
+        sink.accept(id, files)?;
         progress.inc(1);
     }
     progress.finish_and_clear();
@@ -180,7 +200,7 @@ fn input_fingerprint(options: &BuildOptions) -> String {
 /// The id of the previous build in `out_dir` when it was built from the same inputs, so that a
 /// rebuild of unchanged content rewrites nothing.
 fn previous_build_id(out_dir: &Path, content: &Content, fingerprint: &str) -> Option<String> {
-    let first = content.municipalities.keys().next()?;
+    let first = content.municipality_ids.first()?;
     let text = fs::read_to_string(out_dir.join(first).join("schedule.json")).ok()?;
     let document: kizuna_schedule::ScheduleDocument = serde_json::from_str(&text).ok()?;
     document.build.id.ends_with(&format!("-{fingerprint}")).then_some(document.build.id)

@@ -189,7 +189,9 @@ pub fn near_duplicates(content: &Content, threshold: f64, diagnostics: &mut Diag
 
 /// Warns about local information that expires within `days` of `today`.
 pub fn expiring_local(content: &Content, today: NaiveDate, days: i64, diagnostics: &mut Diagnostics) {
-    for municipality in content.municipalities.values() {
+    for id in &content.municipality_ids {
+        // Problems in the municipality's files are reported by validation; here they are skipped.
+        let Some(municipality) = content.load_municipality(id, &mut Diagnostics::default()) else { continue };
         for item in municipality.local.values() {
             let Some(until) = item.value.valid.and_then(|v| v.until).map(|d| d.0) else { continue };
             let left = (until - today).num_days();

@@ -236,8 +236,8 @@ pub struct Content {
     pub site: Loaded<SiteFile>,
     /// Tracks that have a folder.
     pub tracks: BTreeMap<TrackId, TrackContent>,
-    /// Municipalities by id.
-    pub municipalities: BTreeMap<String, MunicipalityContent>,
+    /// Municipality ids (folder names), sorted; load each with [`Content::load_municipality`].
+    pub municipality_ids: Vec<String>,
 }
 
 impl Content {
@@ -255,7 +255,9 @@ pub fn is_valid_stem(stem: &str) -> bool {
         && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Loads `content/`. Problems are added to `diagnostics`; `None` means nothing usable was loaded.
+/// Loads `content/` except the municipalities, which are only listed: they are loaded one at a
+/// time with [`Content::load_municipality`] so memory does not grow with their number.
+/// Problems are added to `diagnostics`; `None` means nothing usable was loaded.
 pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
     if !root.is_dir() {
         diagnostics.error(
@@ -266,19 +268,17 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         );
         return None;
     }
-    let display_base = root.parent().unwrap_or(root).to_path_buf();
-    let files = yaml_files(root, &display_base, diagnostics);
+    let display_base = display_base(root);
+    let municipalities_dir = root.join("municipalities");
+    let files = yaml_files(root, &display_base, Some(&municipalities_dir), diagnostics);
 
     // Parse every file in parallel; each result carries its own diagnostics.
-    let parsed: Vec<(PathBuf, Result<ParsedFile, Diagnostics>)> =
-        files.par_iter().map(|(absolute, shown)| (shown.clone(), parse_file(root, absolute, shown))).collect();
+    let parsed: Vec<Result<ParsedFile, Diagnostics>> =
+        files.par_iter().map(|(absolute, shown)| parse_file(root, absolute, shown)).collect();
 
     let mut site = None;
     let mut tracks: BTreeMap<TrackId, TrackContent> = BTreeMap::new();
-    let mut municipality_files = BTreeMap::new();
-    let mut local: BTreeMap<String, BTreeMap<String, Loaded<LocalFile>>> = BTreeMap::new();
-    let mut overrides: BTreeMap<String, BTreeMap<String, Loaded<MessageFile>>> = BTreeMap::new();
-    for (_, result) in parsed {
+    for result in parsed {
         match result {
             Err(problems) => diagnostics.extend(problems),
             Ok(ParsedFile::Site(file)) => site = Some(file),
@@ -288,32 +288,10 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
             Ok(ParsedFile::Message(track, stem, file)) => {
                 track_entry(&mut tracks, track).messages.insert(stem, file);
             }
-            Ok(ParsedFile::Municipality(id, file)) => {
-                municipality_files.insert(id, *file);
-            }
-            Ok(ParsedFile::Local(id, stem, file)) => {
-                local.entry(id).or_default().insert(stem, file);
-            }
-            Ok(ParsedFile::Override(id, message_id, file)) => {
-                overrides.entry(id).or_default().insert(message_id, file);
-            }
+            Ok(_) => unreachable!("municipality files are not walked here"),
         }
     }
-
-    let mut municipalities = BTreeMap::new();
-    for (id, file) in municipality_files {
-        let local = local.remove(&id).unwrap_or_default();
-        let overrides = overrides.remove(&id).unwrap_or_default();
-        municipalities.insert(id.clone(), MunicipalityContent { id, file, local, overrides });
-    }
-    for id in local.keys().chain(overrides.keys()) {
-        diagnostics.error(
-            &display_base.join("content/municipalities").join(id),
-            None,
-            format!("municipality folder `{id}` has no municipality.yaml"),
-            "add municipality.yaml (see DESIGN.md §4) or remove the folder",
-        );
-    }
+    let municipality_ids = list_municipalities(&municipalities_dir, &display_base, diagnostics);
     let Some(site) = site else {
         diagnostics.error(
             &root.join("site.yaml"),
@@ -323,18 +301,93 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         );
         return None;
     };
-    Some(Content { root: root.to_path_buf(), site, tracks, municipalities })
+    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids })
+}
+
+impl Content {
+    /// Loads one municipality folder (`municipalities/<id>/`); problems go to `diagnostics`.
+    pub fn load_municipality(&self, id: &str, diagnostics: &mut Diagnostics) -> Option<MunicipalityContent> {
+        let display_base = display_base(&self.root);
+        let dir = self.root.join("municipalities").join(id);
+        let files = yaml_files(&dir, &display_base, None, diagnostics);
+        let parsed: Vec<Result<ParsedFile, Diagnostics>> =
+            files.par_iter().map(|(absolute, shown)| parse_file(&self.root, absolute, shown)).collect();
+        let mut file = None;
+        let mut local = BTreeMap::new();
+        let mut overrides = BTreeMap::new();
+        let mut failed = false;
+        for result in parsed {
+            match result {
+                Err(problems) => {
+                    failed = true;
+                    diagnostics.extend(problems);
+                }
+                Ok(ParsedFile::Municipality(loaded)) => file = Some(*loaded),
+                Ok(ParsedFile::Local(stem, loaded)) => {
+                    local.insert(stem, loaded);
+                }
+                Ok(ParsedFile::Override(message_id, loaded)) => {
+                    overrides.insert(message_id, loaded);
+                }
+                Ok(_) => unreachable!("only municipality files are walked here"),
+            }
+        }
+        let Some(file) = file else {
+            if !failed {
+                diagnostics.error(
+                    &display_base.join("content/municipalities").join(id),
+                    None,
+                    format!("municipality folder `{id}` has no municipality.yaml"),
+                    "add municipality.yaml (see DESIGN.md §4) or remove the folder",
+                );
+            }
+            return None;
+        };
+        Some(MunicipalityContent { id: id.to_owned(), file, local, overrides })
+    }
+}
+
+/// Paths in messages are shown relative to the content directory's parent (`content/...`).
+fn display_base(root: &Path) -> PathBuf {
+    root.parent().unwrap_or(root).to_path_buf()
+}
+
+/// The municipality folders, sorted; stray files there are reported.
+fn list_municipalities(dir: &Path, display_base: &Path, diagnostics: &mut Diagnostics) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut ids = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            ids.push(name);
+        } else if !name.starts_with('.') {
+            diagnostics.error(
+                path.strip_prefix(display_base).unwrap_or(&path),
+                None,
+                "this file is not in a place Kizuna reads",
+                "each municipality is a folder: municipalities/<id>/municipality.yaml",
+            );
+        }
+    }
+    ids.sort();
+    ids
 }
 
 fn track_entry(tracks: &mut BTreeMap<TrackId, TrackContent>, id: TrackId) -> &mut TrackContent {
     tracks.entry(id).or_insert_with(|| TrackContent { id, meta: None, messages: BTreeMap::new() })
 }
 
-/// Every YAML file under the root, sorted, as (absolute path, path shown in messages).
-fn yaml_files(root: &Path, display_base: &Path, diagnostics: &mut Diagnostics) -> Vec<(PathBuf, PathBuf)> {
+/// Every YAML file under `root` (skipping the `skip` folder), sorted, as (absolute path, shown path).
+fn yaml_files(
+    root: &Path,
+    display_base: &Path,
+    skip: Option<&Path>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(PathBuf, PathBuf)> {
     let mut files = Vec::new();
     let mut stems_seen: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
-    for entry in WalkDir::new(root).sort_by_file_name() {
+    for entry in WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| Some(e.path()) != skip) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
@@ -369,9 +422,9 @@ enum ParsedFile {
     Site(Loaded<SiteFile>),
     Track(TrackId, Loaded<TrackFile>),
     Message(TrackId, String, Loaded<MessageFile>),
-    Municipality(String, Box<Loaded<MunicipalityFile>>),
-    Local(String, String, Loaded<LocalFile>),
-    Override(String, String, Loaded<MessageFile>),
+    Municipality(Box<Loaded<MunicipalityFile>>),
+    Local(String, Loaded<LocalFile>),
+    Override(String, Loaded<MessageFile>),
 }
 
 fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, Diagnostics> {
@@ -416,19 +469,18 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
             let valid = stem_ok(&mut problems);
             parse(&text, shown).map(|file| track.filter(|_| valid).map(|t| ParsedFile::Message(t, stem.clone(), file)))
         }
-        ["municipalities", id, "municipality.yaml" | "municipality.yml"] => {
-            parse(&text, shown).map(|file| Some(ParsedFile::Municipality((*id).to_owned(), Box::new(file))))
+        ["municipalities", _, "municipality.yaml" | "municipality.yml"] => {
+            parse(&text, shown).map(|file| Some(ParsedFile::Municipality(Box::new(file))))
         }
-        ["municipalities", id, "local", _] => {
+        ["municipalities", _, "local", _] => {
             let valid = stem_ok(&mut problems);
-            parse(&text, shown).map(|file| valid.then(|| ParsedFile::Local((*id).to_owned(), stem.clone(), file)))
+            parse(&text, shown).map(|file| valid.then(|| ParsedFile::Local(stem.clone(), file)))
         }
-        ["municipalities", id, "overrides", track, _] => {
+        ["municipalities", _, "overrides", track, _] => {
             let track = track_of(track, &mut problems);
             let valid = stem_ok(&mut problems);
-            parse(&text, shown).map(|file| {
-                track.filter(|_| valid).map(|t| ParsedFile::Override((*id).to_owned(), format!("{t}/{stem}"), file))
-            })
+            parse(&text, shown)
+                .map(|file| track.filter(|_| valid).map(|t| ParsedFile::Override(format!("{t}/{stem}"), file)))
         }
         _ => {
             problems.error(

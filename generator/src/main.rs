@@ -219,7 +219,7 @@ fn run_check(sources: &Sources) -> ExitCode {
     }
     println!(
         "{} municipalities, {} error(s), {} warning(s)",
-        content.municipalities.len(),
+        content.municipality_ids.len(),
         diagnostics.error_count(),
         diagnostics.warning_count()
     );
@@ -267,8 +267,11 @@ fn run_preview(
     let schedule_path = format!("{municipality}/schedule.json");
     let schedule = sink.0.iter().find(|f| f.path == schedule_path).context("the build produced no schedule")?;
     let document: ScheduleDocument = serde_json::from_slice(&schedule.bytes)?;
-    let municipality_content = &prepared.content.municipalities[&municipality];
-    let edition = resolve::resolve(&prepared.content, municipality_content, options.build_date, None);
+    let municipality_content = prepared
+        .content
+        .load_municipality(&municipality, &mut Diagnostics::default())
+        .context("the municipality could not be loaded again")?;
+    let edition = resolve::resolve(&prepared.content, &municipality_content, options.build_date, None);
     let titles = |id: &str| edition.local.iter().find(|l| l.id == id).map(|l| l.title.clone()).unwrap_or_default();
     let items = preview::preview(&document, &titles, kind, anchor, from, to);
     if json {

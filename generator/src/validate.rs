@@ -5,7 +5,7 @@
 //! [`sample_anchors`], a set of anchors chosen to hit every calendar special case.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, Timelike};
 use kizuna_schedule::{ReviewStatus, Rule, TrackId};
@@ -73,7 +73,8 @@ pub fn sample_anchors() -> Vec<NaiveDate> {
     anchors
 }
 
-/// Validates everything; problems are added to `diagnostics`.
+/// Validates the site settings and every track; problems are added to `diagnostics`.
+/// Municipalities are validated one at a time with [`validate_municipality`].
 pub fn validate(content: &Content, options: ValidationOptions, diagnostics: &mut Diagnostics) {
     let vocabulary: BTreeSet<&str> = content.site.value.topics.iter().map(String::as_str).collect();
     let anchors = sample_anchors();
@@ -94,19 +95,30 @@ pub fn validate(content: &Content, options: ValidationOptions, diagnostics: &mut
         }
         checker.same_day_messages(track.id, track.messages.values(), diagnostics);
     }
-    let mut codes: HashMap<&str, &Path> = HashMap::new();
-    for municipality in content.municipalities.values() {
-        let file = &municipality.file;
-        if let Some(first) = codes.insert(file.value.code.as_str(), &file.path) {
-            diagnostics.error(
-                &file.path,
-                file.lines.line_or_top("code"),
-                format!("code {} is also used by {}", file.value.code, first.display()),
-                "each municipality needs its own local-government code",
-            );
-        }
-        checker.municipality(content, municipality, diagnostics);
+}
+
+/// Validates one municipality. `codes` remembers the codes seen so far (code → file), so that two
+/// municipalities with one code are reported without keeping their content in memory.
+pub fn validate_municipality(
+    content: &Content,
+    municipality: &MunicipalityContent,
+    options: ValidationOptions,
+    codes: &mut HashMap<String, PathBuf>,
+    diagnostics: &mut Diagnostics,
+) {
+    let vocabulary: BTreeSet<&str> = content.site.value.topics.iter().map(String::as_str).collect();
+    let anchors = sample_anchors();
+    let checker = Checker { vocabulary: &vocabulary, options, anchors: &anchors };
+    let file = &municipality.file;
+    if let Some(first) = codes.insert(file.value.code.clone(), file.path.clone()) {
+        diagnostics.error(
+            &file.path,
+            file.lines.line_or_top("code"),
+            format!("code {} is also used by {}", file.value.code, first.display()),
+            "each municipality needs its own local-government code",
+        );
     }
+    checker.municipality(content, municipality, diagnostics);
 }
 
 struct Checker<'a> {
