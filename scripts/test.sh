@@ -4,7 +4,9 @@
 # It installs and starts what the tests need, then runs the whole suite:
 #   - moto_server (AWS emulator for DynamoDB and SES) in .venv, via scripts/moto.sh;
 #   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
-#     integration tests start their own moto_server on free ports.
+#     integration tests start their own moto_server on free ports;
+#   - the archive in a real headless Chromium (scripts/browser-test.sh installs Debian chromium,
+#     Japanese fonts and the npm packages it needs).
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +16,6 @@ scripts/moto.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"
+
+echo "==> browser tests: archive, search, finder, accessibility (scripts/browser-test.sh)"
+scripts/browser-test.sh

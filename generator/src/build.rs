@@ -39,6 +39,8 @@ pub struct BuildOptions {
     pub build_date: NaiveDate,
     /// Show a progress bar.
     pub progress: bool,
+    /// Build the Pagefind full-text index (off only for benchmarks of rendering).
+    pub search: bool,
 }
 
 /// Loaded, validated content and theme.
@@ -166,7 +168,8 @@ pub fn build(
             return Err(BuildError::ContentChanged { id: id.clone(), problems: problems.to_string() });
         };
         let edition = resolve::resolve(content, &municipality, options.build_date, options.base_url.as_deref());
-        let files = render::render_edition(context, &edition)?;
+        let mut files = render::render_edition(context, &edition)?;
+        files.extend(crate::search::index_edition(&edition, &files, options.search)?);
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;

@@ -6,8 +6,9 @@
 //!
 //! A build is a pipeline of plain values, one module per step:
 //! [`content`] (load) → [`validate`] → [`resolve`] → [`render`] → [`output`] (write), driven by
-//! [`build`]. [`check`] measures coverage, [`preview`] shows what a family receives, [`serve`] is
-//! the local preview server.
+//! [`build`], which also adds each municipality's [`search`] indexes (Pagefind and the finder's).
+//! [`check`] measures coverage, [`preview`] shows what a family receives, [`serve`] is the local
+//! preview server.
 
 pub mod build;
 pub mod check;
@@ -19,6 +20,7 @@ pub mod placeholders;
 pub mod preview;
 pub mod render;
 pub mod resolve;
+pub mod search;
 pub mod serve;
 pub mod theme;
 pub mod validate;

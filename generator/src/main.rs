@@ -62,6 +62,10 @@ enum Command {
         /// Render without writing (for benchmarks): prints what would be produced.
         #[arg(long, hide = true)]
         null_sink: bool,
+        /// Skip the Pagefind full-text index (the archive's search box will find nothing); for
+        /// quick previews and benchmarks of page rendering.
+        #[arg(long)]
+        no_search: bool,
     },
     /// Validate everything and measure coverage of every track against its cadence.
     ///
@@ -107,7 +111,13 @@ enum Command {
     },
 }
 
-fn options(sources: &Sources, municipalities: Vec<String>, base_url: Option<String>, production: bool) -> BuildOptions {
+fn options(
+    sources: &Sources,
+    municipalities: Vec<String>,
+    base_url: Option<String>,
+    production: bool,
+    search: bool,
+) -> BuildOptions {
     BuildOptions {
         content_dir: sources.content.clone(),
         theme_dir: sources.theme.clone(),
@@ -116,6 +126,7 @@ fn options(sources: &Sources, municipalities: Vec<String>, base_url: Option<Stri
         production,
         build_date: sources.today.unwrap_or_else(kizuna_schedule::japan_today),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        search,
     }
 }
 
@@ -189,7 +200,7 @@ fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> 
 }
 
 fn run_check(sources: &Sources) -> ExitCode {
-    let options = options(sources, Vec::new(), None, false);
+    let options = options(sources, Vec::new(), None, false, false);
     let mut diagnostics = Diagnostics::default();
     let prepared = match build::prepare(&options) {
         Ok(prepared) => {
@@ -257,7 +268,7 @@ fn run_preview(
     if to < from {
         bail!("--to {to} is before --from {from}");
     }
-    let options = options(sources, vec![municipality.clone()], None, false);
+    let options = options(sources, vec![municipality.clone()], None, false, false);
     let prepared = match prepare_or_report(&options) {
         Ok(prepared) => prepared,
         Err(code) => return Ok(code),
@@ -293,7 +304,7 @@ fn run_preview(
 
 fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitCode> {
     let base_url = format!("http://127.0.0.1:{port}");
-    let options = options(sources, Vec::new(), Some(base_url.clone()), false);
+    let options = options(sources, Vec::new(), Some(base_url.clone()), false, true);
     run_build(&options, &out, false)?;
     let listener =
         TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
@@ -314,8 +325,8 @@ fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitC
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build { sources, municipalities, out, base_url, production, null_sink } => {
-            let options = options(&sources, municipalities, base_url, production);
+        Command::Build { sources, municipalities, out, base_url, production, null_sink, no_search } => {
+            let options = options(&sources, municipalities, base_url, production, !no_search);
             run_build(&options, &out, null_sink)
         }
         Command::Check { sources } => Ok(run_check(&sources)),

@@ -29,6 +29,7 @@ fn options(content: &Path) -> BuildOptions {
         production: false,
         build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
         progress: false,
+        search: true,
     }
 }
 
@@ -417,4 +418,20 @@ fn a_render_failure_leaves_the_previous_archive_untouched() {
         })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn without_search_the_finder_index_is_still_written() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut options = options(&fixture());
+    options.search = false;
+    let prepared = build::prepare(&options).expect("valid");
+    let mut sink = DirectorySink::new(out.path(), true);
+    build::build(&prepared, &options, Some(out.path()), &mut sink).expect("build");
+    sink.commit().expect("commit");
+    assert!(out.path().join("testcity/finder.json").exists());
+    assert!(!out.path().join("testcity/pagefind").exists());
+    let with_search = tempfile::tempdir().expect("tempdir");
+    build_into(&fixture(), with_search.path());
+    assert!(with_search.path().join("testcity/pagefind/pagefind.js").exists());
 }
