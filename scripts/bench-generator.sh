@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Generator benchmark: synthesises N municipalities from the sample ones and measures a full build
 # (pages/s, peak RSS via /usr/bin/time -v), a no-op rebuild, and a render-only run to a null sink.
+# Page rendering is measured with --no-search; the Pagefind full-text index is measured separately
+# (it dominates build time).
 # Usage: scripts/bench-generator.sh [N ...]   (default: 35 350 and 1741 render-only)
 # Results are printed as Markdown rows for docs/benchmarks.md.
 set -euo pipefail
@@ -39,12 +41,16 @@ echo "| --- | --- | --- | --- |"
 for n in "${@:-35 350}"; do
   for m in $n; do
     dir=$(synthesise "$m")
-    measure "N=$m build to disk" "$bin" build --content "$dir" --out "$work/public-$m" --today 2026-11-26
-    measure "N=$m no-op rebuild" "$bin" build --content "$dir" --out "$work/public-$m" --today 2026-11-26
+    measure "N=$m build to disk" "$bin" build --no-search --content "$dir" --out "$work/public-$m" --today 2026-11-26
+    measure "N=$m no-op rebuild" "$bin" build --no-search --content "$dir" --out "$work/public-$m" --today 2026-11-26
     rm -rf "$work/public-$m"
   done
 done
 if [ $# -eq 0 ]; then
+  dir=$(synthesise 35)
+  measure "N=35 build to disk with the search index" "$bin" build --content "$dir" --out "$work/public-search" --today 2026-11-26
+  measure "N=35 no-op rebuild with the search index" "$bin" build --content "$dir" --out "$work/public-search" --today 2026-11-26
+  rm -rf "$work/public-search"
   dir=$(synthesise 1741)
-  measure "N=1741 render only (null sink)" "$bin" build --content "$dir" --today 2026-11-26 --null-sink
+  measure "N=1741 render only (null sink)" "$bin" build --no-search --content "$dir" --today 2026-11-26 --null-sink
 fi
