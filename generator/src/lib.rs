@@ -16,6 +16,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod markdown;
 pub mod output;
+pub mod pages;
 pub mod placeholders;
 pub mod preview;
 pub mod render;

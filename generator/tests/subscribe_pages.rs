@@ -1,0 +1,125 @@
+//! The subscription pages: every municipality of the valid fixture gets each page under
+//! `<muni>/subscribe/<page>/index.html`, in Japanese, with the form fields, labels, error slots and
+//! markers the subscription API relies on, and no script.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use kizuna_generator::build::{self, BuildOptions};
+use kizuna_generator::output::DirectorySink;
+use kizuna_generator::pages::{CONSENT_VERSION, PAGES};
+
+fn options(content: &Path) -> BuildOptions {
+    BuildOptions {
+        content_dir: content.to_path_buf(),
+        theme_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme"),
+        municipalities: Vec::new(),
+        base_url: None,
+        production: false,
+        build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
+        progress: false,
+        search: true,
+    }
+}
+
+fn built() -> tempfile::TempDir {
+    let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let out = tempfile::tempdir().expect("tempdir");
+    let options = options(&content);
+    let prepared = build::prepare(&options).unwrap_or_else(|d| panic!("fixture is invalid:\n{d}"));
+    let mut sink = DirectorySink::new(out.path(), true);
+    build::build(&prepared, &options, Some(out.path()), &mut sink).expect("build");
+    sink.commit().expect("commit");
+    out
+}
+
+fn municipalities(out: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = fs::read_dir(out)
+        .expect("out dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("schedule.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn page(out: &Path, muni: &str, slug: &str) -> String {
+    let path = out.join(muni).join("subscribe").join(slug).join("index.html");
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_municipality_has_every_subscription_page() {
+    let out = built();
+    let ids = municipalities(out.path());
+    assert!(!ids.is_empty());
+    for muni in &ids {
+        for (slug, title) in PAGES {
+            let html = page(out.path(), muni, slug);
+            assert!(html.contains("<html lang=\"ja\">"), "{muni}/{slug}");
+            assert!(html.contains(&format!("<h1>{title}</h1>")), "{muni}/{slug} has its heading");
+            assert!(html.contains("<main id=\"main\""), "{muni}/{slug}");
+            assert!(!html.contains("<script"), "{muni}/{slug} works without JavaScript");
+            assert!(html.contains("noindex"), "{muni}/{slug} is not for search engines");
+            assert!(html.contains("https://"), "{muni}/{slug} uses absolute links (the API serves it too)");
+            assert!(!html.contains("href=\"../"), "{muni}/{slug} has no relative links");
+        }
+    }
+}
+
+#[test]
+fn the_forms_carry_their_fields_labels_error_slots_and_markers() {
+    let out = built();
+    let muni = &municipalities(out.path())[0];
+    let schedule: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join(muni).join("schedule.json")).expect("schedule"))
+            .expect("json");
+    let api = schedule["municipality"]["api_base_url"].as_str().expect("api base");
+    let from = schedule["municipality"]["email"]["from"].as_str().expect("from");
+
+    let signup = page(out.path(), muni, "signup");
+    for needle in [
+        format!("action=\"{api}subscriptions\""),
+        "method=\"post\"".to_owned(),
+        format!("name=\"municipality\" value=\"{muni}\""),
+        format!("name=\"consent_version\" value=\"{CONSENT_VERSION}\""),
+        "<label for=\"field-email\">".to_owned(),
+        "id=\"field-email\" type=\"email\" name=\"email\" value=\"\"".to_owned(),
+        "name=\"kind\" value=\"birth\"".to_owned(),
+        "id=\"field-date\" type=\"date\" name=\"date\" value=\"\"".to_owned(),
+        "id=\"field-nickname\" type=\"text\" name=\"nickname\" value=\"\" maxlength=\"20\"".to_owned(),
+        "name=\"consent\"".to_owned(),
+        "<!--kizuna:errors-->".to_owned(),
+        "<!--kizuna:error:email-->".to_owned(),
+        "<!--kizuna:error:date-->".to_owned(),
+        from.to_owned(),
+        "docomo".to_owned(),
+        "受信".to_owned(),
+    ] {
+        assert!(signup.contains(&needle), "signup lacks {needle}");
+    }
+    let manage = page(out.path(), muni, "manage");
+    for needle in [
+        format!("action=\"{api}birth\""),
+        format!("action=\"{api}due-date\""),
+        format!("action=\"{api}stop\""),
+        format!("action=\"{api}delete\""),
+        "name=\"token\" value=\"%%token%%\"".to_owned(),
+        "id=\"field-birth_date\" type=\"date\" name=\"birth_date\" value=\"\"".to_owned(),
+        "id=\"field-due_date\" type=\"date\" name=\"due_date\" value=\"\"".to_owned(),
+        "name=\"reason\" value=\"miscarriage\"".to_owned(),
+        "name=\"reason\" value=\"stillbirth\"".to_owned(),
+        "name=\"reason\" value=\"infant-death\"".to_owned(),
+        "<!--kizuna:error:reason-->".to_owned(),
+    ] {
+        assert!(manage.contains(&needle), "manage lacks {needle}");
+    }
+    assert_eq!(manage.matches("%%token%%").count(), 4, "one token per form");
+    let unsubscribe = page(out.path(), muni, "unsubscribe");
+    assert!(unsubscribe.contains(&format!("action=\"{api}unsubscribe\"")));
+    assert!(unsubscribe.contains("name=\"token\" value=\"%%token%%\""));
+    assert!(page(out.path(), muni, "confirmed").contains("href=\"%%archive_url%%\""));
+    assert!(page(out.path(), muni, "error").contains("<!--kizuna:errors-->"));
+}
