@@ -46,9 +46,12 @@ kizuna="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 today=2026-11-26
-"$kizuna" build --today "$today" --out "$work/public" >/dev/null
+# The archive is built for the address the test server will listen on, so that absolute links
+# (the subscription pages use them, as the API serves some of them too) stay on this machine.
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$kizuna" build --today "$today" --out "$work/public" --base-url "http://127.0.0.1:$port" >/dev/null
 
 echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | head -n1))"
 cd tests/browser
-KIZUNA_ARCHIVE="$work/public" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
+KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
   node --test --test-concurrency=1 vectors.test.js archive.test.js

@@ -290,6 +290,12 @@ const PAGES = {
   topics: `${MUNI}/topics/`,
   topic: `${MUNI}/topics/01/`,
   review: `${MUNI}/review/`,
+  // The subscription pages (sign-up, manage, unsubscribe and their results).
+  ...Object.fromEntries(
+    ["signup", "sent", "confirmed", "manage", "updated", "stopped", "unsubscribe", "unsubscribed", "deleted", "error"].map(
+      (name) => [`subscribe ${name}`, `${MUNI}/subscribe/${name}/`],
+    ),
+  ),
 };
 
 async function axe(page, what) {

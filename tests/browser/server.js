@@ -67,7 +67,7 @@ function serve(root, { gzip = true } = {}) {
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(Number(process.env.KIZUNA_PORT || 0), "127.0.0.1", () => {
       const { port } = server.address();
       resolve({
         url: `http://127.0.0.1:${port}/`,
