@@ -2,7 +2,8 @@
 # Runs every Kizuna test on a fresh machine or a used one (idempotent).
 #
 # It installs and starts what the tests need, then runs the whole suite:
-#   - moto_server (AWS emulator for DynamoDB and SES) in .venv, via scripts/moto.sh;
+#   - moto_server (AWS emulator for DynamoDB, SES, SQS, S3, Secrets Manager) in .venv, via scripts/moto.sh;
+#   - the infrastructure checks (aws-sam-translator, cfn-lint, checkov in .venv-infra);
 #   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
 #     integration tests start their own moto_server on free ports;
 #   - the archive in a real headless Chromium (scripts/browser-test.sh installs Debian chromium,
@@ -13,6 +14,9 @@ cd "$(dirname "$0")/.."
 
 echo "==> installing moto (scripts/moto.sh)"
 scripts/moto.sh
+
+echo "==> infrastructure checks: SAM transform, cfn-lint, checkov, publish against moto (scripts/infra-check.sh)"
+scripts/infra-check.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"

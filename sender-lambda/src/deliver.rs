@@ -17,7 +17,7 @@
 //! Logs carry subscription ids, entry ids and error codes only: no address, anchor date or token.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -55,10 +55,26 @@ pub enum ReserveOutcome {
     Refused,
 }
 
+/// A reservation's outcome and the records it found left `sending` for over an hour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// What was reserved.
+    pub outcome: ReserveOutcome,
+    /// Entries of the mail whose record has been `sending` for over an hour (an earlier run stopped
+    /// between reservation and recording): reported, never resent.
+    pub stale_sending: Vec<String>,
+}
+
+impl From<ReserveOutcome> for Reservation {
+    fn from(outcome: ReserveOutcome) -> Self {
+        Reservation { outcome, stale_sending: Vec::new() }
+    }
+}
+
 /// Where delivery records live ([`crate::dynamo::DynamoDeliveries`] in production).
 pub trait DeliveryStore {
     /// Reserves the entries of a mail (see the module documentation).
-    fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<ReserveOutcome, BoxError>> + Send;
+    fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<Reservation, BoxError>> + Send;
     /// Marks reserved records `sent` with the SES message id.
     fn mark_sent(
         &self,
@@ -105,7 +121,7 @@ pub struct SendError {
 
 /// Sends raw mail ([`crate::ses::SesMailer`] in production); returns the provider's message id.
 pub trait Mailer {
-    /// Sends one mail once (no retries: [`deliver_plan`] retries).
+    /// Sends one mail once (no retries: [`Delivery`] paces and retries).
     fn send(&self, mail: &ComposedMail) -> impl Future<Output = Result<String, SendError>> + Send;
 }
 
@@ -183,6 +199,12 @@ pub struct DeliveryCounts {
     pub in_doubt: usize,
     /// Send attempts that were throttled (and retried).
     pub throttled: usize,
+    /// Of `failed`: mails left for a later run (released after retries, or not reserved).
+    pub retry: usize,
+    /// Mails not started because the worker's deadline came (left for the continuation).
+    pub deferred: usize,
+    /// Delivery records found `sending` for over an hour: reported, never resent.
+    pub stale_sending: usize,
 }
 
 impl std::ops::AddAssign for DeliveryCounts {
@@ -193,6 +215,9 @@ impl std::ops::AddAssign for DeliveryCounts {
         self.failed += other.failed;
         self.in_doubt += other.in_doubt;
         self.throttled += other.throttled;
+        self.retry += other.retry;
+        self.deferred += other.deferred;
+        self.stale_sending += other.stale_sending;
     }
 }
 
@@ -204,9 +229,39 @@ enum Outcome {
     Refused,
     Failed,
     InDoubt,
+    /// Failed, but a later run should send it (released, or never reserved).
+    Retry,
+    /// Not started: the deadline came.
+    Deferred,
 }
 
-/// Everything [`deliver_plan`] needs besides the plan.
+/// What [`Delivery::deliver_mails`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// The counts.
+    pub counts: DeliveryCounts,
+    /// When the deadline stopped the delivery: the index of the first mail not done (deferred, or
+    /// released because of the deadline); every mail before it is finished.
+    pub resume_at: Option<usize>,
+}
+
+/// The municipality, date and build of one delivery, and when to stop.
+#[derive(Debug)]
+struct Run<'a> {
+    municipality: &'a str,
+    date: chrono::NaiveDate,
+    build: &'a str,
+    stop_at: Option<Instant>,
+}
+
+/// Counters shared by the mails of one delivery.
+#[derive(Debug, Default)]
+struct Stats {
+    throttled: AtomicUsize,
+    stale_sending: AtomicUsize,
+}
+
+/// Everything [`Delivery::deliver_plan`] needs besides the plan.
 #[derive(Debug)]
 pub struct Delivery<'a, S, M> {
     /// The delivery records.
@@ -222,16 +277,38 @@ pub struct Delivery<'a, S, M> {
 impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
     /// Delivers every mail of a plan; never stops on a per-recipient error.
     pub async fn deliver_plan(&self, plan: &DayPlan, composer: &Composer<'_>) -> DeliveryCounts {
+        self.deliver_mails(&plan.municipality, plan.date, &plan.mails, composer, None).await.counts
+    }
+
+    /// Delivers mails of one municipality and date, in order; no mail starts at or after `stop_at`
+    /// (the worker's deadline less a margin), and retries stop then too. Never stops on a
+    /// per-recipient error.
+    pub async fn deliver_mails(
+        &self,
+        municipality: &str,
+        date: chrono::NaiveDate,
+        mails: &[PlannedMail],
+        composer: &Composer<'_>,
+        stop_at: Option<Instant>,
+    ) -> DeliveryReport {
         let abort = AtomicBool::new(false);
-        let throttled = std::sync::atomic::AtomicUsize::new(0);
-        let build = composer.schedule.build.id.as_str();
-        let outcomes: Vec<Outcome> = stream::iter(&plan.mails)
-            .map(|mail| self.deliver_one(plan, build, mail, composer, &abort, &throttled))
+        let stats = Stats::default();
+        let run = Run { municipality, date, build: composer.schedule.build.id.as_str(), stop_at };
+        let mut outcomes: Vec<(usize, Outcome)> = stream::iter(mails.iter().enumerate())
+            .map(|(index, mail)| {
+                let (run, abort, stats) = (&run, &abort, &stats);
+                async move { (index, self.deliver_one(run, mail, composer, abort, stats).await) }
+            })
             .buffer_unordered(self.options.concurrency.max(1))
             .collect()
             .await;
-        let mut counts = DeliveryCounts { throttled: throttled.into_inner(), ..DeliveryCounts::default() };
-        for outcome in outcomes {
+        outcomes.sort_by_key(|(index, _)| *index);
+        let mut counts = DeliveryCounts {
+            throttled: stats.throttled.into_inner(),
+            stale_sending: stats.stale_sending.into_inner(),
+            ..DeliveryCounts::default()
+        };
+        for (_, outcome) in &outcomes {
             match outcome {
                 Outcome::Sent => counts.sent += 1,
                 Outcome::AlreadySent => counts.already_sent += 1,
@@ -241,44 +318,68 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
                     counts.failed += 1;
                     counts.in_doubt += 1;
                 }
+                Outcome::Retry => {
+                    counts.failed += 1;
+                    counts.retry += 1;
+                }
+                Outcome::Deferred => counts.deferred += 1,
             }
         }
-        counts
+        let stopped = stop_at.is_some_and(|at| Instant::now() >= at);
+        let resume_at = if stopped {
+            outcomes.iter().find(|(_, o)| matches!(o, Outcome::Deferred | Outcome::Retry)).map(|(index, _)| *index)
+        } else {
+            None
+        };
+        DeliveryReport { counts, resume_at }
     }
 
     async fn deliver_one(
         &self,
-        plan: &DayPlan,
-        build: &str,
+        run: &Run<'_>,
         mail: &PlannedMail,
         composer: &Composer<'_>,
         abort: &AtomicBool,
-        throttled: &std::sync::atomic::AtomicUsize,
+        stats: &Stats,
     ) -> Outcome {
         let id = mail.recipient.subscription_id.as_str();
         if abort.load(Ordering::Relaxed) {
-            return Outcome::Failed;
+            return Outcome::Retry;
+        }
+        if run.stop_at.is_some_and(|at| Instant::now() >= at) {
+            return Outcome::Deferred;
         }
         let request = ReserveRequest {
-            municipality: &plan.municipality,
-            date: plan.date,
-            build,
+            municipality: run.municipality,
+            date: run.date,
+            build: run.build,
             recipient: &mail.recipient,
             entries: mail.entry_ids(),
         };
-        let reserved = match self.store.reserve(&request).await {
-            Ok(ReserveOutcome::Reserved(entries)) => entries,
-            Ok(ReserveOutcome::AlreadySent) => {
+        let reservation = match self.store.reserve(&request).await {
+            Ok(reservation) => reservation,
+            Err(error) => {
+                tracing::error!(subscription = id, error = %error, "reservation failed");
+                return Outcome::Retry;
+            }
+        };
+        for entry in &reservation.stale_sending {
+            stats.stale_sending.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                subscription = id,
+                entry = %entry,
+                "delivery record left `sending` for over an hour: reported, not resent"
+            );
+        }
+        let reserved = match reservation.outcome {
+            ReserveOutcome::Reserved(entries) => entries,
+            ReserveOutcome::AlreadySent => {
                 tracing::info!(subscription = id, "already sent");
                 return Outcome::AlreadySent;
             }
-            Ok(ReserveOutcome::Refused) => {
+            ReserveOutcome::Refused => {
                 tracing::info!(subscription = id, "refused: subscription no longer active or its anchor changed");
                 return Outcome::Refused;
-            }
-            Err(error) => {
-                tracing::error!(subscription = id, error = %error, "reservation failed");
-                return Outcome::Failed;
             }
         };
         let mut mail = mail.clone();
@@ -291,13 +392,16 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
             Err(error) => {
                 tracing::error!(subscription = id, error = %error, "cannot compose");
                 self.release(id, &reserved).await;
-                return Outcome::Failed;
+                return Outcome::Retry;
             }
         };
         let mut attempt = 0;
         let result = loop {
             if abort.load(Ordering::Relaxed) {
                 break Err(SendError { kind: SendErrorKind::Fatal, code: "RunAborted".to_owned() });
+            }
+            if attempt > 0 && run.stop_at.is_some_and(|at| Instant::now() >= at) {
+                break Err(SendError { kind: SendErrorKind::Throttled, code: "DeadlineReached".to_owned() });
             }
             self.pacer.wait().await;
             match self.mailer.send(&composed).await {
@@ -307,7 +411,7 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
                         && attempt + 1 < self.options.max_attempts =>
                 {
                     if error.kind == SendErrorKind::Throttled {
-                        throttled.fetch_add(1, Ordering::Relaxed);
+                        stats.throttled.fetch_add(1, Ordering::Relaxed);
                     }
                     tracing::debug!(subscription = id, code = %error.code, attempt, "retrying");
                     tokio::time::sleep(self.options.backoff(attempt)).await;
@@ -342,12 +446,12 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
                     }
                     abort.store(true, Ordering::Relaxed);
                     self.release(id, &reserved).await;
-                    Outcome::Failed
+                    Outcome::Retry
                 }
                 SendErrorKind::Throttled | SendErrorKind::Transient => {
-                    tracing::error!(subscription = id, code = %error.code, "retries exhausted: released for the next run");
+                    tracing::warn!(subscription = id, code = %error.code, "not sent: released for a later run");
                     self.release(id, &reserved).await;
-                    Outcome::Failed
+                    Outcome::Retry
                 }
             },
         }

@@ -14,18 +14,19 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{NaiveDate, Utc};
 use kizuna_schedule::AnchorKind;
 
-use crate::deliver::{DeliveryStore, ReserveOutcome, ReserveRequest};
+use crate::deliver::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
 use crate::model::{
     by_anchor_pk, by_anchor_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, DeliveryStatus, Recipient,
     SubscriptionStatus, BY_ANCHOR, BY_ANCHOR_PK, BY_ANCHOR_SK, DELIVERY_TTL_DAYS, EMAIL_HASH, EXPIRES_AT, PK, SK,
 };
-use crate::plan::{RecipientQuery, RecipientSource};
+use crate::plan::{RecipientPage, RecipientQuery, RecipientSource};
 use crate::tables::TableSpec;
 use crate::BoxError;
 
@@ -185,6 +186,53 @@ fn recipient_from(item: &Item) -> Option<Recipient> {
 }
 
 impl RecipientSource for DynamoRecipients {
+    fn page(
+        &self,
+        query: &RecipientQuery,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<RecipientPage, BoxError>> + Send {
+        let (low, high) = sort_key_bounds(query);
+        let partition = by_anchor_pk(&query.municipality, query.kind);
+        let start: Option<Item> = after.and_then(|cursor| {
+            let (_, id) = cursor.split_once('#')?;
+            Some(Item::from([
+                (PK.to_owned(), s(subscription_pk(id))),
+                (BY_ANCHOR_PK.to_owned(), s(&partition)),
+                (BY_ANCHOR_SK.to_owned(), s(cursor)),
+            ]))
+        });
+        let limit = i32::try_from(limit.clamp(1, 10_000)).unwrap_or(1_000);
+        async move {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_ANCHOR)
+                .key_condition_expression("#p = :p AND #s BETWEEN :low AND :high")
+                .expression_attribute_names("#p", BY_ANCHOR_PK)
+                .expression_attribute_names("#s", BY_ANCHOR_SK)
+                .expression_attribute_values(":p", s(&partition))
+                .expression_attribute_values(":low", s(&low))
+                .expression_attribute_values(":high", s(&high))
+                .limit(limit)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            self.pages.fetch_add(1, Ordering::Relaxed);
+            let mut recipients = Vec::new();
+            for item in page.items() {
+                match recipient_from(item) {
+                    Some(recipient) => recipients.push(recipient),
+                    None => tracing::warn!("skipping a malformed by_anchor item"),
+                }
+            }
+            let next = page.last_evaluated_key().and_then(|key| get_s(key, BY_ANCHOR_SK)).map(str::to_owned);
+            Ok(RecipientPage { recipients, next, calls: 1 })
+        }
+    }
+
     fn recipients(&self, query: &RecipientQuery) -> impl Future<Output = Result<Vec<Recipient>, BoxError>> + Send {
         let (low, high) = sort_key_bounds(query);
         let partition = by_anchor_pk(&query.municipality, query.kind);
@@ -230,12 +278,27 @@ pub struct DynamoDeliveries {
     client: Client,
     subscriptions: String,
     deliveries: String,
+    stale_after: chrono::Duration,
 }
+
+/// How long a record may stay `sending` before a reservation reports it.
+pub const STALE_SENDING_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
 impl DynamoDeliveries {
     /// A store over the two tables.
     pub fn new(client: Client, subscriptions: impl Into<String>, deliveries: impl Into<String>) -> Self {
-        DynamoDeliveries { client, subscriptions: subscriptions.into(), deliveries: deliveries.into() }
+        DynamoDeliveries {
+            client,
+            subscriptions: subscriptions.into(),
+            deliveries: deliveries.into(),
+            stale_after: STALE_SENDING_AFTER,
+        }
+    }
+
+    /// Reports records `sending` for longer than `after` instead of [`STALE_SENDING_AFTER`] (tests).
+    pub fn with_stale_after(mut self, after: chrono::Duration) -> Self {
+        self.stale_after = after;
+        self
     }
 
     fn record(&self, request: &ReserveRequest<'_>, entry: &str) -> Item {
@@ -284,18 +347,24 @@ impl DynamoDeliveries {
 }
 
 impl DeliveryStore for DynamoDeliveries {
-    fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<ReserveOutcome, BoxError>> + Send {
+    fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<Reservation, BoxError>> + Send {
         let mut entries = request.entries.clone();
         let records: HashMap<String, Item> = entries.iter().map(|e| (e.clone(), self.record(request, e))).collect();
         let subscription = subscription_pk(&request.recipient.subscription_id);
         let version = request.recipient.anchor_version;
+        let stale_before = Utc::now() - self.stale_after;
         async move {
             let mut conflicts = 0;
+            let mut failures = 0;
+            // The same token makes a retry of the same transaction idempotent (a retry after a lost
+            // answer succeeds instead of finding its own records); a new content needs a new token.
+            let mut token = uuid::Uuid::new_v4().to_string();
+            let mut stale_sending = Vec::new();
             loop {
                 if entries.is_empty() {
-                    return Ok(ReserveOutcome::AlreadySent);
+                    return Ok(Reservation { outcome: ReserveOutcome::AlreadySent, stale_sending });
                 }
-                let mut transaction = self.client.transact_write_items();
+                let mut transaction = self.client.transact_write_items().client_request_token(&token);
                 for entry in &entries {
                     let item = records.get(entry).cloned().unwrap_or_default();
                     transaction = transaction.transact_items(
@@ -306,6 +375,9 @@ impl DeliveryStore for DynamoDeliveries {
                                     .set_item(Some(item))
                                     .condition_expression("attribute_not_exists(#pk)")
                                     .expression_attribute_names("#pk", PK)
+                                    .return_values_on_condition_check_failure(
+                                        ReturnValuesOnConditionCheckFailure::AllOld,
+                                    )
                                     .build()?,
                             )
                             .build(),
@@ -326,25 +398,41 @@ impl DeliveryStore for DynamoDeliveries {
                         .build(),
                 );
                 let error = match transaction.send().await {
-                    Ok(_) => return Ok(ReserveOutcome::Reserved(entries)),
+                    Ok(_) => return Ok(Reservation { outcome: ReserveOutcome::Reserved(entries), stale_sending }),
                     Err(error) => error,
                 };
-                let TransactWriteItemsError::TransactionCanceledException(cancelled) = error.into_service_error()
-                else {
-                    return Err("TransactWriteItems failed".into());
+                let cancelled = match error.into_service_error() {
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled,
+                    other => {
+                        failures += 1;
+                        if failures > 3 {
+                            return Err(format!("TransactWriteItems failed: {}", describe(&other)).into());
+                        }
+                        tokio::time::sleep(Duration::from_millis(fastrand::u64(50..=200) << failures)).await;
+                        continue;
+                    }
                 };
                 let reasons: Vec<Option<&str>> = cancelled.cancellation_reasons().iter().map(|r| r.code()).collect();
                 if reasons.len() != entries.len() + 1 {
                     return Err(format!("TransactWriteItems cancelled without usable reasons: {reasons:?}").into());
                 }
                 if reasons[entries.len()] == Some("ConditionalCheckFailed") {
-                    return Ok(ReserveOutcome::Refused);
+                    return Ok(Reservation { outcome: ReserveOutcome::Refused, stale_sending });
+                }
+                for (entry, reason) in entries.iter().zip(cancelled.cancellation_reasons()) {
+                    let Some(old) = reason.item() else { continue };
+                    let sending = get_s(old, "status") == Some(DeliveryStatus::Sending.as_str());
+                    let since = get_s(old, "updated_at").and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                    if sending && since.is_some_and(|t| t <= stale_before) && !stale_sending.contains(entry) {
+                        stale_sending.push(entry.clone());
+                    }
                 }
                 let taken: Vec<bool> =
                     reasons[..entries.len()].iter().map(|r| *r == Some("ConditionalCheckFailed")).collect();
                 if taken.iter().any(|t| *t) {
                     let mut flags = taken.into_iter();
                     entries.retain(|_| !flags.next().unwrap_or(false));
+                    token = uuid::Uuid::new_v4().to_string();
                     continue;
                 }
                 // A transaction conflict (an overlapping run on the same items): back off and retry.

@@ -19,17 +19,26 @@
 //! - [`run`]: one day's run over every municipality, as used by the CLI (and the Lambda handler);
 //! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag.
 
+pub mod api;
 pub mod compose;
 pub mod deliver;
+pub mod delivery_handler;
 pub mod dynamo;
+pub mod fanout;
 pub mod import;
+pub mod lifecycle;
 pub mod links;
+pub mod metrics;
 pub mod model;
 pub mod plan;
 pub mod run;
+pub mod runs;
 pub mod schedules;
+pub mod secrets;
 pub mod ses;
+pub mod ses_events;
 pub mod settings;
+pub mod subscriptions;
 pub mod tables;
 
 /// The error type adapters return through the traits: any error, sendable across tasks.

@@ -10,11 +10,15 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use kizuna_schedule::AnchorKind;
 use kizuna_sender::deliver::{Delivery, Pacer};
 use kizuna_sender::dynamo::{create_table, DynamoDeliveries, DynamoRecipients};
 use kizuna_sender::import::{check_csv, import_rows};
-use kizuna_sender::run::{run_day, RunRequest};
-use kizuna_sender::schedules::load_schedule_dir;
+use kizuna_sender::metrics::RunMetrics;
+use kizuna_sender::run::{preview_mail, run_day_with, RunRequest};
+use kizuna_sender::runs::DynamoRuns;
+use kizuna_sender::schedules::{load_schedules, s3_client, LoadedSchedule, ScheduleSource};
+use kizuna_sender::secrets::resolve_secrets;
 use kizuna_sender::ses::{ses_client, SesMailer};
 use kizuna_sender::settings::{aws_config, Settings};
 use kizuna_sender::tables::{deliveries_table, describe, subscriptions_table};
@@ -52,10 +56,35 @@ enum Command {
         /// Plan and count only: nothing is reserved or sent.
         #[arg(long)]
         dry_run: bool,
-        /// A built `public/` directory holding `<municipality>/schedule.json`.
-        #[arg(long, value_name = "DIR")]
-        schedule: PathBuf,
         /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes the mail a family would get on a date as an `.eml` file (same composer as real sends).
+    PreviewMail {
+        /// The municipality id.
+        #[arg(long)]
+        municipality: String,
+        /// The Japan delivery date, YYYY-MM-DD.
+        #[arg(long)]
+        date: NaiveDate,
+        /// The family's due date.
+        #[arg(long, conflicts_with = "birth", required_unless_present = "birth")]
+        due: Option<NaiveDate>,
+        /// The child's birth date.
+        #[arg(long)]
+        birth: Option<NaiveDate>,
+        /// Where to write the mail (default: `<municipality>-<date>.eml`).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Lifecycle jobs of one Japan date: birth-registration reminders, completions, expiry of
+    /// pending sign-ups (48 h) and deletion of ended subscriptions (90 days).
+    Lifecycle {
+        /// The Japan date, YYYY-MM-DD (default: today in Japan).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Print the counts as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -78,10 +107,19 @@ enum SubscribersCommand {
         /// Import the good rows even if some are bad (the bad ones are listed).
         #[arg(long)]
         skip_invalid: bool,
-        /// Check municipalities against a built `public/` directory.
-        #[arg(long, value_name = "DIR")]
-        schedule: Option<PathBuf>,
     },
+}
+
+/// The schedules of `--schedule` / `KIZUNA_SCHEDULE` (a directory or `s3://bucket/prefix`).
+async fn schedules(
+    settings: &Settings,
+    config: &aws_config::SdkConfig,
+    only: Option<&str>,
+) -> Result<Vec<LoadedSchedule>> {
+    let text = settings.schedule.as_deref().context("--schedule (or KIZUNA_SCHEDULE) is required")?;
+    let source = ScheduleSource::parse(text)?;
+    let s3 = source.is_s3().then(|| s3_client(config));
+    load_schedules(&source, s3.as_ref(), only).await.with_context(|| format!("--schedule {source}"))
 }
 
 fn init_logging(filter: &str) {
@@ -121,12 +159,16 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Subscribers { command: SubscribersCommand::Import { file, skip_invalid, schedule } } => {
+        Command::Subscribers { command: SubscribersCommand::Import { file, skip_invalid } } => {
             let hasher = settings.email_hasher().map_err(|e| anyhow!(e))?;
-            let known: Option<BTreeSet<String>> = match schedule {
-                Some(dir) => {
-                    Some(load_schedule_dir(&dir, None)?.into_iter().map(|s| s.document.municipality.id).collect())
-                }
+            let known: Option<BTreeSet<String>> = match &settings.schedule {
+                Some(_) => Some(
+                    schedules(&settings, &aws_config().await, None)
+                        .await?
+                        .into_iter()
+                        .map(|s| s.document.municipality.id)
+                        .collect(),
+                ),
                 None => None,
             };
             let input = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
@@ -154,12 +196,37 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { date, municipality, dry_run, schedule, json } => {
-            let date = date.unwrap_or_else(kizuna_schedule::japan_today);
-            let links = settings.link_keys().map_err(|e| anyhow!(e))?;
-            let schedules = load_schedule_dir(&schedule, municipality.as_deref())
-                .with_context(|| format!("--schedule {}", schedule.display()))?;
+        Command::PreviewMail { municipality, date, due, birth, output } => {
             let config = aws_config().await;
+            let mut settings = settings;
+            resolve_secrets(&mut settings, &config).await?;
+            let links = settings.link_keys().map_err(|e| anyhow!(e))?;
+            let found = schedules(&settings, &config, Some(&municipality)).await?;
+            let schedule = found.first().with_context(|| format!("no municipality `{municipality}`"))?;
+            let (kind, anchor) = match (due, birth) {
+                (Some(due), _) => (AnchorKind::Due, due),
+                (None, Some(birth)) => (AnchorKind::Birth, birth),
+                (None, None) => bail!("--due or --birth is required"),
+            };
+            let mail = preview_mail(schedule, date, kind, anchor, &links, settings.allow_draft)
+                .await
+                .map_err(|e| anyhow!(e))?;
+            let Some(mail) = mail else {
+                eprintln!("nothing is due on {date} for that family in {municipality}");
+                return Ok(ExitCode::from(2));
+            };
+            let path = output.unwrap_or_else(|| PathBuf::from(format!("{municipality}-{date}.eml")));
+            std::fs::write(&path, &mail.raw).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{}: {}", path.display(), mail.subject);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { date, municipality, dry_run, json } => {
+            let date = date.unwrap_or_else(kizuna_schedule::japan_today);
+            let config = aws_config().await;
+            let mut settings = settings;
+            resolve_secrets(&mut settings, &config).await?;
+            let links = settings.link_keys().map_err(|e| anyhow!(e))?;
+            let schedules = schedules(&settings, &config, municipality.as_deref()).await?;
             let dynamo = aws_sdk_dynamodb::Client::new(&config);
             let mailer = SesMailer::new(ses_client(&config), settings.configuration_set.clone());
             let account_rate = match settings.max_send_rate {
@@ -170,18 +237,55 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             };
             let pacer = Pacer::new(settings.worker_rate(account_rate));
             let source = DynamoRecipients::new(dynamo.clone(), &settings.subscriptions_table);
+            let dynamo_client = dynamo.clone();
             let store = DynamoDeliveries::new(dynamo, &settings.subscriptions_table, &settings.deliveries_table);
             let delivery =
                 Delivery { store: &store, mailer: &mailer, pacer: &pacer, options: settings.delivery_options() };
             let request = RunRequest { date, dry_run, allow_draft: settings.allow_draft };
-            let summary = run_day(&schedules, &source, &delivery, &links, &request).await;
+            let runs = DynamoRuns::new(dynamo_client, &settings.deliveries_table);
+            let summary = run_day_with(&schedules, &source, &delivery, &links, &request, |muni, date| {
+                let runs = &runs;
+                async move {
+                    if let Err(error) = runs.complete(&muni, date).await {
+                        tracing::warn!(municipality = %muni, error = %error, "cannot record the run as complete");
+                    }
+                }
+            })
+            .await;
             tracing::info!(summary = %serde_json::to_string(&summary)?, "run finished");
+            eprintln!("{}", RunMetrics::from_summary(&summary).emf_now("cli"));
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
                 print!("{}", summary.render());
             }
             Ok(if summary.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Lifecycle { date, json } => {
+            let date = date.unwrap_or_else(kizuna_schedule::japan_today);
+            let config = aws_config().await;
+            let mut settings = settings;
+            resolve_secrets(&mut settings, &config).await?;
+            let links = settings.link_keys().map_err(|e| anyhow!(e))?;
+            let schedules = schedules(&settings, &config, None).await?;
+            let store = kizuna_sender::subscriptions::SubscriptionStore::new(
+                aws_sdk_dynamodb::Client::new(&config),
+                &settings.subscriptions_table,
+                &settings.deliveries_table,
+            );
+            let mailer = SesMailer::new(ses_client(&config), settings.configuration_set.clone());
+            let counts =
+                kizuna_sender::lifecycle::run_lifecycle(&store, &schedules, &mailer, &links, date, chrono::Utc::now())
+                    .await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&counts)?);
+            } else {
+                println!(
+                    "lifecycle {date}\n  reminders        {}\n  completed        {}\n  expired pending  {}\n  deleted          {}\n  errors           {}",
+                    counts.reminders, counts.completed, counts.expired_pending, counts.deleted, counts.errors
+                );
+            }
+            Ok(if counts.errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
     }
 }

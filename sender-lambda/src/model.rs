@@ -157,3 +157,29 @@ pub struct Recipient {
     /// Should be active (the index is sparse), checked again anyway.
     pub status: SubscriptionStatus,
 }
+
+/// The sparse index of subscriptions awaiting housekeeping ([`crate::lifecycle`]): pending sign-ups
+/// to expire and ended (stopped, unsubscribed, completed) subscriptions to delete.
+pub const BY_EXPIRY: &str = "by_expiry";
+/// Partition key of [`BY_EXPIRY`]: [`EXPIRY_PENDING`] or [`EXPIRY_ENDED`].
+pub const EXPIRY_PK: &str = "expiry_pk";
+/// Sort key of [`BY_EXPIRY`]: `<RFC 3339 UTC instant when due>#<uuid>`.
+pub const EXPIRY_SK: &str = "expiry_sk";
+/// [`EXPIRY_PK`] of pending sign-ups (deleted 48 hours after the sign-up).
+pub const EXPIRY_PENDING: &str = "pending";
+/// [`EXPIRY_PK`] of stopped, unsubscribed and completed subscriptions (deleted after 90 days).
+pub const EXPIRY_ENDED: &str = "ended";
+/// Attribute naming the subscription's uniqueness item (deleted with it).
+pub const UNIQUENESS_KEY: &str = "uniqueness_pk";
+
+/// `<instant>#<uuid>` for [`EXPIRY_SK`].
+pub fn expiry_sk(at: chrono::DateTime<chrono::Utc>, id: &str) -> String {
+    format!("{}#{id}", at.format("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+impl Recipient {
+    /// Its sort key in `by_anchor` (`<anchor date>#<uuid>`): where a page of recipients ends.
+    pub fn cursor(&self) -> String {
+        by_anchor_sk(self.anchor_date, &self.subscription_id)
+    }
+}

@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::Bound;
 
 use chrono::NaiveDate;
 use kizuna_schedule::{
@@ -43,6 +44,42 @@ pub struct RecipientQuery {
 pub trait RecipientSource {
     /// Every active subscription matching the query (the implementation pages as needed).
     fn recipients(&self, query: &RecipientQuery) -> impl Future<Output = Result<Vec<Recipient>, BoxError>> + Send;
+
+    /// One page of at most `limit` recipients of the query whose `by_anchor` sort key
+    /// ([`Recipient::cursor`]) comes after `after`, with the cursor of the next page if there may
+    /// be one. This default reads the whole query; the adapters read one page.
+    fn page(
+        &self,
+        query: &RecipientQuery,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<RecipientPage, BoxError>> + Send
+    where
+        Self: Sync,
+    {
+        let after = after.map(str::to_owned);
+        let limit = limit.max(1);
+        async move {
+            let all = self.recipients(query).await?;
+            let mut rest: Vec<Recipient> =
+                all.into_iter().filter(|r| after.as_deref().is_none_or(|a| r.cursor().as_str() > a)).collect();
+            let more = rest.len() > limit;
+            rest.truncate(limit);
+            let next = if more { rest.last().map(Recipient::cursor) } else { None };
+            Ok(RecipientPage { calls: 1, recipients: rest, next })
+        }
+    }
+}
+
+/// One page of recipients ([`RecipientSource::page`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecipientPage {
+    /// The recipients, in `by_anchor` order.
+    pub recipients: Vec<Recipient>,
+    /// Where the next page starts (exclusive), or `None` at the end.
+    pub next: Option<String>,
+    /// Query calls made for this page.
+    pub calls: usize,
 }
 
 /// Options of planning.
@@ -220,7 +257,99 @@ fn matchers_for(
     matchers
 }
 
-/// Plans one municipality's mails for one Japan date.
+/// One municipality's entries due on one Japan date, ready to be matched against recipients: what
+/// the planner fans out (its [`DayPlanner::queries`], one group each) and what a worker uses to turn
+/// the recipients of one query into mails ([`DayPlanner::mails_for`]). Pure: no I/O.
+#[derive(Clone, Debug)]
+pub struct DayPlanner<'a> {
+    schedule: &'a ScheduleDocument,
+    date: NaiveDate,
+    enabled: Vec<TrackId>,
+    by_kind: BTreeMap<AnchorKind, Vec<Matcher>>,
+    drafts_refused: Vec<String>,
+}
+
+impl<'a> DayPlanner<'a> {
+    /// Prepares the matchers of every entry due on `date`.
+    pub fn new(schedule: &'a ScheduleDocument, date: NaiveDate, options: PlanOptions) -> Self {
+        let enabled = schedule.municipality.enabled_tracks();
+        let mut drafts_refused = Vec::new();
+        let mut by_kind: BTreeMap<AnchorKind, Vec<Matcher>> = BTreeMap::new();
+        for (index, entry) in schedule.entries.iter().enumerate() {
+            for matcher in matchers_for(index, entry, date, &enabled, options, &mut drafts_refused) {
+                by_kind.entry(matcher.kind).or_default().push(matcher);
+            }
+        }
+        for matchers in by_kind.values_mut() {
+            matchers.sort_by_key(|m| m.order);
+        }
+        DayPlanner { schedule, date, enabled, by_kind, drafts_refused }
+    }
+
+    /// The schedule planned.
+    pub fn schedule(&self) -> &'a ScheduleDocument {
+        self.schedule
+    }
+
+    /// The Japan delivery date.
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// Entries due on the date that were left out because they are drafts.
+    pub fn drafts_refused(&self) -> &[String] {
+        &self.drafts_refused
+    }
+
+    /// The reads of the day: per anchor kind, the merged anchor ranges (they never overlap, so a
+    /// subscription is read at most once).
+    pub fn queries(&self) -> Vec<RecipientQuery> {
+        let municipality = &self.schedule.municipality.id;
+        self.by_kind
+            .iter()
+            .flat_map(|(kind, matchers)| {
+                merge_ranges(matchers.iter().flat_map(|m| m.ranges.iter().copied()).collect())
+                    .into_iter()
+                    .map(move |range| RecipientQuery { municipality: municipality.clone(), kind: *kind, range })
+            })
+            .collect()
+    }
+
+    /// The mails of the recipients one query returned (recipients with nothing due are left out).
+    pub fn mails_for(&self, query: &RecipientQuery, recipients: Vec<Recipient>) -> Vec<PlannedMail> {
+        let Some(matchers) = self.by_kind.get(&query.kind) else { return Vec::new() };
+        let municipality = &self.schedule.municipality.id;
+        let mut mails = Vec::new();
+        for recipient in recipients {
+            if recipient.status != SubscriptionStatus::Active
+                || recipient.anchor_kind != query.kind
+                || &recipient.municipality != municipality
+                || !query.range.contains(recipient.anchor_date)
+            {
+                continue;
+            }
+            let current = tracks_on(query.kind, recipient.anchor_date, self.date, &self.enabled);
+            let sections: Vec<PlannedSection> = matchers
+                .iter()
+                .filter(|m| {
+                    m.ranges.iter().any(|r| r.contains(recipient.anchor_date))
+                        && m.tracks.iter().any(|t| current.contains(t))
+                })
+                .map(|m| PlannedSection {
+                    entry: m.entry,
+                    entry_id: self.schedule.entries[m.entry].id.clone(),
+                    local: m.local.clone(),
+                })
+                .collect();
+            if !sections.is_empty() {
+                mails.push(PlannedMail { recipient, sections });
+            }
+        }
+        mails
+    }
+}
+
+/// Plans one municipality's mails for one Japan date (every query read in full).
 ///
 /// Errors only when the source fails; the schedule itself is trusted to be valid `kizuna-schedule/1`.
 pub async fn plan_day<S: RecipientSource>(
@@ -229,51 +358,18 @@ pub async fn plan_day<S: RecipientSource>(
     source: &S,
     options: PlanOptions,
 ) -> Result<DayPlan, BoxError> {
-    let municipality = schedule.municipality.id.clone();
-    let enabled = schedule.municipality.enabled_tracks();
-    let mut plan = DayPlan { municipality: municipality.clone(), date, ..DayPlan::default() };
-
-    let mut by_kind: BTreeMap<AnchorKind, Vec<Matcher>> = BTreeMap::new();
-    for (index, entry) in schedule.entries.iter().enumerate() {
-        for matcher in matchers_for(index, entry, date, &enabled, options, &mut plan.drafts_refused) {
-            by_kind.entry(matcher.kind).or_default().push(matcher);
-        }
-    }
-
-    for (kind, mut matchers) in by_kind {
-        matchers.sort_by_key(|m| m.order);
-        let merged = merge_ranges(matchers.iter().flat_map(|m| m.ranges.iter().copied()).collect());
-        for range in merged {
-            let query = RecipientQuery { municipality: municipality.clone(), kind, range };
-            let recipients = source.recipients(&query).await?;
-            plan.queries.push(query);
-            plan.items_read += recipients.len();
-            for recipient in recipients {
-                if recipient.status != SubscriptionStatus::Active
-                    || recipient.anchor_kind != kind
-                    || recipient.municipality != municipality
-                    || !range.contains(recipient.anchor_date)
-                {
-                    continue;
-                }
-                let current = tracks_on(kind, recipient.anchor_date, date, &enabled);
-                let sections: Vec<PlannedSection> = matchers
-                    .iter()
-                    .filter(|m| {
-                        m.ranges.iter().any(|r| r.contains(recipient.anchor_date))
-                            && m.tracks.iter().any(|t| current.contains(t))
-                    })
-                    .map(|m| PlannedSection {
-                        entry: m.entry,
-                        entry_id: schedule.entries[m.entry].id.clone(),
-                        local: m.local.clone(),
-                    })
-                    .collect();
-                if !sections.is_empty() {
-                    plan.mails.push(PlannedMail { recipient, sections });
-                }
-            }
-        }
+    let planner = DayPlanner::new(schedule, date, options);
+    let mut plan = DayPlan {
+        municipality: schedule.municipality.id.clone(),
+        date,
+        drafts_refused: planner.drafts_refused.clone(),
+        ..DayPlan::default()
+    };
+    for query in planner.queries() {
+        let recipients = source.recipients(&query).await?;
+        plan.items_read += recipients.len();
+        plan.mails.extend(planner.mails_for(&query, recipients));
+        plan.queries.push(query);
     }
     Ok(plan)
 }
@@ -304,6 +400,15 @@ impl MemoryRecipients {
         }
     }
 
+    /// Adds subscriptions known to be new (no search for an older version: for large fixtures).
+    pub fn insert_new(&mut self, recipient: Recipient) {
+        if recipient.status == SubscriptionStatus::Active {
+            let key = (recipient.municipality.clone(), recipient.anchor_kind);
+            let sort = (recipient.anchor_date, recipient.subscription_id.clone());
+            self.index.entry(key).or_default().insert(sort, recipient);
+        }
+    }
+
     /// The queries made so far.
     pub fn queries(&self) -> Vec<RecipientQuery> {
         self.queries.lock().map(|q| q.clone()).unwrap_or_default()
@@ -311,6 +416,42 @@ impl MemoryRecipients {
 }
 
 impl RecipientSource for MemoryRecipients {
+    fn page(
+        &self,
+        query: &RecipientQuery,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<RecipientPage, BoxError>> + Send {
+        if let Ok(mut log) = self.queries.lock() {
+            log.push(query.clone());
+        }
+        let limit = limit.max(1);
+        let start = match after.and_then(|a| a.split_once('#')) {
+            Some((date, id)) => match date.parse::<NaiveDate>() {
+                Ok(date) => Bound::Excluded((date, id.to_owned())),
+                Err(_) => Bound::Unbounded,
+            },
+            None => Bound::Included((query.range.start, String::new())),
+        };
+        let mut recipients: Vec<Recipient> = self
+            .index
+            .get(&(query.municipality.clone(), query.kind))
+            .map(|bucket| {
+                bucket
+                    .range((start, Bound::Unbounded))
+                    .skip_while(|((date, _), _)| *date < query.range.start)
+                    .take_while(|((date, _), _)| *date <= query.range.end)
+                    .take(limit + 1)
+                    .map(|(_, r)| r.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let more = recipients.len() > limit;
+        recipients.truncate(limit);
+        let next = if more { recipients.last().map(Recipient::cursor) } else { None };
+        std::future::ready(Ok(RecipientPage { recipients, next, calls: 1 }))
+    }
+
     fn recipients(&self, query: &RecipientQuery) -> impl Future<Output = Result<Vec<Recipient>, BoxError>> + Send {
         if let Ok(mut log) = self.queries.lock() {
             log.push(query.clone());

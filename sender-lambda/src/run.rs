@@ -1,14 +1,26 @@
-//! One day's run: for every municipality, plan → load the day's sections → deliver, adding up the
-//! counts. The CLI's `run` and the Lambda handler both call [`run_day`].
+//! Runs: the hourly planner, the group worker, and one day's run in one process.
+//!
+//! - [`plan_due_runs`] (the Lambda's hourly event): every (municipality, Japan date) of the
+//!   catch-up window whose delivery time has passed and that is not complete or in progress
+//!   ([`crate::runs`]) is planned — its merged anchor ranges become [`GroupMessage`]s on the queue.
+//!   It reads no recipient.
+//! - [`work_group`] (the Lambda's SQS worker): one group, page by page (Query on `by_anchor`, then
+//!   [`DayPlanner::mails_for`], then [`Delivery::deliver_mails`]), stopping before the deadline with
+//!   a cursor to resume from.
+//! - [`run_day`] (the CLI's `run`): the same planning and [`work_group`] for every group of a date,
+//!   in this process, adding up the counts.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 use crate::compose::Composer;
 use crate::deliver::{Delivery, DeliveryCounts, DeliveryStore, Mailer};
+use crate::fanout::{GroupMessage, SqsQueue};
 use crate::links::LinkKeys;
-use crate::plan::{plan_day, PlanOptions, RecipientSource};
+use crate::plan::{DayPlanner, PlanOptions, RecipientSource};
+use crate::runs::{DynamoRuns, RUN_STALE_AFTER};
 use crate::schedules::{LoadedSchedule, Sections};
+use crate::BoxError;
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,7 +92,119 @@ impl RunSummary {
     }
 }
 
-/// Runs one date over the given schedules.
+/// What one group's delivery did ([`work_group`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupResult {
+    /// Mails planned (recipients with something due).
+    pub planned: usize,
+    /// The delivery counts.
+    pub delivery: DeliveryCounts,
+    /// Query calls.
+    pub queries: usize,
+    /// Items the queries returned.
+    pub items_read: usize,
+    /// Set when the deadline stopped the group: resume after this `by_anchor` sort key.
+    pub resume_after: Option<String>,
+    /// When the deadline stopped the group before its first page.
+    pub stopped: bool,
+    /// The sections could not be used (a half-published build): nothing of the group was sent.
+    pub section_errors: usize,
+}
+
+impl GroupResult {
+    /// The whole range was delivered with nothing left for a later run.
+    pub fn finished(&self) -> bool {
+        self.resume_after.is_none() && !self.stopped && self.delivery.retry == 0 && self.section_errors == 0
+    }
+}
+
+/// How a worker pages through a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupOptions {
+    /// Allow draft entries.
+    pub allow_draft: bool,
+    /// Plan only.
+    pub dry_run: bool,
+    /// Recipients per Query page (and per delivery batch).
+    pub page_size: usize,
+    /// No mail starts at or after this instant (the deadline less a margin).
+    pub stop_at: Option<tokio::time::Instant>,
+}
+
+/// Delivers one group (one merged anchor range of one municipality and date), page by page, from
+/// the group's cursor on. Stops starting mails at `stop_at` and reports where to resume. Errors
+/// only when the recipient source fails.
+pub async fn work_group<R, S, M>(
+    schedule: &LoadedSchedule,
+    group: &GroupMessage,
+    source: &R,
+    delivery: &Delivery<'_, S, M>,
+    links: &LinkKeys,
+    options: GroupOptions,
+) -> Result<GroupResult, BoxError>
+where
+    R: RecipientSource + Sync,
+    S: DeliveryStore + Sync,
+    M: Mailer + Sync,
+{
+    let id = schedule.document.municipality.id.as_str();
+    let mut result = GroupResult::default();
+    let Some(query) = group.query() else {
+        tracing::error!(municipality = id, group = %group.group_id(), "inverted anchor range: ignored");
+        return Ok(result);
+    };
+    let planner = DayPlanner::new(&schedule.document, group.date, PlanOptions { allow_draft: options.allow_draft });
+    let mut after = group.after.clone();
+    let past = |at: Option<tokio::time::Instant>| at.is_some_and(|at| tokio::time::Instant::now() >= at);
+    loop {
+        if past(options.stop_at) {
+            result.stopped = after.is_none();
+            result.resume_after = after;
+            return Ok(result);
+        }
+        let page = source.page(&query, after.as_deref(), options.page_size).await?;
+        result.queries += page.calls;
+        result.items_read += page.recipients.len();
+        let mails = planner.mails_for(&query, page.recipients);
+        result.planned += mails.len();
+        if !mails.is_empty() && !options.dry_run {
+            let sections = match Sections::fetch_for(schedule, &mails).await {
+                Ok(sections) => sections,
+                Err(error) => {
+                    tracing::error!(municipality = id, error = %error, "refusing the day's sections");
+                    result.section_errors += 1;
+                    result.delivery.failed += mails.len();
+                    result.delivery.retry += mails.len();
+                    return Ok(result);
+                }
+            };
+            let composer = Composer {
+                schedule: &schedule.document,
+                sections: &sections,
+                links,
+                now: chrono::Utc::now().timestamp(),
+            };
+            let report = delivery.deliver_mails(id, group.date, &mails, &composer, options.stop_at).await;
+            result.delivery += report.counts;
+            if let Some(index) = report.resume_at {
+                let resume = if index == 0 { after.clone() } else { Some(mails[index - 1].recipient.cursor()) };
+                result.stopped = resume.is_none();
+                result.resume_after = resume;
+                return Ok(result);
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(result),
+        }
+    }
+}
+
+/// Recipients per Query page when nothing else is configured.
+pub const DEFAULT_PAGE_SIZE: usize = 1_000;
+
+/// Runs one date over the given schedules, group by group, in this process (the CLI's `run`: the
+/// same planning and [`work_group`] the Lambda's planner and workers use, without the queue).
 pub async fn run_day<R, S, M>(
     schedules: &[LoadedSchedule],
     source: &R,
@@ -93,51 +217,221 @@ where
     S: DeliveryStore + Sync,
     M: Mailer + Sync,
 {
+    run_day_with(schedules, source, delivery, links, request, |_, _| async {}).await
+}
+
+/// [`run_day`], calling `finished(municipality, date)` for each municipality whose every group
+/// finished (the CLI records the run as complete).
+pub async fn run_day_with<R, S, M, F, Fut>(
+    schedules: &[LoadedSchedule],
+    source: &R,
+    delivery: &Delivery<'_, S, M>,
+    links: &LinkKeys,
+    request: &RunRequest,
+    finished: F,
+) -> RunSummary
+where
+    R: RecipientSource + Sync,
+    S: DeliveryStore + Sync,
+    M: Mailer + Sync,
+    F: Fn(String, NaiveDate) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut summary = RunSummary { date: Some(request.date), dry_run: request.dry_run, ..RunSummary::default() };
-    let options = PlanOptions { allow_draft: request.allow_draft };
+    let options = GroupOptions {
+        allow_draft: request.allow_draft,
+        dry_run: request.dry_run,
+        page_size: DEFAULT_PAGE_SIZE,
+        stop_at: None,
+    };
     for schedule in schedules {
         let id = schedule.document.municipality.id.as_str();
         summary.municipalities += 1;
-        let plan = match plan_day(&schedule.document, request.date, source, options).await {
-            Ok(plan) => plan,
-            Err(error) => {
-                tracing::error!(municipality = id, error = %error, "planning failed");
-                summary.municipality_errors += 1;
-                continue;
+        let planner =
+            DayPlanner::new(&schedule.document, request.date, PlanOptions { allow_draft: request.allow_draft });
+        summary.drafts_refused.extend(planner.drafts_refused().iter().map(|entry| format!("{id}:{entry}")));
+        let mut all_finished = true;
+        let mut municipality = GroupResult::default();
+        for query in planner.queries() {
+            let group = GroupMessage::new(request.date, &query);
+            match work_group(schedule, &group, source, delivery, links, options).await {
+                Ok(result) => {
+                    all_finished &= result.finished();
+                    municipality.planned += result.planned;
+                    municipality.queries += result.queries;
+                    municipality.items_read += result.items_read;
+                    municipality.section_errors += result.section_errors;
+                    municipality.delivery += result.delivery;
+                }
+                Err(error) => {
+                    tracing::error!(municipality = id, error = %error, "planning failed");
+                    all_finished = false;
+                    municipality.section_errors += 1;
+                }
             }
-        };
-        summary.planned += plan.mails.len();
-        summary.queries += plan.queries.len();
-        summary.items_read += plan.items_read;
-        summary.drafts_refused.extend(plan.drafts_refused.iter().map(|entry| format!("{id}:{entry}")));
+        }
         tracing::info!(
             municipality = id,
-            planned = plan.mails.len(),
-            queries = plan.queries.len(),
-            items_read = plan.items_read,
-            drafts_refused = plan.drafts_refused.len(),
-            "planned"
+            planned = municipality.planned,
+            queries = municipality.queries,
+            items_read = municipality.items_read,
+            drafts_refused = planner.drafts_refused().len(),
+            counts = ?municipality.delivery,
+            "municipality run"
         );
-        if plan.mails.is_empty() {
-            continue;
+        summary.planned += municipality.planned;
+        summary.queries += municipality.queries;
+        summary.items_read += municipality.items_read;
+        summary.delivery += municipality.delivery;
+        if municipality.section_errors > 0 {
+            summary.municipality_errors += 1;
         }
-        let sections = match Sections::load_for(schedule, &plan) {
-            Ok(sections) => sections,
+        if all_finished && !request.dry_run {
+            finished(id.to_owned(), request.date).await;
+        }
+    }
+    summary
+}
+
+/// What the hourly planner did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlannerSummary {
+    /// Municipalities looked at.
+    pub municipalities: usize,
+    /// (municipality, date) runs planned now (new, or stale and planned again).
+    pub runs_planned: usize,
+    /// Runs with nothing to send, recorded complete at once.
+    pub runs_empty: usize,
+    /// Runs already complete.
+    pub runs_complete: usize,
+    /// Runs in progress (planned recently, or by an overlapping planner).
+    pub runs_in_progress: usize,
+    /// Groups sent to the queue.
+    pub groups_enqueued: usize,
+    /// Draft entries left out (`muni:date:entry`).
+    pub drafts_refused: Vec<String>,
+    /// Municipalities whose markers or queue failed (the next hour retries).
+    pub errors: usize,
+}
+
+/// The Japan dates of the catch-up window whose delivery time has passed at `now`, oldest first.
+pub fn due_dates(delivery_time: &str, now: DateTime<Utc>, catch_up_days: u32) -> Vec<NaiveDate> {
+    let time = NaiveTime::parse_from_str(delivery_time, "%H:%M").unwrap_or(NaiveTime::MIN);
+    let japan_now = now.naive_utc() + chrono::Duration::hours(9);
+    let today = japan_now.date();
+    (0..=i64::from(catch_up_days))
+        .rev()
+        .filter_map(|back| today.checked_sub_signed(chrono::Duration::days(back)))
+        .filter(|date| date.and_time(time) <= japan_now)
+        .collect()
+}
+
+/// The hourly planner: for every municipality and every Japan date of the catch-up window whose
+/// delivery time has passed, unless its run is complete or in progress, records the run and sends
+/// its groups (those not done yet) to the queue. Reads no recipient.
+pub async fn plan_due_runs(
+    schedules: &[LoadedSchedule],
+    now: DateTime<Utc>,
+    catch_up_days: u32,
+    allow_draft: bool,
+    runs: &DynamoRuns,
+    queue: &SqsQueue,
+) -> PlannerSummary {
+    let mut summary = PlannerSummary::default();
+    for schedule in schedules {
+        let document = &schedule.document;
+        let id = document.municipality.id.as_str();
+        summary.municipalities += 1;
+        let dates = due_dates(&document.municipality.delivery_time, now, catch_up_days);
+        let (Some(first), Some(last)) = (dates.first(), dates.last()) else { continue };
+        let known = match runs.runs(id, *first, *last).await {
+            Ok(known) => known,
             Err(error) => {
-                tracing::error!(municipality = id, error = %error, "refusing the day's sections");
-                summary.municipality_errors += 1;
-                summary.delivery.failed += plan.mails.len();
+                tracing::error!(municipality = id, error = %error, "cannot read run markers");
+                summary.errors += 1;
                 continue;
             }
         };
-        if request.dry_run {
-            continue;
+        for date in dates {
+            let previous = known.get(&date);
+            if previous.is_some_and(|run| run.complete) {
+                summary.runs_complete += 1;
+                continue;
+            }
+            if previous.is_some_and(|run| run.updated().is_some_and(|at| now - at < RUN_STALE_AFTER)) {
+                summary.runs_in_progress += 1;
+                continue;
+            }
+            let planner = DayPlanner::new(document, date, PlanOptions { allow_draft });
+            summary.drafts_refused.extend(planner.drafts_refused().iter().map(|e| format!("{id}:{date}:{e}")));
+            let groups: Vec<GroupMessage> = planner
+                .queries()
+                .iter()
+                .map(|query| GroupMessage::new(date, query))
+                .filter(|group| previous.is_none_or(|run| !run.done.contains(&group.group_id())))
+                .collect();
+            let ids: Vec<String> = groups.iter().map(GroupMessage::group_id).collect();
+            let started =
+                runs.start(id, date, &ids, &document.build.id, previous.map(|run| run.updated_at.as_str())).await;
+            match started {
+                Ok(true) => {}
+                Ok(false) => {
+                    summary.runs_in_progress += 1;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(municipality = id, %date, error = %error, "cannot record the run");
+                    summary.errors += 1;
+                    continue;
+                }
+            }
+            if groups.is_empty() {
+                summary.runs_empty += 1;
+                tracing::info!(municipality = id, %date, "nothing to send: run complete");
+                continue;
+            }
+            if let Err(error) = queue.send(&groups).await {
+                // The marker stays planned; once stale, the next hour plans it again.
+                tracing::error!(municipality = id, %date, error = %error, "cannot enqueue the groups");
+                summary.errors += 1;
+                continue;
+            }
+            summary.runs_planned += 1;
+            summary.groups_enqueued += groups.len();
+            tracing::info!(municipality = id, %date, groups = groups.len(), replanned = previous.is_some(), "run planned");
         }
-        let composer =
-            Composer { schedule: &schedule.document, sections: &sections, links, now: chrono::Utc::now().timestamp() };
-        let counts = delivery.deliver_plan(&plan, &composer).await;
-        tracing::info!(municipality = id, counts = ?counts, "delivered");
-        summary.delivery += counts;
     }
     summary
+}
+
+/// The mail a family with this anchor would get on `date` (the same planning and composer as real
+/// sends, for a placeholder recipient), or `None` when nothing is due for them that day.
+pub async fn preview_mail(
+    schedule: &LoadedSchedule,
+    date: NaiveDate,
+    kind: kizuna_schedule::AnchorKind,
+    anchor: NaiveDate,
+    links: &LinkKeys,
+    allow_draft: bool,
+) -> Result<Option<crate::compose::ComposedMail>, BoxError> {
+    let recipient = crate::model::Recipient {
+        subscription_id: "00000000-0000-4000-8000-000000000000".to_owned(),
+        municipality: schedule.document.municipality.id.clone(),
+        anchor_kind: kind,
+        anchor_date: anchor,
+        anchor_version: 1,
+        email: "family@example.invalid".to_owned(),
+        nickname: None,
+        status: crate::model::SubscriptionStatus::Active,
+    };
+    let planner = DayPlanner::new(&schedule.document, date, PlanOptions { allow_draft });
+    let Some(query) = planner.queries().into_iter().find(|q| q.kind == kind && q.range.contains(anchor)) else {
+        return Ok(None);
+    };
+    let mails = planner.mails_for(&query, vec![recipient]);
+    let Some(mail) = mails.first() else { return Ok(None) };
+    let sections = Sections::fetch_for(schedule, &mails).await?;
+    let composer =
+        Composer { schedule: &schedule.document, sections: &sections, links, now: chrono::Utc::now().timestamp() };
+    Ok(Some(composer.compose(mail)?))
 }

@@ -60,6 +60,39 @@ pub struct Settings {
     /// Log filter (tracing `EnvFilter` syntax); logs are JSON on stderr.
     #[arg(long, global = true, env = "KIZUNA_LOG", default_value = "info")]
     pub log: String,
+
+    /// Secrets Manager secret (ARN or name) holding the link keys; read once at start-up when
+    /// KIZUNA_LINK_SECRET is unset.
+    #[arg(long, global = true, env = "KIZUNA_LINK_SECRET_ARN")]
+    pub link_secret_arn: Option<String>,
+
+    /// Secrets Manager secret (ARN or name) holding the e-mail hash key; read once at start-up when
+    /// KIZUNA_EMAIL_HASH_KEY is unset.
+    #[arg(long, global = true, env = "KIZUNA_EMAIL_HASH_KEY_ARN")]
+    pub email_hash_key_arn: Option<String>,
+
+    /// Where the schedules are: a built `public/` directory, or `s3://bucket/prefix` (read through
+    /// `<prefix>current.json`).
+    #[arg(long, global = true, env = "KIZUNA_SCHEDULE", value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub schedule: Option<String>,
+
+    /// The SQS queue URL the hourly planner fans groups of recipients out to.
+    #[arg(long, global = true, env = "KIZUNA_QUEUE_URL")]
+    pub queue_url: Option<String>,
+
+    /// Days back the hourly run completes missed (municipality, date) runs.
+    #[arg(long, global = true, env = "KIZUNA_CATCH_UP_DAYS", default_value_t = 2)]
+    pub catch_up_days: u32,
+
+    /// Archive origins allowed by the subscription API's CORS, comma-separated
+    /// (e.g. `https://kizuna.example.jp`).
+    #[arg(long, global = true, env = "KIZUNA_API_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub api_allowed_origins: Vec<String>,
+
+    /// Where the API's 303 redirects to result pages point (default: each municipality's
+    /// `archive_base_url`).
+    #[arg(long, global = true, env = "KIZUNA_ARCHIVE_ORIGIN")]
+    pub archive_origin: Option<String>,
 }
 
 impl Settings {

@@ -10,8 +10,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    BY_ANCHOR, BY_ANCHOR_PK, BY_ANCHOR_PROJECTION, BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EMAIL_HASH_PROJECTION, EMAIL_HASH,
-    EXPIRES_AT, PK, SK,
+    BY_ANCHOR, BY_ANCHOR_PK, BY_ANCHOR_PROJECTION, BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EMAIL_HASH_PROJECTION, BY_EXPIRY,
+    EMAIL_HASH, EXPIRES_AT, EXPIRY_PK, EXPIRY_SK, PK, SK,
 };
 
 /// Default name of the subscriptions table (`KIZUNA_SUBSCRIPTIONS_TABLE`).
@@ -111,8 +111,8 @@ fn include(attributes: &[&str]) -> Projection {
     }
 }
 
-/// The subscriptions table: subscriptions, uniqueness items, the sparse `by_anchor` index and the
-/// e-mail-hash index.
+/// The subscriptions table: subscriptions, uniqueness items, the sparse `by_anchor` index, the
+/// e-mail-hash index and the sparse `by_expiry` housekeeping index (keys only).
 pub fn subscriptions_table(name: &str) -> TableSpec {
     TableSpec {
         table_name: name.to_owned(),
@@ -121,6 +121,8 @@ pub fn subscriptions_table(name: &str) -> TableSpec {
             attribute(BY_ANCHOR_PK),
             attribute(BY_ANCHOR_SK),
             attribute(EMAIL_HASH),
+            attribute(EXPIRY_PK),
+            attribute(EXPIRY_SK),
         ],
         key_schema: key(PK, None),
         global_secondary_indexes: vec![
@@ -133,6 +135,11 @@ pub fn subscriptions_table(name: &str) -> TableSpec {
                 index_name: BY_EMAIL_HASH.to_owned(),
                 key_schema: key(EMAIL_HASH, None),
                 projection: include(&BY_EMAIL_HASH_PROJECTION),
+            },
+            IndexSpec {
+                index_name: BY_EXPIRY.to_owned(),
+                key_schema: key(EXPIRY_PK, Some(EXPIRY_SK)),
+                projection: Projection { projection_type: "KEYS_ONLY".to_owned(), non_key_attributes: Vec::new() },
             },
         ],
         billing_mode: "PAY_PER_REQUEST".to_owned(),

@@ -54,6 +54,11 @@ fn help_lists_every_kizuna_setting() {
         "KIZUNA_ALLOW_DRAFT",
         "KIZUNA_CONFIGURATION_SET",
         "KIZUNA_LOG",
+        "KIZUNA_LINK_SECRET_ARN",
+        "KIZUNA_EMAIL_HASH_KEY_ARN",
+        "KIZUNA_SCHEDULE",
+        "KIZUNA_QUEUE_URL",
+        "KIZUNA_CATCH_UP_DAYS",
     ] {
         assert!(help.contains(var), "{var} is not in --help:\n{help}");
     }
@@ -135,9 +140,76 @@ async fn tables_import_and_run_work_together_with_defaults() {
     for secret in ["@example.jp", "2027-06-07", "token="] {
         assert!(!logs.contains(secret), "`{secret}` leaked into the logs:\n{logs}");
     }
+    let emf: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l.get("_aws").is_some())
+        .collect();
+    let [metrics] = &emf[..] else { panic!("one EMF line per run:\n{logs}") };
+    assert_eq!(metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Kizuna/Sender");
+    for (name, value) in
+        [("Planned", 3), ("Sent", 3), ("AlreadySent", 0), ("RefusedByCondition", 0), ("Failed", 0), ("ItemsRead", 3)]
+    {
+        assert_eq!(metrics[name], value, "{name} in {metrics}");
+    }
+    assert!(metrics["Queries"].as_u64().is_some_and(|q| q >= 1), "{metrics}");
 
     let rerun = cli(Some(&moto), home.path(), &["run", "--date", "2026-11-26", "--schedule", schedule_dir, "--json"]);
     let summary: serde_json::Value = serde_json::from_slice(&rerun.stdout).expect("json summary");
     assert_eq!((summary["sent"].as_u64(), summary["already_sent"].as_u64()), (Some(0), Some(3)));
     assert_eq!(moto.sent().await.len(), 3);
+}
+
+#[test]
+fn preview_mail_writes_the_mail_a_family_would_get() {
+    let home = tempfile::tempdir().expect("home");
+    let public = tempfile::tempdir().expect("public");
+    write_schedule(
+        public.path(),
+        schedule(
+            municipality("hikari", &[TrackId::Maternity, TrackId::Baby], &[]),
+            vec![
+                track_entry("maternity/12w3d", json!({ "pregnancy": "12w3d" })),
+                track_entry("baby/day-100", json!({ "day": 100 })),
+            ],
+        ),
+    );
+    let eml = home.path().join("preview.eml");
+    let args = [
+        "preview-mail",
+        "--municipality",
+        "hikari",
+        "--date",
+        "2026-11-26",
+        "--due",
+        "2027-06-07",
+        "--schedule",
+        public.path().to_str().expect("path"),
+        "--link-secret",
+        "k1:cli-test-secret-cli-test-secret-0123456",
+        "--output",
+        eml.to_str().expect("path"),
+    ];
+    let output = cli(None, home.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let raw = std::fs::read(&eml).expect("the .eml is written");
+    let message = mail_parser::MessageParser::default().parse(&raw).expect("MIME");
+    assert_eq!(message.subject(), Some("件名 maternity/12w3d"));
+    assert!(message.body_text(0).expect("text").contains("[[maternity/12w3d]]"));
+    assert!(message.body_html(0).expect("html").contains("[[maternity/12w3d]]"));
+    assert!(message.header_raw("List-Unsubscribe").is_some_and(|h| h.contains("unsubscribe?token=")));
+
+    let birth = ["--birth", "2026-08-19"];
+    let mut by_birth: Vec<&str> = args.to_vec();
+    by_birth.splice(5..7, birth);
+    let output = cli(None, home.path(), &by_birth);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let raw = std::fs::read(&eml).expect("written");
+    let message = mail_parser::MessageParser::default().parse(&raw).expect("MIME");
+    assert_eq!(message.subject(), Some("件名 baby/day-100"));
+
+    let mut nothing: Vec<&str> = args.to_vec();
+    nothing[6] = "2027-09-01";
+    let output = cli(None, home.path(), &nothing);
+    assert_eq!(output.status.code(), Some(2), "nothing due: {}", stderr(&output));
 }

@@ -151,3 +151,4 @@ pub fn write_schedule(root: &Path, mut document: ScheduleDocument) -> ScheduleDo
     document
 }
 pub mod moto;
+pub mod proxy;

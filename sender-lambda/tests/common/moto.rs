@@ -75,12 +75,7 @@ impl Moto {
 
     /// An SDK configuration pointing at the emulator with dummy credentials in ap-northeast-1.
     pub async fn config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.endpoint())
-            .region(aws_config::Region::new("ap-northeast-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .load()
-            .await
+        config_at(&self.endpoint()).await
     }
 
     async fn try_get(&self, path: &str) -> Option<String> {
@@ -117,6 +112,17 @@ impl Moto {
             ses.create_email_identity().email_identity(address).send().await.expect("create SES identity");
         }
     }
+}
+
+/// An SDK configuration for an endpoint (moto, or the proxy in front of it) with dummy
+/// credentials in ap-northeast-1.
+pub async fn config_at(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("ap-northeast-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
 }
 
 /// A unique suffix for table names.

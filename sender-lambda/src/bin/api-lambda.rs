@@ -1,0 +1,53 @@
+//! `api-lambda`: the subscription API behind an HTTP API (payload format 2.0) under `/api/*`.
+//! A thin wrapper: the event goes to [`kizuna_sender::api::lambda::handle_event`]. Settings come
+//! from the `KIZUNA_*` environment (secrets from Secrets Manager by ARN, once at start-up).
+
+use anyhow::{anyhow, Context};
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use clap::Parser;
+use kizuna_sender::api::lambda::handle_event;
+use kizuna_sender::api::site::Site;
+use kizuna_sender::api::{Api, ApiConfig};
+use kizuna_sender::schedules::ScheduleSource;
+use kizuna_sender::secrets::resolve_secrets;
+use kizuna_sender::ses::{ses_client, SesMailer};
+use kizuna_sender::settings::{aws_config, Settings};
+use kizuna_sender::subscriptions::SubscriptionStore;
+use lambda_runtime::{service_fn, LambdaEvent};
+
+/// The settings, from the environment only.
+#[derive(Parser, Debug)]
+struct Env {
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let mut settings = Env::parse_from(["api-lambda"]).settings;
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().json().with_writer(std::io::stderr).with_env_filter(filter).without_time().init();
+    let config = aws_config().await;
+    resolve_secrets(&mut settings, &config).await?;
+    let schedule = settings.schedule.clone().context("KIZUNA_SCHEDULE is required")?;
+    let source = ScheduleSource::parse(&schedule).map_err(|e| anyhow!(e))?;
+    let api = Api {
+        store: SubscriptionStore::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            &settings.subscriptions_table,
+            &settings.deliveries_table,
+        ),
+        mailer: SesMailer::new(ses_client(&config), settings.configuration_set.clone()),
+        links: settings.link_keys().map_err(|e| anyhow!(e))?,
+        hasher: settings.email_hasher().map_err(|e| anyhow!(e))?,
+        site: Site::from_source(source, &config),
+        config: ApiConfig {
+            allowed_origins: settings.api_allowed_origins.clone(),
+            archive_origin: settings.archive_origin.clone(),
+            allow_draft: settings.allow_draft,
+            send_rate: settings.max_send_rate.unwrap_or(1.0),
+        },
+    };
+    let api = &api;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| handle_event(api, event))).await
+}

@@ -1,0 +1,368 @@
+//! Fixtures of the subscription API tests: an emulator with fresh tables, a municipality written to
+//! a temporary `public/` (schedule, sections, transactional mails, subscription pages with the
+//! markers the API fills), the API itself, and calls through the real Lambda handler.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use chrono::{Days, NaiveDate, Utc};
+use kizuna_schedule::{japan_today, MailFrame, ScheduleDocument, SystemMail, TrackId};
+use kizuna_sender::api::lambda::handle_event;
+use kizuna_sender::api::site::{Page, Site};
+use kizuna_sender::api::{Api, ApiConfig, ApiResponse};
+use kizuna_sender::compose::Composer;
+use kizuna_sender::deliver::{Delivery, DeliveryCounts, DeliveryOptions, Pacer};
+use kizuna_sender::dynamo::{create_table, DynamoDeliveries, DynamoRecipients};
+use kizuna_sender::links::{EmailHasher, LinkKeys};
+use kizuna_sender::plan::{plan_day, DayPlan, PlanOptions};
+use kizuna_sender::schedules::{load_schedule, LoadedSchedule, Sections};
+use kizuna_sender::ses::{ses_client, SesMailer};
+use kizuna_sender::subscriptions::SubscriptionStore;
+use kizuna_sender::tables::{deliveries_table, subscriptions_table};
+use lambda_runtime::{Context, LambdaEvent};
+use mail_parser::MessageParser;
+
+use crate::common::moto::{unique, Moto};
+use crate::common::{municipality, schedule, track_entry, write_schedule};
+
+pub const SECRET: &str = "k1:api-test-secret-api-test-secret-0123456";
+pub const MUNI: &str = "hikari";
+pub const ORIGIN: &str = "https://kizuna.example.jp";
+
+/// Today in Japan, shifted.
+pub fn today_plus(days: i64) -> NaiveDate {
+    let today = japan_today();
+    if days >= 0 {
+        today.checked_add_days(Days::new(days.unsigned_abs())).expect("date")
+    } else {
+        today.checked_sub_days(Days::new(days.unsigned_abs())).expect("date")
+    }
+}
+
+/// `NwDd` of a day count since the LMP.
+pub fn stem(days_since_lmp: i64) -> String {
+    format!("{}w{}d", days_since_lmp / 7, days_since_lmp % 7)
+}
+
+/// The due date used by most tests: today is 25w5d (day 180).
+pub fn due() -> NaiveDate {
+    today_plus(100)
+}
+
+/// The fixture municipality: maternity entries for days 179–182 since the LMP of [`due`] and its
+/// neighbours, baby entries for 生後1–3日目.
+pub fn document() -> ScheduleDocument {
+    let mut entries = Vec::new();
+    for day in 170..=190 {
+        let id = format!("maternity/{}", stem(day));
+        entries.push(track_entry(&id, serde_json::json!({ "pregnancy": stem(day) })));
+    }
+    for day in 1..=3 {
+        entries.push(track_entry(&format!("baby/day-{day:03}"), serde_json::json!({ "day": day })));
+    }
+    let mut doc = schedule(municipality(MUNI, &[TrackId::Maternity, TrackId::Baby], &[]), entries);
+    for kind in SystemMail::ALL {
+        doc.mail.system.insert(kind, format!("mail/system/{}.json", kind.as_str()));
+    }
+    doc
+}
+
+/// A transactional mail frame whose subject and body name its kind.
+pub fn system_frame(kind: SystemMail) -> MailFrame {
+    MailFrame {
+        subject: format!("【ひかり】{}", kind.as_str()),
+        html: format!("<p>%%nickname%%</p><p>[[{}]]</p><a href=\"%%manage_url%%\">リンク</a>", kind.as_str()),
+        text: format!("%%nickname%%\n[[{}]]\nリンク: %%manage_url%%\n配信解除: %%unsubscribe_url%%\n", kind.as_str()),
+    }
+}
+
+/// A page with the markers and field ids the API relies on.
+pub fn page_html(page: Page) -> String {
+    let body = match page {
+        Page::Signup => "<form method=\"post\" action=\"/api/subscriptions\"><!--kizuna:errors-->\
+             <input type=\"hidden\" name=\"municipality\" value=\"hikari\">\
+             <label for=\"field-email\">メールアドレス</label><!--kizuna:error:email-->\
+             <input id=\"field-email\" type=\"email\" name=\"email\" value=\"\">\
+             <!--kizuna:error:date--><input id=\"field-date\" type=\"date\" name=\"date\" value=\"\">\
+             </form>"
+            .to_owned(),
+        Page::Manage => "<form method=\"post\" action=\"/api/birth\"><!--kizuna:errors-->\
+             <input type=\"hidden\" name=\"token\" value=\"%%token%%\">\
+             <!--kizuna:error:birth_date--><input id=\"field-birth_date\" name=\"birth_date\" value=\"\"></form>"
+            .to_owned(),
+        Page::Unsubscribe => "<form method=\"post\" action=\"/api/unsubscribe\">\
+             <input type=\"hidden\" name=\"token\" value=\"%%token%%\"><button>解除する</button></form>"
+            .to_owned(),
+        Page::Confirmed => "<a href=\"%%archive_url%%\">今週のメッセージ</a>".to_owned(),
+        other => format!("<p>[[page {}]]</p>", other.slug()),
+    };
+    format!("<!DOCTYPE html><html lang=\"ja\"><body><main><h1>{}</h1>{body}</main></body></html>", page.slug())
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+/// Writes the municipality, its transactional mails and its pages.
+pub fn write_site(root: &Path) -> ScheduleDocument {
+    let document = write_schedule(root, document());
+    let dir = root.join(MUNI);
+    for kind in SystemMail::ALL {
+        let frame = serde_json::to_vec(&system_frame(kind)).expect("json");
+        write(&dir.join(format!("mail/system/{}.json", kind.as_str())), &frame);
+    }
+    for page in Page::ALL {
+        write(&dir.join(format!("subscribe/{}/index.html", page.slug())), page_html(page).as_bytes());
+    }
+    document
+}
+
+/// One mail moto captured, parsed.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub list_unsubscribe: Option<String>,
+}
+
+/// The emulator, tables, site and API.
+pub struct World {
+    pub moto: Moto,
+    pub api: Api<SesMailer>,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub subscriptions: String,
+    pub deliveries: String,
+    pub links: LinkKeys,
+    pub hasher: EmailHasher,
+    pub dir: tempfile::TempDir,
+    pub document: ScheduleDocument,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let moto = Moto::start().await;
+        let config = moto.config().await;
+        let dynamo = aws_sdk_dynamodb::Client::new(&config);
+        let (subscriptions, deliveries) = (unique("subs"), unique("dels"));
+        create_table(&dynamo, &subscriptions_table(&subscriptions)).await.expect("create subscriptions");
+        create_table(&dynamo, &deliveries_table(&deliveries)).await.expect("create deliveries");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let document = write_site(dir.path());
+        moto.verify_identities(std::slice::from_ref(&document.municipality.email.from)).await;
+        let links = LinkKeys::parse(SECRET).expect("secret");
+        let hasher = EmailHasher::new(b"api-test-email-hash-key-0123456789abcdef");
+        let api = Api {
+            store: SubscriptionStore::new(dynamo.clone(), &subscriptions, &deliveries),
+            mailer: SesMailer::new(ses_client(&config), None),
+            links: links.clone(),
+            hasher: hasher.clone(),
+            site: Site::Directory(dir.path().to_owned()),
+            config: ApiConfig {
+                allowed_origins: vec![ORIGIN.to_owned()],
+                archive_origin: None,
+                allow_draft: false,
+                send_rate: 50.0,
+            },
+        };
+        World { moto, api, dynamo, subscriptions, deliveries, links, hasher, dir, document }
+    }
+
+    /// Calls the Lambda handler with an HTTP API (2.0) event.
+    pub async fn call(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> ApiResponse {
+        self.call_raw(method, path_and_query, headers, body, false).await
+    }
+
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        base64: bool,
+    ) -> ApiResponse {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let headers: serde_json::Map<String, serde_json::Value> =
+            headers.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned()))).collect();
+        let mut event = serde_json::json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": headers,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "api",
+                "domainName": "kizuna.example.jp",
+                "domainPrefix": "kizuna",
+                "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "test" },
+                "requestId": "req",
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "26/Nov/2026:05:00:00 +0000",
+                "timeEpoch": 1_795_000_000_000_i64
+            },
+            "isBase64Encoded": base64
+        });
+        if let Some(body) = body {
+            event["body"] = serde_json::Value::String(body.to_owned());
+        }
+        let request: ApiGatewayV2httpRequest = serde_json::from_value(event).expect("event deserializes");
+        let response = handle_event(&self.api, LambdaEvent::new(request, Context::default())).await.expect("handler");
+        let headers = response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let body = match response.body {
+            Some(aws_lambda_events::encodings::Body::Text(text)) => text,
+            Some(aws_lambda_events::encodings::Body::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            _ => String::new(),
+        };
+        ApiResponse { status: u16::try_from(response.status_code).expect("status"), headers, body }
+    }
+
+    pub async fn json(&self, path: &str, body: serde_json::Value) -> ApiResponse {
+        self.call("POST", path, &[("content-type", "application/json")], Some(&body.to_string())).await
+    }
+
+    pub async fn form(&self, path: &str, pairs: &[(&str, &str)]) -> ApiResponse {
+        let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        self.call(
+            "POST",
+            path,
+            &[("content-type", "application/x-www-form-urlencoded"), ("origin", ORIGIN)],
+            Some(&body.join("&")),
+        )
+        .await
+    }
+
+    pub fn signup_json(&self, email: &str, kind: &str, date: NaiveDate) -> serde_json::Value {
+        serde_json::json!({
+            "email": email,
+            "municipality": MUNI,
+            "kind": kind,
+            "date": date.to_string(),
+            "nickname": "はな",
+            "consent": true,
+            "consent_version": "2026-11",
+        })
+    }
+
+    /// Every mail moto captured, parsed.
+    pub async fn mails(&self) -> Vec<Mail> {
+        self.moto
+            .sent()
+            .await
+            .iter()
+            .map(|captured| {
+                let message = MessageParser::default().parse(captured.raw.as_bytes()).expect("mail parses");
+                Mail {
+                    to: message.to().and_then(|to| to.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
+                    subject: message.subject().unwrap_or_default().to_owned(),
+                    text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                    list_unsubscribe: message.header("List-Unsubscribe").and_then(|h| {
+                        h.as_text().map(str::to_owned).or_else(|| {
+                            h.as_address().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned)
+                        })
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// The mails to one address.
+    pub async fn mails_to(&self, to: &str) -> Vec<Mail> {
+        self.mails().await.into_iter().filter(|m| m.to == to).collect()
+    }
+
+    /// Every item of both tables, as sorted JSON-ish text (tests may scan; the code never does).
+    pub async fn dump(&self) -> String {
+        let mut out = BTreeMap::new();
+        for table in [&self.subscriptions, &self.deliveries] {
+            let items = self.dynamo.scan().table_name(table).send().await.expect("scan");
+            let mut rows: Vec<String> = items
+                .items()
+                .iter()
+                .map(|item| {
+                    let sorted: BTreeMap<&String, String> = item.iter().map(|(k, v)| (k, format!("{v:?}"))).collect();
+                    format!("{sorted:?}")
+                })
+                .collect();
+            rows.sort();
+            out.insert(table.clone(), rows);
+        }
+        format!("{out:#?}")
+    }
+
+    pub fn source(&self) -> DynamoRecipients {
+        DynamoRecipients::new(self.dynamo.clone(), &self.subscriptions)
+    }
+
+    pub fn deliveries_store(&self) -> DynamoDeliveries {
+        DynamoDeliveries::new(self.dynamo.clone(), &self.subscriptions, &self.deliveries)
+    }
+
+    /// Plans a Japan date for the municipality (reading `by_anchor`).
+    pub async fn plan(&self, date: NaiveDate) -> (LoadedSchedule, DayPlan) {
+        let loaded = load_schedule(&self.dir.path().join(MUNI)).expect("schedule loads");
+        let plan = plan_day(&loaded.document, date, &self.source(), PlanOptions::default()).await.expect("plan");
+        (loaded, plan)
+    }
+
+    /// Delivers a plan through the delivery code.
+    pub async fn deliver(&self, loaded: &LoadedSchedule, plan: &DayPlan) -> DeliveryCounts {
+        let sections = Sections::fetch_for(loaded, &plan.mails).await.expect("sections");
+        let store = self.deliveries_store();
+        let pacer = Pacer::new(100.0);
+        let delivery =
+            Delivery { store: &store, mailer: &self.api.mailer, pacer: &pacer, options: DeliveryOptions::default() };
+        let composer = Composer {
+            schedule: &loaded.document,
+            sections: &sections,
+            links: &self.links,
+            now: Utc::now().timestamp(),
+        };
+        delivery.deliver_plan(plan, &composer).await
+    }
+
+    /// Plans and delivers a Japan date.
+    pub async fn run(&self, date: NaiveDate) -> DeliveryCounts {
+        let (loaded, plan) = self.plan(date).await;
+        self.deliver(&loaded, &plan).await
+    }
+}
+
+/// Percent-encodes a form component.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The first link in a text that starts with `prefix`, up to whitespace.
+pub fn link(text: &str, prefix: &str) -> Option<String> {
+    let at = text.find(prefix)?;
+    Some(text[at..].split_whitespace().next()?.to_owned())
+}
+
+/// The token of a link.
+pub fn token_of(url: &str) -> String {
+    url.split_once("token=").map(|(_, t)| t.to_owned()).expect("token in link")
+}

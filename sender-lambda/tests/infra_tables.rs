@@ -1,0 +1,199 @@
+//! The infrastructure template (`infra/template.yaml`) against the sender's own definitions: the
+//! DynamoDB tables must be exactly those `kizuna_sender::tables` creates for local use (plus the
+//! deployment-only settings: point-in-time recovery, encryption, deletion protection), the
+//! functions must get the tables by reference and build the fixed binaries, and every index an IAM
+//! policy names must exist.
+//!
+//! The template uses CloudFormation's short tags (`!Ref`, `!Sub`, `!GetAtt`, …); they are read as
+//! YAML tags and turned into their long JSON forms (`{"Ref": …}`, `{"Fn::Sub": …}`), as
+//! CloudFormation does.
+
+use std::path::{Path, PathBuf};
+
+use kizuna_sender::tables::{deliveries_table, subscriptions_table, TableSpec};
+use serde_json::{json, Map, Value};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// A YAML value as CloudFormation JSON: short tags become their long forms.
+fn to_json(value: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                Value::from(n.as_f64().expect("a YAML number is an integer or a float"))
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Mapping(mapping) => {
+            let mut object = Map::new();
+            for (key, value) in mapping {
+                let key = match key {
+                    Y::String(s) => s,
+                    other => panic!("non-string key in the template: {other:?}"),
+                };
+                object.insert(key, to_json(value));
+            }
+            Value::Object(object)
+        }
+        Y::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let inner = to_json(tagged.value);
+            match name {
+                "Ref" | "Condition" => json!({ name: inner }),
+                // `!GetAtt Resource.Attribute` is `{"Fn::GetAtt": ["Resource", "Attribute"]}`.
+                "GetAtt" => match inner {
+                    Value::String(s) => {
+                        let (resource, attribute) = s.split_once('.').expect("!GetAtt Resource.Attribute");
+                        json!({ "Fn::GetAtt": [resource, attribute] })
+                    }
+                    other => json!({ "Fn::GetAtt": other }),
+                },
+                _ => json!({ format!("Fn::{name}"): inner }),
+            }
+        }
+    }
+}
+
+fn template() -> Value {
+    let path = repo_root().join("infra/template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    to_json(yaml)
+}
+
+fn resources(template: &Value) -> &Map<String, Value> {
+    template["Resources"].as_object().expect("Resources")
+}
+
+/// The sender's definition without the table name (the template names tables per stack).
+fn sender_definition(spec: TableSpec) -> Map<String, Value> {
+    let mut value = serde_json::to_value(spec).expect("a table spec serializes");
+    let object = value.as_object_mut().expect("an object");
+    object.remove("TableName");
+    object.clone()
+}
+
+#[test]
+fn the_template_tables_are_exactly_the_senders() {
+    let template = template();
+    for (logical_id, spec) in
+        [("SubscriptionsTable", subscriptions_table("any")), ("DeliveriesTable", deliveries_table("any"))]
+    {
+        let resource = &resources(&template)[logical_id];
+        assert_eq!(resource["Type"], "AWS::DynamoDB::Table", "{logical_id}");
+        let mut properties = resource["Properties"].as_object().expect("Properties").clone();
+        // The deployment-only settings, each checked, then set aside.
+        assert_eq!(
+            properties.remove("PointInTimeRecoverySpecification"),
+            Some(json!({ "PointInTimeRecoveryEnabled": true })),
+            "{logical_id}: point-in-time recovery"
+        );
+        assert_eq!(
+            properties.remove("SSESpecification"),
+            Some(json!({ "SSEEnabled": true, "SSEType": "KMS" })),
+            "{logical_id}: encryption"
+        );
+        assert_eq!(
+            properties.remove("DeletionProtectionEnabled"),
+            Some(json!({ "Fn::If": ["Protect", true, false] })),
+            "{logical_id}: deletion protection follows the DeletionProtection parameter"
+        );
+        assert!(properties.remove("TableName").is_some(), "{logical_id}: TableName");
+        assert_eq!(
+            Value::Object(properties),
+            Value::Object(sender_definition(spec)),
+            "{logical_id} in infra/template.yaml differs from `kizuna-sender tables describe` \
+             (sender-lambda/src/tables.rs is the single definition: copy it into the template)"
+        );
+        assert_eq!(resource["DeletionPolicy"], "Retain", "{logical_id}: the data outlives the stack");
+    }
+}
+
+#[test]
+fn only_the_senders_tables_are_in_the_template() {
+    let template = template();
+    let tables: Vec<&str> = resources(&template)
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::DynamoDB::Table")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(tables, ["DeliveriesTable", "SubscriptionsTable"]);
+}
+
+#[test]
+fn table_names_are_per_stack_and_every_function_gets_them_by_reference() {
+    let template = template();
+    let resources = resources(&template);
+    assert_eq!(
+        resources["SubscriptionsTable"]["Properties"]["TableName"],
+        json!({ "Fn::Sub": "${AWS::StackName}-subscriptions" })
+    );
+    assert_eq!(
+        resources["DeliveriesTable"]["Properties"]["TableName"],
+        json!({ "Fn::Sub": "${AWS::StackName}-deliveries" })
+    );
+    let functions: Vec<(&String, &Value)> =
+        resources.iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").collect();
+    assert_eq!(functions.len(), 3, "delivery, API and SES-events functions");
+    for (id, function) in functions {
+        let variables = &function["Properties"]["Environment"]["Variables"];
+        assert_eq!(variables["KIZUNA_SUBSCRIPTIONS_TABLE"], json!({ "Ref": "SubscriptionsTable" }), "{id}");
+        assert_eq!(variables["KIZUNA_DELIVERIES_TABLE"], json!({ "Ref": "DeliveriesTable" }), "{id}");
+        assert_eq!(variables["KIZUNA_LINK_SECRET_ARN"], json!({ "Ref": "LinkSecret" }), "{id}");
+        assert_eq!(variables["KIZUNA_EMAIL_HASH_KEY_ARN"], json!({ "Ref": "EmailHashKey" }), "{id}");
+    }
+}
+
+#[test]
+fn functions_build_the_fixed_binaries_with_cargo_lambda() {
+    let template = template();
+    let mut binaries = Vec::new();
+    for (id, function) in resources(&template).iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function") {
+        assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda", "{id}");
+        let binary = function["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary").to_owned();
+        let source = repo_root().join(format!("sender-lambda/src/bin/{binary}.rs"));
+        assert!(source.is_file(), "{id} builds {binary}, but {} does not exist", source.display());
+        binaries.push(binary);
+    }
+    binaries.sort();
+    assert_eq!(binaries, ["api-lambda", "delivery-lambda", "ses-events-lambda"]);
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"], "provided.al2023");
+    assert_eq!(globals["Architectures"], json!(["x86_64"]));
+    assert_eq!(globals["Handler"], "bootstrap");
+}
+
+fn strings<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => found.push(s),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, found)),
+        Value::Object(object) => object.values().for_each(|v| strings(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_index_a_policy_names_exists() {
+    let template = template();
+    let indexes: Vec<String> =
+        subscriptions_table("any").global_secondary_indexes.into_iter().map(|index| index.index_name).collect();
+    let mut all = Vec::new();
+    strings(&template["Resources"], &mut all);
+    let named: Vec<&str> = all.iter().filter_map(|s| s.strip_prefix("${SubscriptionsTable.Arn}/index/")).collect();
+    assert!(named.contains(&"by_anchor"), "the delivery role reads by_anchor");
+    for index in named {
+        assert!(indexes.iter().any(|i| i == index), "a policy names index {index}, which the table does not have");
+    }
+    assert!(!all.iter().any(|s| s.contains("${DeliveriesTable.Arn}/index/")), "the deliveries table has no index");
+}
