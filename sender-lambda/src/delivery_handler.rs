@@ -117,7 +117,9 @@ pub async fn handle(app: &DeliveryApp, event: LambdaEvent<Value>) -> Result<Valu
     }
 }
 
-/// The hourly planner.
+/// The hourly planner, followed by the lifecycle jobs of today's Japan date (reminders,
+/// completion, expiry and deletion are idempotent, so running them every hour is safe and lets a
+/// missed hour be repaired by the next).
 pub async fn plan(app: &DeliveryApp, now: chrono::DateTime<chrono::Utc>) -> Result<PlannerSummary> {
     let schedules = app.schedules(None).await?;
     let summary =
@@ -125,6 +127,14 @@ pub async fn plan(app: &DeliveryApp, now: chrono::DateTime<chrono::Utc>) -> Resu
             .await;
     tracing::info!(summary = %serde_json::to_string(&summary)?, "planner finished");
     println!("{}", RunMetrics::from_planner(&summary).emf_now("planner"));
+    let store = crate::subscriptions::SubscriptionStore::new(
+        app.dynamo.clone(),
+        &app.settings.subscriptions_table,
+        &app.settings.deliveries_table,
+    );
+    let today = kizuna_schedule::japan_date(now);
+    let lifecycle = crate::lifecycle::run_lifecycle(&store, &schedules, &app.mailer, &app.links, today, now).await;
+    tracing::info!(lifecycle = %serde_json::to_string(&lifecycle)?, "lifecycle jobs finished");
     Ok(summary)
 }
 

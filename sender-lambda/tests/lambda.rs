@@ -52,14 +52,17 @@ struct World {
 }
 
 fn hikari() -> kizuna_schedule::ScheduleDocument {
-    schedule(
+    let mut document = schedule(
         municipality("hikari", &[TrackId::Maternity, TrackId::Baby], &[]),
         vec![
             track_entry("maternity/12w2d", json!({ "pregnancy": "12w2d" })),
             track_entry("maternity/12w3d", json!({ "pregnancy": "12w3d" })),
             track_entry("baby/day-100", json!({ "day": 100 })),
         ],
-    )
+    );
+    let reminder = kizuna_schedule::SystemMail::BirthReminder;
+    document.mail.system.insert(reminder, format!("mail/system/{}.json", reminder.as_str()));
+    document
 }
 
 fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -459,4 +462,31 @@ async fn secrets_are_read_from_secrets_manager_by_arn() {
     let mut unknown = Env::try_parse_from(["x", "--link-secret-arn", "nope"]).expect("settings").settings;
     let error = resolve_secrets(&mut unknown, &config).await.expect_err("unknown secret");
     assert!(format!("{error:#}").contains("KIZUNA_LINK_SECRET_ARN"), "{error:#}");
+}
+
+#[tokio::test]
+async fn the_hourly_event_also_runs_the_lifecycle_jobs() {
+    let world = World::new().await;
+    // Due 2026-11-12: 41w6d was 2026-11-25, so on 2026-11-26 the maternity track has ended.
+    world.subscribe("late", AnchorKind::Due, "2026-11-12").await;
+    world.subscribe("early", AnchorKind::Due, "2027-06-07").await;
+    let app = world.app(&["--max-send-rate", "20"]).await;
+    plan(&app, "2026-11-25T22:30:00Z").await;
+    let store = kizuna_sender::subscriptions::SubscriptionStore::new(
+        world.dynamo.clone(),
+        &world.subscriptions,
+        &world.deliveries,
+    );
+    let status = |id: &'static str| {
+        let store = &store;
+        async move { store.get(id).await.expect("get").expect("exists").status }
+    };
+    assert_eq!(status("late").await, SubscriptionStatus::Completed);
+    assert_eq!(status("early").await, SubscriptionStatus::Active);
+    let reminders: Vec<_> =
+        world.moto.sent().await.into_iter().filter(|m| m.raw.contains("Subject: [test] birth-reminder")).collect();
+    assert_eq!(reminders.len(), 1, "one birth-registration reminder");
+    // The next hour repeats nothing.
+    plan(&app, "2026-11-25T23:30:00Z").await;
+    assert_eq!(world.moto.sent().await.iter().filter(|m| m.raw.contains("Subject: [test] birth-reminder")).count(), 1);
 }

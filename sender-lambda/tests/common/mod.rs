@@ -141,6 +141,14 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Vec<u8> {
 pub fn write_schedule(root: &Path, mut document: ScheduleDocument) -> ScheduleDocument {
     let dir = root.join(&document.municipality.id);
     write_json(&dir.join(&document.mail.shell), &shell());
+    for (kind, path) in &document.mail.system {
+        let frame = MailFrame {
+            subject: format!("[test] {}", kind.as_str()),
+            html: "<p>%%nickname%%さん</p><p><a href=\"%%manage_url%%\">手続き</a></p>".to_owned(),
+            text: "%%nickname%%さん\n手続き: %%manage_url%%\n".to_owned(),
+        };
+        write_json(&dir.join(path), &frame);
+    }
     for entry in &mut document.entries {
         entry.hash = content_hash(&write_json(&dir.join(&entry.section), &section(&entry.id)));
         for local in &mut entry.local {
