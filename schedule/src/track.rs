@@ -37,53 +37,16 @@ use crate::rule::{AnchorKind, GestationalAge, RuleError, SchoolGrade};
 #[serde(rename_all = "kebab-case")]
 pub enum TrackId {
     /// マタニティきずなメール: every day of pregnancy from 4w0d to 41w6d.
-    ///
-    /// ```
-    /// # use kizuna_schedule::TrackId;
-    /// let window = TrackId::Maternity.window("2027-06-07".parse().unwrap()).unwrap();
-    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2026-09-28".into(), "2027-06-20".into()));
-    /// ```
     Maternity,
     /// 子育てきずなメール (0〜2歳): from the birth date to the 3rd birthday.
-    ///
-    /// ```
-    /// # use kizuna_schedule::TrackId;
-    /// let window = TrackId::Baby.window("2026-01-31".parse().unwrap()).unwrap();
-    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2026-01-31".into(), "2029-01-31".into()));
-    /// ```
     Baby,
     /// 3〜5歳きずなメール: the day after the 3rd birthday to the 6th birthday.
-    ///
-    /// ```
-    /// # use kizuna_schedule::TrackId;
-    /// let window = TrackId::Preschool.window("2026-01-31".parse().unwrap()).unwrap();
-    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2029-02-01".into(), "2032-01-31".into()));
-    /// ```
     Preschool,
     /// 学童期・思春期きずなメッセージ: the day after the 6th birthday to March 31 of 高3.
-    ///
-    /// ```
-    /// # use kizuna_schedule::TrackId;
-    /// // Born 2026-01-31: 小1 in April 2032, 高3 ends March 31 2044.
-    /// let window = TrackId::School.window("2026-01-31".parse().unwrap()).unwrap();
-    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2032-02-01".into(), "2044-03-31".into()));
-    /// ```
     School,
     /// 就学応援メッセージ (add-on): the 年長 school year.
-    ///
-    /// ```
-    /// # use kizuna_schedule::TrackId;
-    /// let window = TrackId::SchoolEntry.window("2026-01-31".parse().unwrap()).unwrap();
-    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2031-04-01".into(), "2032-03-31".into()));
-    /// ```
     SchoolEntry,
     /// 小1メッセージ (add-on): the 小1 school year.
-    ///
-    /// ```
-    /// # use kizuna_schedule::TrackId;
-    /// let window = TrackId::FirstGrade.window("2026-01-31".parse().unwrap()).unwrap();
-    /// assert_eq!((window.start.to_string(), window.end.to_string()), ("2032-04-01".into(), "2033-03-31".into()));
-    /// ```
     FirstGrade,
 }
 
@@ -159,11 +122,25 @@ impl TrackId {
 
     /// The dates a subscription with this anchor is in the track, both ends included.
     ///
+    /// A worked example for each track:
+    ///
     /// ```
     /// use kizuna_schedule::TrackId;
-    /// let due = "2027-06-01".parse().unwrap();
-    /// let window = TrackId::Maternity.window(due).unwrap();
-    /// assert_eq!(window.len_days(), 266);
+    /// let window = |track: TrackId, anchor: &str| {
+    ///     let w = track.window(anchor.parse().unwrap()).unwrap();
+    ///     (w.start.to_string(), w.end.to_string())
+    /// };
+    /// // Due 2027-06-07: 4w0d is 252 days before it, 41w6d 13 days after (266 days).
+    /// assert_eq!(window(TrackId::Maternity, "2027-06-07"), ("2026-09-28".into(), "2027-06-20".into()));
+    /// // Born 2026-01-31: 生後1日目 to the 3rd birthday.
+    /// assert_eq!(window(TrackId::Baby, "2026-01-31"), ("2026-01-31".into(), "2029-01-31".into()));
+    /// // The day after the 3rd birthday to the 6th birthday.
+    /// assert_eq!(window(TrackId::Preschool, "2026-01-31"), ("2029-02-01".into(), "2032-01-31".into()));
+    /// // The day after the 6th birthday to March 31 of 高3 (小1 in April 2032).
+    /// assert_eq!(window(TrackId::School, "2026-01-31"), ("2032-02-01".into(), "2044-03-31".into()));
+    /// // The 年長 school year, then the 小1 school year.
+    /// assert_eq!(window(TrackId::SchoolEntry, "2026-01-31"), ("2031-04-01".into(), "2032-03-31".into()));
+    /// assert_eq!(window(TrackId::FirstGrade, "2026-01-31"), ("2032-04-01".into(), "2033-03-31".into()));
     /// ```
     pub fn window(self, anchor: NaiveDate) -> Option<DateRange> {
         let birthday = |n: u32| anniversary(anchor, n);
