@@ -10,10 +10,9 @@
 //! the API serves pages under `/api/`, every link here is absolute (from the municipality's base URL).
 
 use kizuna_schedule::TrackId;
-use serde::Serialize;
 use tera::Context;
 
-use crate::render::{BuildContext, OutputFile, RenderError};
+use crate::render::{BuildContext, MunicipalityView, OutputFile, RenderError, SiteView};
 use crate::resolve::Edition;
 
 /// The version of the consent text on the sign-up page (recorded with each subscription).
@@ -33,26 +32,6 @@ pub const PAGES: [(&str, &str); 10] = [
     ("error", "リンクを開けませんでした"),
 ];
 
-#[derive(Serialize)]
-struct SiteView<'a> {
-    title: &'a str,
-    description: &'a str,
-    disclaimer: &'a str,
-}
-
-#[derive(Serialize)]
-struct MunicipalityView<'a> {
-    id: &'a str,
-    name: &'a str,
-    prefecture: &'a str,
-    service_name: &'a str,
-    theme_color: &'a str,
-    base_url: &'a str,
-    api_base_url: &'a str,
-    email_from: &'a str,
-    contact: &'a kizuna_schedule::Contact,
-}
-
 /// The site root of an archive base URL: `https://x/muni/` → `https://x/`.
 fn parent_url(base_url: &str) -> String {
     let trimmed = base_url.trim_end_matches('/');
@@ -66,24 +45,8 @@ fn parent_url(base_url: &str) -> String {
 pub fn render_subscribe_pages(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<OutputFile>, RenderError> {
     let site = &build.content.site.value;
     let mut context = Context::new();
-    context.insert(
-        "site",
-        &SiteView { title: &site.title, description: &site.description, disclaimer: site.disclaimer.trim() },
-    );
-    context.insert(
-        "muni",
-        &MunicipalityView {
-            id: &edition.id,
-            name: &edition.name,
-            prefecture: &edition.prefecture,
-            service_name: &edition.service_name,
-            theme_color: &edition.theme_color,
-            base_url: &edition.base_url,
-            api_base_url: &edition.api_base_url,
-            email_from: &edition.email.from,
-            contact: &edition.contact,
-        },
-    );
+    context.insert("site", &SiteView::of(site));
+    context.insert("muni", &MunicipalityView::of(edition));
     context.insert("root", &parent_url(&edition.base_url));
     context.insert("muni_root", &edition.base_url);
     context.insert("api", &edition.api_base_url);

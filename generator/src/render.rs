@@ -17,7 +17,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tera::{Context, Tera};
 
-use crate::content::Content;
+use crate::content::{Content, SiteFile};
 use crate::markdown;
 use crate::placeholders::{self, Values};
 use crate::resolve::{reference_anchor, Currency, Edition, LocalItem, Placement};
@@ -58,14 +58,14 @@ pub struct BuildContext<'a> {
 }
 
 #[derive(Serialize)]
-struct SiteView<'a> {
+pub(crate) struct SiteView<'a> {
     title: &'a str,
     description: &'a str,
     disclaimer: &'a str,
 }
 
 #[derive(Serialize)]
-struct MunicipalityView<'a> {
+pub(crate) struct MunicipalityView<'a> {
     id: &'a str,
     name: &'a str,
     prefecture: &'a str,
@@ -76,6 +76,31 @@ struct MunicipalityView<'a> {
     email_from: &'a str,
     contact: &'a kizuna_schedule::Contact,
     description_html: Option<String>,
+}
+
+impl<'a> SiteView<'a> {
+    /// The archive-wide settings every page shows.
+    pub(crate) fn of(site: &'a SiteFile) -> Self {
+        SiteView { title: &site.title, description: &site.description, disclaimer: site.disclaimer.trim() }
+    }
+}
+
+impl<'a> MunicipalityView<'a> {
+    /// A municipality's branding and contact, as every page and mail of it shows them.
+    pub(crate) fn of(edition: &'a Edition) -> Self {
+        MunicipalityView {
+            id: &edition.id,
+            name: &edition.name,
+            prefecture: &edition.prefecture,
+            service_name: &edition.service_name,
+            theme_color: &edition.theme_color,
+            base_url: &edition.base_url,
+            api_base_url: &edition.api_base_url,
+            email_from: &edition.email.from,
+            contact: &edition.contact,
+            description_html: edition.description.as_deref().map(markdown::to_html),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -173,23 +198,9 @@ fn months_between(start: NaiveDate, end: NaiveDate) -> i32 {
 pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<OutputFile>, RenderError> {
     let site = &build.content.site.value;
     let topics = &site.topics;
-    let muni = MunicipalityView {
-        id: &edition.id,
-        name: &edition.name,
-        prefecture: &edition.prefecture,
-        service_name: &edition.service_name,
-        theme_color: &edition.theme_color,
-        base_url: &edition.base_url,
-        api_base_url: &edition.api_base_url,
-        email_from: &edition.email.from,
-        contact: &edition.contact,
-        description_html: edition.description.as_deref().map(markdown::to_html),
-    };
+    let muni = MunicipalityView::of(edition);
     let mut base = Context::new();
-    base.insert(
-        "site",
-        &SiteView { title: &site.title, description: &site.description, disclaimer: site.disclaimer.trim() },
-    );
+    base.insert("site", &SiteView::of(site));
     base.insert("muni", &muni);
     let message_texts = edition.messages.par_iter().map(|m| Texts::new(&m.body, m.to_partner.as_deref())).collect();
     let local_texts = edition.local.par_iter().map(|l| Texts::new(&l.body, None)).collect();
@@ -221,10 +232,7 @@ pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<
 pub fn render_root(build: BuildContext<'_>, editions: &[RootEntry]) -> Result<Vec<OutputFile>, RenderError> {
     let site = &build.content.site.value;
     let mut context = Context::new();
-    context.insert(
-        "site",
-        &SiteView { title: &site.title, description: &site.description, disclaimer: site.disclaimer.trim() },
-    );
+    context.insert("site", &SiteView::of(site));
     context.insert("muni", &Option::<()>::None);
     context.insert("root", "");
     context.insert("muni_root", "");
