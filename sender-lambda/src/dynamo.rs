@@ -523,9 +523,9 @@ pub enum PutOutcome {
     Duplicate,
 }
 
-/// Stores a subscription and its uniqueness item in one transaction (refusing duplicates).
-pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscription) -> Result<PutOutcome, BoxError> {
-    let now = now_rfc3339();
+/// The two items a new subscription is stored as: the subscription itself and its uniqueness item
+/// (one address, one anchor, one municipality), both stamped `now`.
+pub fn subscription_items(sub: &NewSubscription, now: &str) -> (Item, Item) {
     let pk = subscription_pk(&sub.id);
     let mut item = Item::new();
     item.insert(PK.into(), s(&pk));
@@ -537,8 +537,8 @@ pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscriptio
     item.insert("anchor_version".into(), n(1));
     item.insert("status".into(), s(sub.status.as_str()));
     item.insert("consent_version".into(), s(&sub.consent_version));
-    item.insert("created_at".into(), s(&now));
-    item.insert("updated_at".into(), s(&now));
+    item.insert("created_at".into(), s(now));
+    item.insert("updated_at".into(), s(now));
     if let Some(nickname) = &sub.nickname {
         item.insert("nickname".into(), s(nickname));
     }
@@ -550,7 +550,13 @@ pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscriptio
     let mut unique_item = Item::new();
     unique_item.insert(PK.into(), s(unique));
     unique_item.insert("subscription".into(), s(&pk));
-    unique_item.insert("created_at".into(), s(&now));
+    unique_item.insert("created_at".into(), s(now));
+    (item, unique_item)
+}
+
+/// Stores a subscription and its uniqueness item in one transaction (refusing duplicates).
+pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscription) -> Result<PutOutcome, BoxError> {
+    let (item, unique_item) = subscription_items(sub, &now_rfc3339());
     let put = |item: Item| -> Result<TransactWriteItem, BoxError> {
         Ok(TransactWriteItem::builder()
             .put(

@@ -15,8 +15,8 @@ use kizuna_schedule::{tracks_on, AnchorKind, EntryTrack, ReviewStatus, Rule, Sch
 use kizuna_sender::compose::Composer;
 use kizuna_sender::deliver::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::dynamo::{
-    change_anchor_date, create_table, put_subscription, set_status, DynamoDeliveries, DynamoRecipients,
-    NewSubscription, PutOutcome,
+    change_anchor_date, create_table, put_subscription, set_status, subscription_items, DynamoDeliveries,
+    DynamoRecipients, NewSubscription, PutOutcome,
 };
 use kizuna_sender::links::{EmailHasher, LinkKeys, Purpose};
 use kizuna_sender::model::SubscriptionStatus;
@@ -31,9 +31,14 @@ use serde_json::json;
 const DAY: &str = "2026-11-26";
 const SECRET: &str = "k1:test-secret-test-secret-test-secret-0123";
 
-/// One emulator with fresh tables, the schedules written to a temp dir and the sender's adapters.
+/// Emulators with fresh tables, the schedules written to a temp dir and the sender's adapters.
+///
+/// SES runs in a moto of its own: moto keeps every object it ever created (a copy of each table for
+/// every transaction included) and `/moto-api/data.json` serialises them all, so reading the captured
+/// mail from the DynamoDB emulator after a 1,000-subscriber run would take tens of seconds.
 struct World {
-    moto: Moto,
+    _dynamo_moto: Moto,
+    ses_moto: Moto,
     dynamo: aws_sdk_dynamodb::Client,
     mailer: SesMailer,
     subscriptions: String,
@@ -46,9 +51,8 @@ struct World {
 
 impl World {
     async fn new(documents: Vec<ScheduleDocument>, verified: &[&str]) -> World {
-        let moto = Moto::start().await;
-        let config = moto.config().await;
-        let dynamo = aws_sdk_dynamodb::Client::new(&config);
+        let (dynamo_moto, ses_moto) = (Moto::start().await, Moto::start().await);
+        let dynamo = aws_sdk_dynamodb::Client::new(&dynamo_moto.config().await);
         let (subscriptions, deliveries) = (unique("subs"), unique("dels"));
         create_table(&dynamo, &subscriptions_table(&subscriptions)).await.expect("create subscriptions");
         create_table(&dynamo, &deliveries_table(&deliveries)).await.expect("create deliveries");
@@ -57,20 +61,38 @@ impl World {
             .filter(|doc| verified.contains(&doc.municipality.id.as_str()))
             .map(|doc| doc.municipality.email.from.clone())
             .collect();
-        moto.verify_identities(&identities).await;
+        ses_moto.verify_identities(&identities).await;
         let dir = tempfile::tempdir().expect("temp dir");
         for document in documents {
             write_schedule(dir.path(), document);
         }
         let schedules = load_schedule_dir(dir.path(), None).expect("schedules load");
-        let mailer = SesMailer::new(ses_client(&config), Some("kizuna-test".to_owned()));
+        let mailer = SesMailer::new(ses_client(&ses_moto.config().await), Some("kizuna-test".to_owned()));
         let links = LinkKeys::parse(SECRET).expect("secret");
         let hasher = EmailHasher::new(&links.derived_email_hash_key());
-        World { moto, dynamo, mailer, subscriptions, deliveries, _dir: dir, schedules, links, hasher }
+        World {
+            _dynamo_moto: dynamo_moto,
+            ses_moto,
+            dynamo,
+            mailer,
+            subscriptions,
+            deliveries,
+            _dir: dir,
+            schedules,
+            links,
+            hasher,
+        }
     }
 
-    async fn subscribe(&self, id: &str, muni: &str, kind: AnchorKind, anchor: NaiveDate, status: SubscriptionStatus) {
-        let subscription = NewSubscription {
+    fn subscription(
+        &self,
+        id: &str,
+        muni: &str,
+        kind: AnchorKind,
+        anchor: NaiveDate,
+        status: SubscriptionStatus,
+    ) -> NewSubscription {
+        NewSubscription {
             id: id.to_owned(),
             municipality: muni.to_owned(),
             email: format!("{id}@example.jp"),
@@ -80,9 +102,42 @@ impl World {
             status,
             nickname: Some(format!("{id}<&>")),
             consent_version: "test".to_owned(),
-        };
+        }
+    }
+
+    /// Stores one subscription the way the API and the import do (one transaction).
+    async fn subscribe(&self, id: &str, muni: &str, kind: AnchorKind, anchor: NaiveDate, status: SubscriptionStatus) {
+        let subscription = self.subscription(id, muni, kind, anchor, status);
         let outcome = put_subscription(&self.dynamo, &self.subscriptions, &subscription).await.expect("put");
         assert_eq!(outcome, PutOutcome::Created);
+    }
+
+    /// Stores many subscriptions as the same items `put_subscription` writes, with BatchWriteItem:
+    /// moto copies a whole table for every transaction, so a large fixture written one transaction
+    /// at a time would take minutes.
+    async fn subscribe_many(&self, subscriptions: &[NewSubscription]) {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let now = chrono::Utc::now().to_rfc3339();
+        let requests: Vec<WriteRequest> = subscriptions
+            .iter()
+            .flat_map(|sub| {
+                let (item, unique) = subscription_items(sub, &now);
+                [item, unique]
+            })
+            .map(|item| {
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build().expect("put"))
+                    .build()
+            })
+            .collect();
+        for chunk in requests.chunks(25) {
+            let mut pending = Some(std::collections::HashMap::from([(self.subscriptions.clone(), chunk.to_vec())]));
+            while let Some(items) = pending.filter(|items| !items.is_empty()) {
+                let output =
+                    self.dynamo.batch_write_item().set_request_items(Some(items)).send().await.expect("batch write");
+                pending = output.unprocessed_items;
+            }
+        }
     }
 
     fn source(&self) -> DynamoRecipients {
@@ -244,7 +299,7 @@ async fn a_day_sends_exactly_one_mail_per_expected_subscription_and_a_rerun_send
         [d("2026-08-19"), d("2025-11-26"), d("2026-10-08"), d("2022-11-26"), d("2020-05-10"), d("2024-01-15")];
     let mut rng = fastrand::Rng::with_seed(7);
     let mut subscribers: Vec<(String, String, AnchorKind, NaiveDate, SubscriptionStatus)> = Vec::new();
-    for i in 0..300 {
+    for i in 0..1000 {
         let muni = if rng.bool() { "hikari" } else { "mirai" };
         let kind = if rng.u8(0..3) == 0 { AnchorKind::Due } else { AnchorKind::Birth };
         let anchor = match (kind, rng.bool()) {
@@ -259,10 +314,13 @@ async fn a_day_sends_exactly_one_mail_per_expected_subscription_and_a_rerun_send
             3 => SubscriptionStatus::Pending,
             _ => SubscriptionStatus::Active,
         };
-        let id = format!("sub{i:03}");
-        world.subscribe(&id, muni, kind, anchor, status).await;
-        subscribers.push((id, muni.to_owned(), kind, anchor, status));
+        subscribers.push((format!("sub{i:04}"), muni.to_owned(), kind, anchor, status));
     }
+    let fixture: Vec<NewSubscription> = subscribers
+        .iter()
+        .map(|(id, muni, kind, anchor, status)| world.subscription(id, muni, *kind, *anchor, *status))
+        .collect();
+    world.subscribe_many(&fixture).await;
     let documents: BTreeMap<&str, &ScheduleDocument> =
         world.schedules.iter().map(|s| (s.document.municipality.id.as_str(), &s.document)).collect();
     let expected: BTreeMap<String, Vec<String>> = subscribers
@@ -273,7 +331,7 @@ async fn a_day_sends_exactly_one_mail_per_expected_subscription_and_a_rerun_send
         })
         .filter(|(_, entries)| !entries.is_empty())
         .collect();
-    assert!(expected.len() > 60, "the fixture should exercise many mails, got {}", expected.len());
+    assert!(expected.len() > 250, "the fixture should exercise many mails, got {}", expected.len());
     let with_two_sections = expected.values().filter(|e| e.len() > 1).count();
     assert!(with_two_sections > 0, "some mails should combine sections");
 
@@ -284,7 +342,7 @@ async fn a_day_sends_exactly_one_mail_per_expected_subscription_and_a_rerun_send
     assert_eq!(summary.drafts_refused, vec!["hikari:baby/day-050".to_owned()]);
     assert_eq!(summary.items_read, expected.len(), "only recipients are read, never the whole table");
 
-    let mails = mails_by_recipient(&world.moto).await;
+    let mails = mails_by_recipient(&world.ses_moto).await;
     let received: BTreeSet<&String> = mails.keys().collect();
     let wanted: BTreeSet<&String> = expected.keys().collect();
     assert_eq!(received, wanted, "exactly the expected subscriptions get mail");
@@ -323,7 +381,7 @@ async fn a_day_sends_exactly_one_mail_per_expected_subscription_and_a_rerun_send
 
     let again = world.run(DAY).await;
     assert_eq!((again.planned, again.delivery.sent, again.delivery.already_sent), (expected.len(), 0, expected.len()));
-    assert_eq!(world.moto.sent().await.len(), expected.len(), "a re-run sends nothing new");
+    assert_eq!(world.ses_moto.sent().await.len(), expected.len(), "a re-run sends nothing new");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,7 +406,7 @@ async fn a_subscription_stopped_or_changed_after_planning_gets_nothing() {
         Delivery { store: &store, mailer: &world.mailer, pacer: &pacer, options: DeliveryOptions::default() };
     let counts = delivery.deliver_plan(&plan, &composer).await;
     assert_eq!((counts.sent, counts.refused, counts.failed), (2, 3, 0), "{counts:?}");
-    let mails = mails_by_recipient(&world.moto).await;
+    let mails = mails_by_recipient(&world.ses_moto).await;
     assert_eq!(mails.keys().map(String::as_str).collect::<Vec<_>>(), vec!["keep1", "keep2"]);
     assert_eq!(world.record("stop", "maternity/12w3d").await, None, "a refused reservation writes nothing");
 }
@@ -370,7 +428,7 @@ async fn a_changed_due_date_repeats_no_entry() {
     let third = world.run("2026-11-28").await;
     assert_eq!(third.delivery.sent, 1, "{third:?}");
 
-    let mails = mails_by_recipient(&world.moto).await;
+    let mails = mails_by_recipient(&world.ses_moto).await;
     let subjects: Vec<&str> = mails["family"].iter().map(|m| m.subject.as_str()).collect();
     assert_eq!(subjects, vec!["件名 maternity/12w3d", "お知らせ local/next-day", "件名 maternity/12w4d"]);
     let second_mail = &mails["family"][1];
@@ -397,5 +455,5 @@ async fn a_permanent_error_is_recorded_and_never_stops_the_run() {
 
     let again = world.run(DAY).await;
     assert_eq!((again.delivery.sent, again.delivery.already_sent, again.delivery.failed), (0, 3, 0), "{again:?}");
-    assert_eq!(world.moto.sent().await.len(), 2);
+    assert_eq!(world.ses_moto.sent().await.len(), 2);
 }
