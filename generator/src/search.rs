@@ -14,14 +14,20 @@
 //!   digest of `schedule.json` (which carries hashes and mail paths the browser does not need).
 //!
 //! Pagefind's output depends only on the pages given to it (in their order), so an unchanged
-//! archive rebuilds to identical bytes and the writer rewrites nothing.
+//! archive rebuilds to identical bytes and the writer rewrites nothing. Indexing costs far more than
+//! rendering (about a second per municipality), so a rebuild does not index again when it need not:
+//! the bundle carries a stamp (`pagefind/.kizuna-search`, not published) with a hash of the pages it
+//! was built from and its file list, and a municipality whose indexed pages hash the same reuses the
+//! bundle already in the output directory.
 
 use std::io;
+use std::path::Path;
 
 use kizuna_schedule::{Rule, TrackId, Validity};
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::build::BuildError;
 use crate::render::OutputFile;
@@ -35,6 +41,12 @@ pub const FINDER_FILE: &str = "finder.json";
 
 /// The schema name written into `finder.json`.
 pub const FINDER_SCHEMA: &str = "kizuna-finder/1";
+
+/// The stamp inside the bundle folder: the hash of the indexed pages, then the bundle's files.
+const STAMP_FILE: &str = ".kizuna-search";
+
+/// The first word of a stamp; bump it when the indexing options change.
+const STAMP_VERSION: &str = "kizuna-search/1";
 
 /// The attribute that marks the indexed part of a page.
 const BODY_MARKER: &[u8] = b"data-pagefind-body";
@@ -63,11 +75,74 @@ impl From<SearchError> for BuildError {
 /// The search bundle and the finder index of one municipality, from its rendered files.
 ///
 /// With `full_text` false only the finder index is produced (`kizuna build --no-search`): Pagefind
-/// dominates build time, and benchmarks of page rendering leave it out.
-pub fn index_edition(edition: &Edition, files: &[OutputFile], full_text: bool) -> Result<Vec<OutputFile>, SearchError> {
-    let mut output = if full_text { pagefind_bundle(edition, files)? } else { Vec::new() };
+/// dominates build time, and benchmarks of page rendering leave it out. `previous` is the output
+/// directory of the last build, whose bundle is reused when it was built from the same pages.
+pub fn index_edition(
+    edition: &Edition,
+    files: &[OutputFile],
+    full_text: bool,
+    previous: Option<&Path>,
+) -> Result<Vec<OutputFile>, SearchError> {
+    let mut output = Vec::new();
+    if full_text {
+        let pages = indexed_pages(edition, files);
+        let source = source_hash(&pages);
+        let bundle_dir = format!("{}/{BUNDLE_DIR}", edition.id);
+        let reused = previous.and_then(|root| reuse_bundle(&root.join(&bundle_dir), &source));
+        let bundle = match reused {
+            Some(bundle) => bundle,
+            None => pagefind_bundle(edition, &pages)?,
+        };
+        let stamp = stamp(&source, bundle.iter().map(|(name, _)| name.as_str()));
+        output
+            .extend(bundle.into_iter().map(|(name, bytes)| OutputFile { path: format!("{bundle_dir}/{name}"), bytes }));
+        output.push(OutputFile { path: format!("{bundle_dir}/{STAMP_FILE}"), bytes: stamp.into_bytes() });
+    }
     output.push(finder_index(edition));
     Ok(output)
+}
+
+/// A bundle file: its name inside the bundle folder, and its bytes.
+type BundleFile = (String, Vec<u8>);
+
+/// What the bundle is built from: every indexed page's path and bytes, in order.
+fn source_hash(pages: &[(&str, &[u8])]) -> String {
+    let mut hasher = Sha256::new();
+    for (path, bytes) in pages {
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hasher.update(env!("CARGO_PKG_VERSION"));
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn stamp<'a>(source: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let mut stamp = format!("{STAMP_VERSION} {source}\n");
+    for name in names {
+        stamp.push_str(name);
+        stamp.push('\n');
+    }
+    stamp
+}
+
+/// The bundle in `dir` when its stamp says it was built from `source` and every file it lists is
+/// there; `None` (index again) otherwise.
+fn reuse_bundle(dir: &Path, source: &str) -> Option<Vec<BundleFile>> {
+    let stamp = std::fs::read_to_string(dir.join(STAMP_FILE)).ok()?;
+    let mut lines = stamp.lines();
+    if lines.next()? != format!("{STAMP_VERSION} {source}") {
+        return None;
+    }
+    lines
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            // Names come from our own stamp, but a hand-edited one must not reach outside the bundle.
+            let safe = !name.starts_with('/') && name.split('/').all(|part| part != ".." && !part.is_empty());
+            safe.then(|| Some((name.to_owned(), std::fs::read(dir.join(name)).ok()?))).flatten()
+        })
+        .collect()
 }
 
 /// The pages Pagefind reads: HTML files of this municipality marked with `data-pagefind-body`, as
@@ -81,10 +156,10 @@ pub fn indexed_pages<'a>(edition: &Edition, files: &'a [OutputFile]) -> Vec<(&'a
         .collect()
 }
 
-fn pagefind_bundle(edition: &Edition, files: &[OutputFile]) -> Result<Vec<OutputFile>, SearchError> {
+/// Indexes the pages with Pagefind: the published bundle files, sorted by name.
+fn pagefind_bundle(edition: &Edition, pages: &[(&str, &[u8])]) -> Result<Vec<BundleFile>, SearchError> {
     let fail =
         |error: &dyn std::fmt::Display| SearchError { municipality: edition.id.clone(), message: format!("{error:#}") };
-    let pages = indexed_pages(edition, files);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| fail(&e))?;
     let bundle = runtime.block_on(async {
         let config = PagefindServiceConfig::builder().force_language("ja".to_owned()).build();
@@ -93,20 +168,19 @@ fn pagefind_bundle(edition: &Edition, files: &[OutputFile]) -> Result<Vec<Output
             let html = String::from_utf8_lossy(bytes).into_owned();
             // URLs are relative to the municipality's root ("/maternity/12w3d/"); the page's script
             // tells Pagefind where that root is, so the archive can live under any path.
-            index.add_html_file(Some(path.to_owned()), None, html).await.map_err(|e| fail(&e))?;
+            index.add_html_file(Some((*path).to_owned()), None, html).await.map_err(|e| fail(&e))?;
         }
         index.get_files().await.map_err(|e| fail(&e))
     })?;
-    let mut output: Vec<OutputFile> = bundle
+    let mut output: Vec<BundleFile> = bundle
         .into_iter()
         .filter_map(|file| {
             let name = file.filename.to_string_lossy().replace('\\', "/");
             let name = name.trim_start_matches("./").trim_start_matches(&format!("{BUNDLE_DIR}/")).to_owned();
-            (!UNPUBLISHED_PREFIXES.iter().any(|p| name.starts_with(p)))
-                .then(|| OutputFile { path: format!("{}/{BUNDLE_DIR}/{name}", edition.id), bytes: file.contents })
+            (!UNPUBLISHED_PREFIXES.iter().any(|p| name.starts_with(p))).then_some((name, file.contents))
         })
         .collect();
-    output.sort_by(|a, b| a.path.cmp(&b.path));
+    output.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(output)
 }
 
@@ -237,7 +311,7 @@ mod tests {
             <p class="label" data-pagefind-meta="label">妊娠7週4日</p><h1>つわりがつらいとき</h1>
             <p>つわりの時期は、食べられるものを食べられるときに。</p></article></body></html>"#,
         )];
-        let output = index_edition(&edition(), &files, true).expect("indexes");
+        let output = index_edition(&edition(), &files, true, None).expect("indexes");
         let paths: Vec<&str> = output.iter().map(|f| f.path.as_str()).collect();
         for expected in
             ["testcity/pagefind/pagefind.js", "testcity/pagefind/pagefind-entry.json", "testcity/finder.json"]
@@ -251,7 +325,55 @@ mod tests {
         let entry: serde_json::Value = serde_json::from_slice(&entry.bytes).expect("entry json");
         assert_eq!(entry["languages"]["ja"]["page_count"], 1, "{entry}");
         // Same pages, same bytes: an unchanged archive rebuilds without rewriting its index.
-        let again = index_edition(&edition(), &files, true).expect("indexes");
+        let again = index_edition(&edition(), &files, true, None).expect("indexes");
         assert!(output.iter().zip(&again).all(|(a, b)| a == b) && output.len() == again.len());
+    }
+
+    #[test]
+    fn a_rebuild_reuses_the_bundle_of_unchanged_pages_and_indexes_changed_ones_again() {
+        let article = |text: &str| {
+            page(
+                "testcity/maternity/07w4d/index.html",
+                &format!(
+                    r#"<html lang="ja"><body><article data-pagefind-body><h1>{text}</h1></article></body></html>"#
+                ),
+            )
+        };
+        let out = tempfile::tempdir().expect("temp dir");
+        let write = |files: &[OutputFile]| {
+            for file in files {
+                let path = out.path().join(&file.path);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(path, &file.bytes).expect("write");
+            }
+        };
+        let first = index_edition(&edition(), &[article("つわり")], true, Some(out.path())).expect("indexes");
+        assert!(first.iter().any(|f| f.path == "testcity/pagefind/.kizuna-search"));
+        write(&first);
+
+        // Same pages: the bundle on disk is taken as it is (a marked file proves it was not rebuilt).
+        let entry = out.path().join("testcity/pagefind/pagefind-entry.json");
+        std::fs::write(&entry, b"{\"reused\":true}").expect("mark");
+        let again = index_edition(&edition(), &[article("つわり")], true, Some(out.path())).expect("indexes");
+        let paths = |files: &[OutputFile]| files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&again), paths(&first));
+        let reused = again.iter().find(|f| f.path.ends_with("pagefind-entry.json")).expect("entry");
+        assert_eq!(reused.bytes, b"{\"reused\":true}");
+
+        // A file of the bundle missing: indexed again.
+        let fragment = first.iter().find(|f| f.path.ends_with(".pf_fragment")).expect("fragment");
+        std::fs::remove_file(out.path().join(&fragment.path)).expect("remove");
+        let rebuilt = index_edition(&edition(), &[article("つわり")], true, Some(out.path())).expect("indexes");
+        assert_eq!(rebuilt, first);
+
+        // Changed pages: indexed again, with a new stamp.
+        write(&first);
+        std::fs::write(&entry, b"{\"reused\":true}").expect("mark");
+        let changed = index_edition(&edition(), &[article("むくみ")], true, Some(out.path())).expect("indexes");
+        let entry = changed.iter().find(|f| f.path.ends_with("pagefind-entry.json")).expect("entry");
+        assert_ne!(entry.bytes, b"{\"reused\":true}");
+        let stamp =
+            |files: &[OutputFile]| files.iter().find(|f| f.path.ends_with(".kizuna-search")).map(|f| f.bytes.clone());
+        assert_ne!(stamp(&changed), stamp(&first));
     }
 }

@@ -185,8 +185,17 @@ fn rebuild_writes_only_changes_and_removes_what_is_gone() {
     let again = build_into(content.path(), out.path());
     assert_eq!((again.written, again.removed, again.unchanged), (0, 0, first.produced), "no-op rebuild: {again:?}");
 
+    // The search bundle of unchanged pages is reused, not indexed again: a marked bundle file stays.
+    let entry = out.path().join("testcity/pagefind/pagefind-entry.json");
+    let original = fs::read(&entry).expect("pagefind entry");
+    fs::write(&entry, b"{\"marked\":true}").expect("mark");
+    build_into(content.path(), out.path());
+    assert_eq!(fs::read(&entry).expect("entry"), b"{\"marked\":true}", "an unchanged bundle is reused");
+
     fs::remove_file(content.path().join("tracks/baby/day-001.yaml")).expect("remove");
     let after = build_into(content.path(), out.path());
+    let reindexed = fs::read(&entry).expect("entry");
+    assert!(reindexed != b"{\"marked\":true}" && reindexed != original, "changed pages are indexed again");
     assert!(after.removed >= 2, "{after:?}");
     assert!(!out.path().join("testcity/baby/day-001/index.html").exists());
     assert!(!out.path().join("testcity/mail/sections/baby/day-001.json").exists());
