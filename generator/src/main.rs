@@ -15,6 +15,11 @@ use kizuna_generator::render::OutputFile;
 use kizuna_generator::{check, preview, resolve, serve};
 use kizuna_schedule::{AnchorKind, ScheduleDocument};
 
+/// Freed memory goes back to the system between municipalities, so peak RSS does not creep with N
+/// (see generator/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Kizuna: stage-based parenting messages for Japanese municipalities.
 ///
 /// Run from the project root: content is read from ./content and the theme from ./site-theme.
