@@ -10,17 +10,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, ConditionCheck, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
     TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{NaiveDate, Utc};
 use kizuna_schedule::AnchorKind;
 
+use crate::attributes::{describe, get_s, n, now_rfc3339, s, sdk_error, Item};
 use crate::deliver::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
 use crate::model::{
     by_anchor_pk, by_anchor_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, DeliveryStatus, Recipient,
@@ -29,45 +29,6 @@ use crate::model::{
 use crate::plan::{RecipientPage, RecipientQuery, RecipientSource};
 use crate::tables::TableSpec;
 use crate::BoxError;
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
-fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// A message for an error, with the service's code when there is one.
-fn describe<E: ProvideErrorMetadata + std::fmt::Display>(error: &E) -> String {
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => error.to_string(),
-    }
-}
-
-fn sdk_error<E, R>(error: aws_sdk_dynamodb::error::SdkError<E, R>) -> BoxError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    let text = match &error {
-        aws_sdk_dynamodb::error::SdkError::ServiceError(service) => describe(service.err()),
-        other => format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(other)),
-    };
-    text.into()
-}
 
 /// Creates a table from its spec (and its TTL); `Ok(false)` when it already exists.
 pub async fn create_table(client: &Client, spec: &TableSpec) -> Result<bool, BoxError> {

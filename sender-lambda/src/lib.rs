@@ -14,12 +14,21 @@
 //! - [`links`]: signed unsubscribe / manage tokens and the keyed e-mail hash;
 //! - [`compose`]: the raw MIME of one mail (shell + sections, markers filled and escaped per part);
 //! - [`deliver`]: reservation ([`deliver::DeliveryStore`]), sending ([`deliver::Mailer`]), rate and retries;
-//! - [`dynamo`] and [`ses`]: the DynamoDB and SESv2 adapters;
+//! - [`dynamo`] and [`ses`]: the DynamoDB and SESv2 adapters (their shared attribute helpers are in
+//!   the private `attributes` module);
 //! - [`import`]: validating and importing subscribers from CSV;
 //! - [`run`]: one day's run over every municipality, as used by the CLI (and the Lambda handler);
+//! - [`runs`]: durable run markers, so the hourly planner repairs missed runs and never redoes one;
+//! - [`fanout`]: the SQS messages between the hourly planner and the delivery workers;
+//! - [`delivery_handler`]: the delivery Lambda (hourly planner, SQS worker, lifecycle jobs);
+//! - [`metrics`]: CloudWatch Embedded Metric Format lines per run;
+//! - [`subscriptions`], [`api`], [`ses_events`], [`lifecycle`]: the subscription lifecycle — its
+//!   DynamoDB operations, the HTTP API, SES bounces and complaints, and the daily expiry jobs;
+//! - [`secrets`]: link and hash keys from Secrets Manager at start-up;
 //! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag.
 
 pub mod api;
+mod attributes;
 pub mod compose;
 pub mod deliver;
 pub mod delivery_handler;

@@ -15,12 +15,13 @@
 //! complete and whose heartbeat is older than [`RUN_STALE_AFTER`] is planned again, for its groups
 //! not done; re-sending a group is harmless (each mail is reserved once), only wasted work.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::attributes::{now_rfc3339, s, Item};
 use crate::model::{DELIVERY_TTL_DAYS, EXPIRES_AT, PK, SK};
 use crate::BoxError;
 
@@ -50,16 +51,6 @@ impl RunState {
     pub fn updated(&self) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(&self.updated_at).ok().map(|t| t.with_timezone(&Utc))
     }
-}
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn date_key(date: NaiveDate) -> String {

@@ -122,6 +122,24 @@ impl Settings {
     }
 }
 
+/// What every Lambda binary does first: settings from the `KIZUNA_*` environment only (a Lambda has
+/// no arguments), JSON logs on stderr (CloudWatch Logs adds the time), the AWS configuration, and
+/// the secrets named by ARN read from Secrets Manager.
+pub async fn lambda_start(name: &str) -> Result<(Settings, aws_config::SdkConfig), BoxError> {
+    /// The settings, from the environment only.
+    #[derive(clap::Parser, Debug)]
+    struct Env {
+        #[command(flatten)]
+        settings: Settings,
+    }
+    let mut settings = <Env as clap::Parser>::try_parse_from([name])?.settings;
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().json().with_writer(std::io::stderr).with_env_filter(filter).without_time().init();
+    let config = aws_config().await;
+    crate::secrets::resolve_secrets(&mut settings, &config).await?;
+    Ok((settings, config))
+}
+
 /// The AWS configuration from the standard sources, with Tokyo as the default region.
 pub async fn aws_config() -> aws_config::SdkConfig {
     let region = aws_config::meta::region::RegionProviderChain::default_provider().or_else(DEFAULT_REGION);

@@ -12,23 +12,19 @@
 //! Housekeeping uses the sparse `by_expiry` index ([`crate::model::BY_EXPIRY`]): pending sign-ups
 //! carry `pending` with their expiry, ended subscriptions `ended` with their deletion date.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kizuna_schedule::AnchorKind;
 
+use crate::attributes::{describe, get_s, n, rfc3339, s, sdk_error, Item};
 use crate::model::{
     by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, Recipient,
     SubscriptionStatus, BY_ANCHOR_PK, BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH,
     EXPIRES_AT, EXPIRY_ENDED, EXPIRY_PENDING, EXPIRY_PK, EXPIRY_SK, PK, SK, UNIQUENESS_KEY,
 };
 use crate::BoxError;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// Pending sign-ups expire after this many hours.
 pub const PENDING_HOURS: i64 = 48;
@@ -38,41 +34,6 @@ pub const ENDED_RETENTION_DAYS: i64 = 90;
 pub const CONFIRMATION_INTERVAL_MINUTES: i64 = 10;
 /// Transient bounces after which an address is suppressed.
 pub const TRANSIENT_BOUNCE_LIMIT: u64 = 3;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn error_text<E: ProvideErrorMetadata + std::fmt::Debug>(error: &E) -> String {
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => format!("{error:?}"),
-    }
-}
-
-fn sdk_error<E, R>(error: aws_sdk_dynamodb::error::SdkError<E, R>) -> BoxError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match &error {
-        aws_sdk_dynamodb::error::SdkError::ServiceError(service) => error_text(service.err()).into(),
-        other => format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(other)).into(),
-    }
-}
 
 /// A subscription as stored (every attribute the lifecycle needs).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -290,7 +251,7 @@ impl SubscriptionStore {
                     };
                     Ok(SignUpOutcome::Existing(subscription))
                 }
-                other => Err(error_text(&other).into()),
+                other => Err(describe(&other).into()),
             },
         }
     }
@@ -330,7 +291,7 @@ impl SubscriptionStore {
             Ok(_) => Ok(true),
             Err(error) => match error.into_service_error() {
                 TransactWriteItemsError::TransactionCanceledException(_) => Ok(false),
-                other => Err(error_text(&other).into()),
+                other => Err(describe(&other).into()),
             },
         }
     }
@@ -495,7 +456,7 @@ impl SubscriptionStore {
             Ok(_) => true,
             Err(error) => match error.into_service_error() {
                 TransactWriteItemsError::TransactionCanceledException(_) => false,
-                other => return Err(error_text(&other).into()),
+                other => return Err(describe(&other).into()),
             },
         };
         self.reread(&current.id, applied).await
@@ -688,7 +649,7 @@ impl SubscriptionStore {
             Ok(_) => Ok(true),
             Err(error) => match error.into_service_error() {
                 TransactWriteItemsError::TransactionCanceledException(_) => Ok(false),
-                other => Err(error_text(&other).into()),
+                other => Err(describe(&other).into()),
             },
         }
     }

@@ -4,31 +4,18 @@
 
 use anyhow::{anyhow, Context};
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use clap::Parser;
 use kizuna_sender::api::lambda::handle_event;
 use kizuna_sender::api::site::Site;
 use kizuna_sender::api::{Api, ApiConfig};
 use kizuna_sender::schedules::ScheduleSource;
-use kizuna_sender::secrets::resolve_secrets;
 use kizuna_sender::ses::{ses_client, SesMailer};
-use kizuna_sender::settings::{aws_config, Settings};
+use kizuna_sender::settings::lambda_start;
 use kizuna_sender::subscriptions::SubscriptionStore;
 use lambda_runtime::{service_fn, LambdaEvent};
 
-/// The settings, from the environment only.
-#[derive(Parser, Debug)]
-struct Env {
-    #[command(flatten)]
-    settings: Settings,
-}
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let mut settings = Env::parse_from(["api-lambda"]).settings;
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().json().with_writer(std::io::stderr).with_env_filter(filter).without_time().init();
-    let config = aws_config().await;
-    resolve_secrets(&mut settings, &config).await?;
+    let (settings, config) = lambda_start("api-lambda").await?;
     let schedule = settings.schedule.clone().context("KIZUNA_SCHEDULE is required")?;
     let source = ScheduleSource::parse(&schedule).map_err(|e| anyhow!(e))?;
     let api = Api {

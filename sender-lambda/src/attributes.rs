@@ -1,0 +1,60 @@
+//! The DynamoDB vocabulary the adapters share (`dynamo`, `subscriptions`, `runs`): building and
+//! reading attribute values, timestamps as they are stored, and error messages that keep the
+//! service's code (`ConditionalCheckFailed: …`) without the request or any personal data.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use crate::BoxError;
+
+/// One item, as the SDK reads and writes it.
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// A string attribute.
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// A number attribute.
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A string attribute of an item, if it has one.
+pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+/// A timestamp as stored (`created_at`, `updated_at`): RFC 3339 in UTC with milliseconds.
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Now, as stored.
+pub(crate) fn now_rfc3339() -> String {
+    rfc3339(Utc::now())
+}
+
+/// A message for a service error, with the service's code when there is one.
+pub(crate) fn describe<E: ProvideErrorMetadata + std::fmt::Display>(error: &E) -> String {
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// An SDK error as a message: the service's code and message, or what failed on the way.
+pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>) -> BoxError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &error {
+        SdkError::ServiceError(service) => describe(service.err()).into(),
+        other => DisplayErrorContext(other).to_string().into(),
+    }
+}
