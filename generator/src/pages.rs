@@ -1,11 +1,11 @@
 //! The subscription pages of one municipality (`site-theme/templates/subscribe/*.html`), written to
-//! `<muni>/subscribe/<page>/index.html`: sign-up, sent, confirmed, manage, updated, stopped,
+//! `<muni>/subscribe/<page>/index.html`: sign-up, sent, confirm, confirmed, manage, updated, stopped,
 //! unsubscribe, unsubscribed, deleted and error. Japanese, accessible (labels, hints and errors tied
 //! to their fields, headings) and working without JavaScript: plain forms posting to the API.
 //!
 //! The subscription API (`sender-lambda/src/api/`) answers form posts with `303` to these pages and
-//! serves some of them itself, filling the markers it owns: `%%token%%` (hidden inputs of the manage
-//! and unsubscribe forms), `%%archive_url%%` (the confirmed page's link to the current week or age),
+//! serves some of them itself, filling the markers it owns: `%%token%%` (hidden inputs of the
+//! confirm, manage and unsubscribe forms), `%%archive_url%%` (the confirmed page's link to the current week or age),
 //! `<!--kizuna:errors-->` and `<!--kizuna:error:<field>-->` (errors of a form shown again). Because
 //! the API serves pages under `/api/`, every link here is absolute (from the municipality's base URL).
 
@@ -19,9 +19,10 @@ use crate::resolve::Edition;
 pub const CONSENT_VERSION: &str = "2026-11";
 
 /// The pages: (directory and template name, title).
-pub const PAGES: [(&str, &str); 10] = [
+pub const PAGES: [(&str, &str); 11] = [
     ("signup", "メール配信の登録"),
     ("sent", "確認のメールを送りました"),
+    ("confirm", "登録の確認"),
     ("confirmed", "登録が完了しました"),
     ("manage", "登録内容の確認・変更"),
     ("updated", "登録内容を変更しました"),

@@ -120,6 +120,10 @@ fn the_forms_carry_their_fields_labels_error_slots_and_markers() {
     let unsubscribe = page(out.path(), muni, "unsubscribe");
     assert!(unsubscribe.contains(&format!("action=\"{api}unsubscribe\"")));
     assert!(unsubscribe.contains("name=\"token\" value=\"%%token%%\""));
+    // The mailed confirmation link opens this page: only its button (a POST) confirms.
+    let confirm = page(out.path(), muni, "confirm");
+    assert!(confirm.contains(&format!("<form method=\"post\" action=\"{api}confirm\">")));
+    assert!(confirm.contains("name=\"token\" value=\"%%token%%\""));
     assert!(page(out.path(), muni, "confirmed").contains("href=\"%%archive_url%%\""));
     assert!(page(out.path(), muni, "error").contains("<!--kizuna:errors-->"));
 }

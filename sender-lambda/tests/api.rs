@@ -27,7 +27,7 @@ async fn signed_up_and_confirmed(world: &World, email: &str) -> String {
     let confirm =
         world.mails_to(email).await.into_iter().find(|m| m.subject.contains("confirm")).expect("confirmation mail");
     let url = link(&confirm.text, "https://kizuna.example.jp/api/confirm?token=").expect("confirmation link");
-    let confirmed = world.call("GET", path_of(&url), &[], None).await;
+    let confirmed = world.confirm(&token_of(&url)).await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
     let token = token_of(&url);
     world.links.verify(&token, chrono::Utc::now().timestamp()).expect("token").subscription_id
@@ -67,13 +67,29 @@ async fn a_whole_lifecycle_sign_up_confirm_mails_birth_baby_mails_unsubscribe() 
     let id = claims.subscription_id;
     assert!(claims.expires.expect("expires") <= chrono::Utc::now().timestamp() + 48 * 3600);
 
-    // Confirm: active, welcome mail, and the page links to this week's message (25w5d today).
-    let page = world.call("GET", path_of(&url), &[], None).await;
+    // Opening the link (as a mail scanner would) shows a button and changes nothing.
+    let token = token_of(&url);
+    for _ in 0..2 {
+        let opened = world.call("GET", path_of(&url), &[], None).await;
+        assert_eq!(opened.status, 200, "{}", opened.body);
+        assert!(opened.body.contains("action=\"/api/confirm\""), "{}", opened.body);
+        assert!(opened.body.contains(&format!("name=\"token\" value=\"{token}\"")), "{}", opened.body);
+    }
+    assert_eq!(status_of(&world, &id).await, Some((SubscriptionStatus::Pending, 1, false)));
+    assert_eq!(world.mails_to(email).await.len(), 1, "no welcome mail before the button is pressed");
+
+    // The button: active, welcome mail, and the page links to this week's message (25w5d today).
+    let page = world.form("/api/confirm", &[("token", &token)]).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&format!("/x/maternity/{}/", stem(180))), "{}", page.body);
     assert_eq!(status_of(&world, &id).await, Some((SubscriptionStatus::Active, 1, true)));
-    let again = world.call("GET", path_of(&url), &[], None).await;
+    let again = world.form("/api/confirm", &[("token", &token)]).await;
     assert_eq!(again.status, 200, "confirming twice is harmless");
+    let reopened = world.call("GET", path_of(&url), &[], None).await;
+    assert!(
+        reopened.body.contains(&format!("/x/maternity/{}/", stem(180))),
+        "the link, opened again, shows the confirmed page"
+    );
     let welcome: Vec<_> = world.mails_to(email).await.into_iter().filter(|m| m.subject.contains("welcome")).collect();
     assert_eq!(welcome.len(), 1, "one welcome mail");
     assert!(welcome[0].list_unsubscribe.is_some());
@@ -535,7 +551,7 @@ async fn the_api_reads_a_published_build_from_s3_and_accepts_tokens_of_rotated_k
         world.mails_to(email).await.into_iter().find(|m| m.subject.contains("confirm")).expect("confirm mail");
     let url = link(&confirm.text, "https://kizuna.example.jp/api/confirm?token=").expect("link");
     assert!(token_of(&url).starts_with("c.k2."), "the new key signs");
-    let page = world.call("GET", path_of(&url), &[], None).await;
+    let page = world.confirm(&token_of(&url)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(&format!("/x/maternity/{}/", stem(180))));
     let id = world.links.verify(&token_of(&url), chrono::Utc::now().timestamp()).map_err(|e| e.to_string());

@@ -18,7 +18,8 @@ async fn signed_up_and_confirmed(world: &World, email: &str) -> String {
     let confirm = world.mails_to(email).await.into_iter().find(|m| m.subject.contains("confirm")).expect("mail");
     let url = link(&confirm.text, "https://kizuna.example.jp/api/confirm?token=").expect("confirmation link");
     let path = url.strip_prefix("https://kizuna.example.jp").expect("API origin").to_owned();
-    assert_eq!(world.call("GET", &path, &[], None).await.status, 200);
+    assert_eq!(world.call("GET", &path, &[], None).await.status, 200, "the confirmation link's page");
+    assert_eq!(world.form("/api/confirm", &[("token", &token_of(&url))]).await.status, 200);
     world.links.verify(&token_of(&url), chrono::Utc::now().timestamp()).expect("token").subscription_id
 }
 

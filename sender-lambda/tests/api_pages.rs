@@ -59,7 +59,7 @@ async fn api() -> Api<SesMailer> {
 #[tokio::test]
 async fn every_form_posts_to_a_route_with_fields_it_accepts() {
     let forms = forms();
-    assert!(forms.len() >= 6, "sign-up, four manage forms, unsubscribe: {}", forms.len());
+    assert!(forms.len() >= 7, "sign-up, confirm, four manage forms, unsubscribe: {}", forms.len());
     let api = api().await;
     for (route, names, form) in &forms {
         assert!(ROUTES.contains(&("POST", route.as_str())), "{route} is not served");
@@ -109,5 +109,5 @@ fn errors_are_linked_to_their_fields_in_the_real_sign_up_page() {
         signup.matches("aria-describedby").count(),
         "no duplicate attribute"
     );
-    assert_eq!(Page::ALL.len(), 10);
+    assert_eq!(Page::ALL.len(), 11);
 }

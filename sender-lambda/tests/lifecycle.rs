@@ -23,7 +23,7 @@ async fn signed_up(world: &World, email: &str, kind: &str, date: chrono::NaiveDa
     let id = world.api.store.ids_by_email_hash(&world.hasher.hash(email)).await.expect("ids")[0].0.clone();
     if confirm {
         let token = world.links.token(Purpose::Confirm, &id, Utc::now().timestamp());
-        assert_eq!(world.call("GET", &format!("/api/confirm?token={token}"), &[], None).await.status, 200);
+        assert_eq!(world.confirm(&token).await.status, 200);
     }
     id
 }

@@ -100,7 +100,7 @@ async fn confirmed(world: &World, email: &str) -> String {
     assert_eq!(world.json("/api/subscriptions", world.signup_json(email, "due", due())).await.status, 202);
     let id = world.api.store.ids_by_email_hash(&world.hasher.hash(email)).await.expect("ids")[0].0.clone();
     let token = world.links.token(kizuna_sender::links::Purpose::Confirm, &id, chrono::Utc::now().timestamp());
-    assert_eq!(world.call("GET", &format!("/api/confirm?token={token}"), &[], None).await.status, 200);
+    assert_eq!(world.confirm(&token).await.status, 200);
     id
 }
 

@@ -292,7 +292,7 @@ const PAGES = {
   review: `${MUNI}/review/`,
   // The subscription pages (sign-up, manage, unsubscribe and their results).
   ...Object.fromEntries(
-    ["signup", "sent", "confirmed", "manage", "updated", "stopped", "unsubscribe", "unsubscribed", "deleted", "error"].map(
+    ["signup", "sent", "confirm", "confirmed", "manage", "updated", "stopped", "unsubscribe", "unsubscribed", "deleted", "error"].map(
       (name) => [`subscribe ${name}`, `${MUNI}/subscribe/${name}/`],
     ),
   ),

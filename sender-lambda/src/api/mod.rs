@@ -12,7 +12,8 @@
 //! | route | what |
 //! | --- | --- |
 //! | `POST /api/subscriptions` | sign up → pending + confirmation mail (48 h); never reveals whether the address was known |
-//! | `GET /api/confirm?token=` / `POST /api/confirm` | confirm → active + welcome mail; links to the current week or age |
+//! | `GET /api/confirm?token=` | the mailed link: a page whose button posts the token (opening it changes nothing) |
+//! | `POST /api/confirm` | confirm → active + welcome mail; links to the current week or age |
 //! | `GET /api/manage?token=` | the manage page with the token |
 //! | `POST /api/birth` | register the birth → baby track, birth-registered mail, today's baby mail |
 //! | `POST /api/due-date` | change the due date (`anchor_version` + 1) |
@@ -343,7 +344,7 @@ impl<M: Mailer + Sync> Api<M> {
         };
         let outcome = match (request.method.as_str(), path) {
             ("POST", "/api/subscriptions") => self.sign_up(face, &fields, now).await,
-            ("GET", "/api/confirm") => self.confirm(face, &request.query, &fields, now).await,
+            ("GET", "/api/confirm") => self.confirm_page(face, &request.query, &fields, now).await,
             ("POST", "/api/confirm") => self.confirm(face, &request.query, &fields, now).await,
             ("GET", "/api/manage") => self.manage_page(&request.query, now).await,
             ("POST", "/api/birth") => self.birth(face, &fields, now).await,
@@ -617,6 +618,18 @@ impl<M: Mailer + Sync> Api<M> {
                     None => Ok(ApiResponse::see_other(&archive_url)),
                 }
             }
+        }
+    }
+
+    /// The page the mailed confirmation link opens. Only its button (a POST) confirms: mail scanners
+    /// and link previews open links by GET, and must not complete a sign-up the address's owner
+    /// never made. A link opened again after confirming shows the confirmed page, as POST would.
+    async fn confirm_page(&self, face: Face, query: &str, fields: &Fields, now: DateTime<Utc>) -> Outcome {
+        let token = query_param(query, "token")?;
+        let current = self.subscription_for(token.as_deref(), &[Purpose::Confirm], now).await?;
+        match current.status {
+            SubscriptionStatus::Pending => self.served_page(&current, Page::Confirm, token.as_deref()).await,
+            _ => self.confirm(face, query, fields, now).await,
         }
     }
 

@@ -24,6 +24,8 @@ pub enum Page {
     Signup,
     /// "Check your mail".
     Sent,
+    /// "Complete the sign-up?": the confirmation link's page, a button posting the token.
+    Confirm,
     /// Confirmed, with a link to the current week or age.
     Confirmed,
     /// Register the birth, change the due date, stop, delete.
@@ -44,9 +46,10 @@ pub enum Page {
 
 impl Page {
     /// Every page.
-    pub const ALL: [Page; 10] = [
+    pub const ALL: [Page; 11] = [
         Page::Signup,
         Page::Sent,
+        Page::Confirm,
         Page::Confirmed,
         Page::Manage,
         Page::Updated,
@@ -62,6 +65,7 @@ impl Page {
         match self {
             Page::Signup => "signup",
             Page::Sent => "sent",
+            Page::Confirm => "confirm",
             Page::Confirmed => "confirmed",
             Page::Manage => "manage",
             Page::Updated => "updated",

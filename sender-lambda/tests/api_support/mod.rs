@@ -93,6 +93,9 @@ pub fn page_html(page: Page) -> String {
              <input type=\"hidden\" name=\"token\" value=\"%%token%%\">\
              <!--kizuna:error:birth_date--><input id=\"field-birth_date\" name=\"birth_date\" value=\"\"></form>"
             .to_owned(),
+        Page::Confirm => "<form method=\"post\" action=\"/api/confirm\">\
+             <input type=\"hidden\" name=\"token\" value=\"%%token%%\"><button>登録を完了する</button></form>"
+            .to_owned(),
         Page::Unsubscribe => "<form method=\"post\" action=\"/api/unsubscribe\">\
              <input type=\"hidden\" name=\"token\" value=\"%%token%%\"><button>解除する</button></form>"
             .to_owned(),
@@ -234,6 +237,14 @@ impl World {
 
     pub async fn json(&self, path: &str, body: serde_json::Value) -> ApiResponse {
         self.call("POST", path, &[("content-type", "application/json")], Some(&body.to_string())).await
+    }
+
+    /// Confirms a sign-up as a person does: opens the mailed link (a page with a button, which
+    /// changes nothing by itself) and presses the button (a form post of the token).
+    pub async fn confirm(&self, token: &str) -> ApiResponse {
+        let page = self.call("GET", &format!("/api/confirm?token={}", encode(token)), &[], None).await;
+        assert_eq!(page.status, 200, "the confirmation link's page: {}", page.body);
+        self.form("/api/confirm", &[("token", token)]).await
     }
 
     pub async fn form(&self, path: &str, pairs: &[(&str, &str)]) -> ApiResponse {
