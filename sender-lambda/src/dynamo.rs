@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -115,6 +116,36 @@ impl DynamoRecipients {
     pub fn query_calls(&self) -> usize {
         self.pages.load(Ordering::Relaxed)
     }
+
+    /// The Query on `by_anchor` for one (municipality, anchor kind) partition and date range: the
+    /// only way recipients are read (never a Scan).
+    fn by_anchor_query(&self, query: &RecipientQuery) -> QueryFluentBuilder {
+        let (low, high) = sort_key_bounds(query);
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_ANCHOR)
+            .key_condition_expression("#p = :p AND #s BETWEEN :low AND :high")
+            .expression_attribute_names("#p", BY_ANCHOR_PK)
+            .expression_attribute_names("#s", BY_ANCHOR_SK)
+            .expression_attribute_values(":p", s(by_anchor_pk(&query.municipality, query.kind)))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high))
+    }
+}
+
+/// The recipients of a page of `by_anchor` items (a malformed item is skipped with a warning).
+fn recipients_of(items: &[Item]) -> Vec<Recipient> {
+    items
+        .iter()
+        .filter_map(|item| {
+            let recipient = recipient_from(item);
+            if recipient.is_none() {
+                tracing::warn!("skipping a malformed by_anchor item");
+            }
+            recipient
+        })
+        .collect()
 }
 
 /// The bounds of `by_anchor_sk` for a date range: `<start>#` … `<end>#~` (`~` sorts after uuids).
@@ -153,8 +184,8 @@ impl RecipientSource for DynamoRecipients {
         after: Option<&str>,
         limit: usize,
     ) -> impl Future<Output = Result<RecipientPage, BoxError>> + Send {
-        let (low, high) = sort_key_bounds(query);
         let partition = by_anchor_pk(&query.municipality, query.kind);
+        let request = self.by_anchor_query(query);
         let start: Option<Item> = after.and_then(|cursor| {
             let (_, id) = cursor.split_once('#')?;
             Some(Item::from([
@@ -165,64 +196,23 @@ impl RecipientSource for DynamoRecipients {
         });
         let limit = i32::try_from(limit.clamp(1, 10_000)).unwrap_or(1_000);
         async move {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(BY_ANCHOR)
-                .key_condition_expression("#p = :p AND #s BETWEEN :low AND :high")
-                .expression_attribute_names("#p", BY_ANCHOR_PK)
-                .expression_attribute_names("#s", BY_ANCHOR_SK)
-                .expression_attribute_values(":p", s(&partition))
-                .expression_attribute_values(":low", s(&low))
-                .expression_attribute_values(":high", s(&high))
-                .limit(limit)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
+            let page = request.limit(limit).set_exclusive_start_key(start).send().await.map_err(sdk_error)?;
             self.pages.fetch_add(1, Ordering::Relaxed);
-            let mut recipients = Vec::new();
-            for item in page.items() {
-                match recipient_from(item) {
-                    Some(recipient) => recipients.push(recipient),
-                    None => tracing::warn!("skipping a malformed by_anchor item"),
-                }
-            }
+            let recipients = recipients_of(page.items());
             let next = page.last_evaluated_key().and_then(|key| get_s(key, BY_ANCHOR_SK)).map(str::to_owned);
             Ok(RecipientPage { recipients, next, calls: 1 })
         }
     }
 
     fn recipients(&self, query: &RecipientQuery) -> impl Future<Output = Result<Vec<Recipient>, BoxError>> + Send {
-        let (low, high) = sort_key_bounds(query);
-        let partition = by_anchor_pk(&query.municipality, query.kind);
+        let request = self.by_anchor_query(query);
         async move {
             let mut found = Vec::new();
             let mut start: Option<Item> = None;
             loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(BY_ANCHOR)
-                    .key_condition_expression("#p = :p AND #s BETWEEN :low AND :high")
-                    .expression_attribute_names("#p", BY_ANCHOR_PK)
-                    .expression_attribute_names("#s", BY_ANCHOR_SK)
-                    .expression_attribute_values(":p", s(&partition))
-                    .expression_attribute_values(":low", s(&low))
-                    .expression_attribute_values(":high", s(&high))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
+                let page = request.clone().set_exclusive_start_key(start.take()).send().await.map_err(sdk_error)?;
                 self.pages.fetch_add(1, Ordering::Relaxed);
-                for item in page.items() {
-                    match recipient_from(item) {
-                        Some(recipient) => found.push(recipient),
-                        None => tracing::warn!("skipping a malformed by_anchor item"),
-                    }
-                }
+                found.extend(recipients_of(page.items()));
                 match page.last_evaluated_key() {
                     Some(key) if !key.is_empty() => start = Some(key.clone()),
                     _ => break,
