@@ -57,46 +57,23 @@ pub struct CheckedFile {
 /// The expected header.
 pub const HEADER: [&str; 4] = ["email", "municipality", "kind", "date"];
 
-/// Why an address is refused, or `None` when it is acceptable.
-///
-/// Old Japanese carrier addresses whose local part breaks RFC 5322 (`a..b@`, `a.@`, `.a@`) cannot
-/// be delivered through SES, so they are refused with an explanation.
+/// Why an address is refused ([`crate::address`]), or `None` when it is acceptable.
 pub fn email_problem(email: &str) -> Option<String> {
-    if email.is_empty() {
-        return Some("email is empty".to_owned());
-    }
-    if email.len() > 254 {
-        return Some("email is longer than 254 characters".to_owned());
-    }
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return Some("email has no `@`".to_owned());
-    };
-    if local.is_empty() || local.len() > 64 {
-        return Some("email: the part before `@` must have 1–64 characters".to_owned());
-    }
-    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
-    if !local.chars().all(atext) {
-        return Some("email: the part before `@` has characters mail servers do not accept".to_owned());
-    }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Some(
+    use crate::address::{normalise, AddressProblem};
+    let problem = match normalise(email).err()? {
+        AddressProblem::Empty => "email is empty",
+        AddressProblem::TooLong => "email is longer than 254 characters",
+        AddressProblem::NotAscii => "email has characters other than ASCII letters, digits and symbols",
+        AddressProblem::NoAt => "email has no `@`",
+        AddressProblem::LocalLength => "email: the part before `@` must have 1–64 characters",
+        AddressProblem::LocalCharacters => "email: the part before `@` has characters mail servers do not accept",
+        AddressProblem::CarrierDots => {
             "email: a dot at the start or end of the part before `@`, or two dots in a row, breaks RFC 5322 \
              (古い携帯キャリアのアドレスに多い形式です。別のアドレスをご登録ください)"
-                .to_owned(),
-        );
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |l: &&str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
+        }
+        AddressProblem::Domain => "email: the domain after `@` is not valid",
     };
-    if labels.len() < 2 || !labels.iter().all(label_ok) {
-        return Some("email: the domain after `@` is not valid".to_owned());
-    }
-    None
+    Some(problem.to_owned())
 }
 
 fn municipality_problem(id: &str, known: Option<&BTreeSet<String>>) -> Option<String> {

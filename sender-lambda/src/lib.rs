@@ -17,6 +17,7 @@
 //! - [`dynamo`] and [`ses`]: the DynamoDB and SESv2 adapters (their shared attribute helpers are in
 //!   the private `attributes` module);
 //! - [`import`]: validating and importing subscribers from CSV;
+//! - [`address`]: the e-mail address rules shared by the sign-up API and the import;
 //! - [`run`]: one day's run over every municipality, as used by the CLI (and the Lambda handler);
 //! - [`runs`]: durable run markers, so the hourly planner repairs missed runs and never redoes one;
 //! - [`fanout`]: the SQS messages between the hourly planner and the delivery workers;
@@ -27,6 +28,7 @@
 //! - [`secrets`]: link and hash keys from Secrets Manager at start-up;
 //! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag.
 
+pub mod address;
 pub mod api;
 mod attributes;
 pub mod compose;

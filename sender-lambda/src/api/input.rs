@@ -232,40 +232,21 @@ pub const CARRIER_ADDRESS_MESSAGE: &str = "このメールアドレスは、「.
 メールの規格（RFC 5322）に合わず、配信できません。古い携帯電話会社のアドレスに多い形式です。\
 お手数ですが、携帯電話会社の設定でアドレスを変更するか、別のメールアドレス（Gmail などのフリーメールも使えます）をご登録ください。";
 
-/// Checks an e-mail address; returns it with a lower-cased domain.
+/// Checks an e-mail address ([`crate::address`]); returns it with a lower-cased domain.
 pub fn email(value: &str) -> Result<String, FieldError> {
-    let field = "email";
-    if value.len() > 254 {
-        return Err(FieldError::new(field, "メールアドレスが長すぎます（254文字まで）。"));
-    }
-    if !value.is_ascii() {
-        return Err(FieldError::new(field, "メールアドレスは半角の英数字と記号で入力してください。"));
-    }
-    let Some((local, domain)) = value.rsplit_once('@') else {
-        return Err(FieldError::new(field, "メールアドレスの形式が正しくありません（「@」がありません）。"));
+    use crate::address::{normalise, AddressProblem};
+    let message = match normalise(value) {
+        Ok(address) => return Ok(address),
+        Err(AddressProblem::Empty) => "メールアドレスを入力してください。",
+        Err(AddressProblem::TooLong) => "メールアドレスが長すぎます（254文字まで）。",
+        Err(AddressProblem::NotAscii) => "メールアドレスは半角の英数字と記号で入力してください。",
+        Err(AddressProblem::NoAt) => "メールアドレスの形式が正しくありません（「@」がありません）。",
+        Err(AddressProblem::LocalLength) => "メールアドレスの「@」より前の部分が正しくありません。",
+        Err(AddressProblem::LocalCharacters) => "メールアドレスに使えない文字が含まれています。",
+        Err(AddressProblem::CarrierDots) => CARRIER_ADDRESS_MESSAGE,
+        Err(AddressProblem::Domain) => "メールアドレスの「@」より後ろ（ドメイン）が正しくありません。",
     };
-    if local.is_empty() || local.len() > 64 {
-        return Err(FieldError::new(field, "メールアドレスの「@」より前の部分が正しくありません。"));
-    }
-    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
-    if !local.chars().all(atext) {
-        return Err(FieldError::new(field, "メールアドレスに使えない文字が含まれています。"));
-    }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err(FieldError::new(field, CARRIER_ADDRESS_MESSAGE));
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |l: &&str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if labels.len() < 2 || !labels.iter().all(label_ok) {
-        return Err(FieldError::new(field, "メールアドレスの「@」より後ろ（ドメイン）が正しくありません。"));
-    }
-    Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
+    Err(FieldError::new("email", message))
 }
 
 /// Parses `YYYY-MM-DD` (a real calendar date).
