@@ -10,7 +10,8 @@ use crate::settings::Settings;
 /// Reads the secrets named by ARN into `settings` (a value set directly wins).
 pub async fn resolve_secrets(settings: &mut Settings, config: &aws_config::SdkConfig) -> Result<()> {
     let wanted = (settings.link_secret.is_none() && settings.link_secret_arn.is_some())
-        || (settings.email_hash_key.is_none() && settings.email_hash_key_arn.is_some());
+        || (settings.email_hash_key.is_none() && settings.email_hash_key_arn.is_some())
+        || (settings.origin_verify.is_none() && settings.origin_verify_arn.is_some());
     if !wanted {
         return Ok(());
     }
@@ -23,6 +24,11 @@ pub async fn resolve_secrets(settings: &mut Settings, config: &aws_config::SdkCo
     if settings.email_hash_key.is_none() {
         if let Some(arn) = settings.email_hash_key_arn.clone() {
             settings.email_hash_key = Some(secret_string(&client, &arn).await.context("KIZUNA_EMAIL_HASH_KEY_ARN")?);
+        }
+    }
+    if settings.origin_verify.is_none() {
+        if let Some(arn) = settings.origin_verify_arn.clone() {
+            settings.origin_verify = Some(secret_string(&client, &arn).await.context("KIZUNA_ORIGIN_VERIFY_ARN")?);
         }
     }
     Ok(())

@@ -93,6 +93,16 @@ pub struct Settings {
     /// `archive_base_url`).
     #[arg(long, global = true, env = "KIZUNA_ARCHIVE_ORIGIN")]
     pub archive_origin: Option<String>,
+
+    /// The value CloudFront sends in `X-Kizuna-Origin-Verify`; when set, the subscription API
+    /// refuses requests without it (calls that bypass CloudFront and its WAF).
+    #[arg(long, global = true, env = "KIZUNA_ORIGIN_VERIFY", hide_env_values = true)]
+    pub origin_verify: Option<String>,
+
+    /// Secrets Manager secret (ARN or name) holding KIZUNA_ORIGIN_VERIFY; read once at start-up
+    /// when that is unset.
+    #[arg(long, global = true, env = "KIZUNA_ORIGIN_VERIFY_ARN")]
+    pub origin_verify_arn: Option<String>,
 }
 
 impl Settings {

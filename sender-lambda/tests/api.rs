@@ -464,6 +464,33 @@ async fn cors_is_allowed_only_for_the_configured_archive_origins() {
     assert_eq!(allowed.header("access-control-allow-origin"), Some(ORIGIN));
 }
 
+#[tokio::test]
+async fn with_an_origin_secret_only_requests_through_cloudfront_are_answered() {
+    let mut world = World::new().await;
+    world.api.config.origin_verify = Some("cloudfront-origin-secret-0123456789".to_owned());
+    let signup = world.signup_json("edge@example.jp", "due", due()).to_string();
+    let before = world.dump().await;
+    for header in [None, Some("wrong"), Some("cloudfront-origin-secret-012345678"), Some("")] {
+        let mut headers = vec![("content-type", "application/json"), ("origin", ORIGIN)];
+        headers.extend(header.map(|value| ("x-kizuna-origin-verify", value)));
+        let response = world.call("POST", "/api/subscriptions", &headers, Some(&signup)).await;
+        assert_eq!(response.status, 403, "{header:?}: {}", response.body);
+        assert!(response.body.contains("\"field\":\"origin\""), "{}", response.body);
+    }
+    let page = world.call("GET", "/api/manage?token=x", &[], None).await;
+    assert_eq!(page.status, 403, "pages too: every route is behind the check");
+    assert_eq!(world.dump().await, before, "refused requests change nothing");
+    assert!(world.mails().await.is_empty());
+
+    let headers = [
+        ("content-type", "application/json"),
+        ("origin", ORIGIN),
+        ("X-Kizuna-Origin-Verify", "cloudfront-origin-secret-0123456789"),
+    ];
+    let response = world.call("POST", "/api/subscriptions", &headers, Some(&signup)).await;
+    assert_eq!(response.status, 202, "{}", response.body);
+}
+
 #[test]
 fn the_openapi_document_lists_every_route_the_router_serves() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).expect("openapi.yaml");

@@ -59,6 +59,8 @@ fn help_lists_every_kizuna_setting() {
         "KIZUNA_SCHEDULE",
         "KIZUNA_QUEUE_URL",
         "KIZUNA_CATCH_UP_DAYS",
+        "KIZUNA_ORIGIN_VERIFY",
+        "KIZUNA_ORIGIN_VERIFY_ARN",
     ] {
         assert!(help.contains(var), "{var} is not in --help:\n{help}");
     }

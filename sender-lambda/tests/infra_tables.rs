@@ -197,3 +197,48 @@ fn every_index_a_policy_names_exists() {
     }
     assert!(!all.iter().any(|s| s.contains("${DeliveriesTable.Arn}/index/")), "the deliveries table has no index");
 }
+
+#[test]
+fn the_api_answers_only_requests_that_came_through_cloudfront() {
+    let template = template();
+    let resources = &template["Resources"];
+    let origins = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"].as_array().expect("origins");
+    let api = origins.iter().find(|origin| origin["Id"] == "api").expect("the api origin");
+    let [header] = api["OriginCustomHeaders"].as_array().expect("origin headers").as_slice() else {
+        panic!("one origin header: {api}")
+    };
+    assert!(
+        header["HeaderName"]
+            .as_str()
+            .is_some_and(|name| name.eq_ignore_ascii_case(kizuna_sender::api::ORIGIN_VERIFY_HEADER)),
+        "{header}"
+    );
+    assert_eq!(
+        header["HeaderValue"],
+        json!({ "Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}" })
+    );
+    let variables = &resources["ApiFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(variables["KIZUNA_ORIGIN_VERIFY_ARN"], json!({ "Ref": "OriginVerifySecret" }));
+    // Only the API's role reads the origin secret.
+    for (id, resource) in resources.as_object().expect("resources") {
+        if resource["Type"] != "AWS::IAM::Role" {
+            continue;
+        }
+        let mut refs = Vec::new();
+        collect_refs(&resource["Properties"], &mut refs);
+        assert_eq!(refs.contains(&"OriginVerifySecret"), id == "ApiRole", "{id}");
+    }
+}
+
+fn collect_refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, found)),
+        Value::Object(object) => {
+            if let Some(Value::String(name)) = object.get("Ref") {
+                found.push(name);
+            }
+            object.values().for_each(|v| collect_refs(v, found));
+        }
+        _ => {}
+    }
+}

@@ -33,6 +33,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             archive_origin: settings.archive_origin.clone(),
             allow_draft: settings.allow_draft,
             send_rate: settings.max_send_rate.unwrap_or(1.0),
+            origin_verify: settings.origin_verify.clone(),
         },
     };
     let api = &api;

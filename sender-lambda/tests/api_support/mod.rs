@@ -170,6 +170,7 @@ impl World {
                 archive_origin: None,
                 allow_draft: false,
                 send_rate: 50.0,
+                origin_verify: None,
             },
         };
         World { moto, api, dynamo, subscriptions, deliveries, links, hasher, dir, document }
