@@ -434,17 +434,22 @@ async fn secrets_are_read_from_secrets_manager_by_arn() {
     let link = client.create_secret().name("kizuna/link").secret_string(SECRET).send().await.expect("secret");
     let hash_key = "h".repeat(40);
     let hash = client.create_secret().name("kizuna/hash").secret_string(&hash_key).send().await.expect("secret");
+    let origin =
+        client.create_secret().name("kizuna/origin").secret_string("edge-secret\n").send().await.expect("secret");
     let args = [
         "delivery-lambda",
         "--link-secret-arn",
         link.arn().expect("arn"),
         "--email-hash-key-arn",
         hash.arn().expect("arn"),
+        "--origin-verify-arn",
+        origin.arn().expect("arn"),
     ];
     let mut settings = Env::try_parse_from(args).expect("settings").settings;
     resolve_secrets(&mut settings, &config).await.expect("resolve");
     assert_eq!(settings.link_secret.as_deref(), Some(SECRET));
     assert_eq!(settings.email_hash_key.as_deref(), Some(hash_key.as_str()));
+    assert_eq!(settings.origin_verify.as_deref(), Some("edge-secret"), "read and trimmed");
     assert!(settings.link_keys().is_ok());
 
     // A value set directly wins; an unknown secret is an error naming the setting.
