@@ -548,15 +548,7 @@ pub async fn set_status(client: &Client, table: &str, id: &str, status: Subscrip
         .expression_attribute_values(":st", s(status.as_str()))
         .expression_attribute_values(":t", s(now_rfc3339()));
     update = if status == SubscriptionStatus::Active {
-        let current = client
-            .get_item()
-            .table_name(table)
-            .key(PK, s(subscription_pk(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        let item = current.item().ok_or("no such subscription")?;
+        let item = &subscription_item(client, table, id).await?;
         let municipality = get_s(item, "municipality").ok_or("subscription without municipality")?;
         let kind: AnchorKind = get_s(item, "anchor_kind").ok_or("subscription without anchor kind")?.parse()?;
         let date: NaiveDate = get_s(item, "anchor_date").ok_or("subscription without anchor date")?.parse()?;
@@ -576,10 +568,9 @@ pub async fn set_status(client: &Client, table: &str, id: &str, status: Subscrip
     Ok(())
 }
 
-/// Changes the anchor date of a subscription (a new due date), incrementing `anchor_version` and
-/// moving it in `by_anchor` if active. Delivery records are kept, so no entry is ever repeated.
-pub async fn change_anchor_date(client: &Client, table: &str, id: &str, date: NaiveDate) -> Result<(), BoxError> {
-    let current = client
+/// A subscription's item, read consistently (a change must start from what is stored now).
+async fn subscription_item(client: &Client, table: &str, id: &str) -> Result<Item, BoxError> {
+    let output = client
         .get_item()
         .table_name(table)
         .key(PK, s(subscription_pk(id)))
@@ -587,7 +578,13 @@ pub async fn change_anchor_date(client: &Client, table: &str, id: &str, date: Na
         .send()
         .await
         .map_err(sdk_error)?;
-    let item = current.item().ok_or("no such subscription")?;
+    Ok(output.item.ok_or("no such subscription")?)
+}
+
+/// Changes the anchor date of a subscription (a new due date), incrementing `anchor_version` and
+/// moving it in `by_anchor` if active. Delivery records are kept, so no entry is ever repeated.
+pub async fn change_anchor_date(client: &Client, table: &str, id: &str, date: NaiveDate) -> Result<(), BoxError> {
+    let item = &subscription_item(client, table, id).await?;
     let active = get_s(item, "status") == Some(SubscriptionStatus::Active.as_str());
     let mut update = client
         .update_item()
