@@ -137,7 +137,7 @@ pub fn build(
     sink: &mut dyn Sink,
 ) -> Result<BuildReport, BuildError> {
     let content = &prepared.content;
-    let fingerprint = input_fingerprint(options);
+    let fingerprint = input_fingerprint(options)?;
     let build_id = out_dir
         .and_then(|dir| previous_build_id(dir, content, &fingerprint))
         .unwrap_or_else(|| format!("{}-{fingerprint}", Utc::now().format("%Y%m%dT%H%M%SZ")));
@@ -182,13 +182,26 @@ pub fn build(
 }
 
 /// A short hash of everything the output depends on besides the clock.
-fn input_fingerprint(options: &BuildOptions) -> String {
+///
+/// A file or folder that cannot be read is an error: left out, it would let a rebuild reuse the
+/// previous build id although the inputs differ.
+fn input_fingerprint(options: &BuildOptions) -> Result<String, BuildError> {
     let mut hasher = Sha256::new();
     for dir in [&options.content_dir, &options.theme_dir] {
-        for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        for entry in WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|error| {
+                let path = error.path().unwrap_or(dir).display().to_string();
+                BuildError::Io(std::io::Error::other(format!("cannot read {path}: {error}")))
+            })?;
             if entry.file_type().is_file() {
+                let bytes = fs::read(entry.path()).map_err(|error| {
+                    BuildError::Io(std::io::Error::new(
+                        error.kind(),
+                        format!("cannot read {}: {error}", entry.path().display()),
+                    ))
+                })?;
                 hasher.update(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().as_bytes());
-                hasher.update(fs::read(entry.path()).unwrap_or_default());
+                hasher.update(bytes);
             }
         }
     }
@@ -198,7 +211,7 @@ fn input_fingerprint(options: &BuildOptions) -> String {
     ));
     hasher.update(env!("CARGO_PKG_VERSION"));
     let digest = hasher.finalize();
-    digest.iter().take(3).map(|b| format!("{b:02x}")).collect()
+    Ok(digest.iter().take(3).map(|b| format!("{b:02x}")).collect())
 }
 
 /// The id of the previous build in `out_dir` when it was built from the same inputs, so that a

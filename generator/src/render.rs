@@ -14,7 +14,6 @@ use kizuna_schedule::{
 };
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tera::{Context, Tera};
 
 use crate::content::{Content, SiteFile};
@@ -128,17 +127,6 @@ fn render_template(tera: &Tera, template: &str, context: &Context, page: &str) -
         template: template.to_owned(),
         message: format!("{error:#}"),
     })
-}
-
-/// `sha256:<hex>` of some bytes.
-pub fn sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(7 + 64);
-    hex.push_str("sha256:");
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
 }
 
 /// 「2026年4月1日〜2027年3月31日」
@@ -645,7 +633,7 @@ impl Renderer<'_> {
             let text =
                 String::from_utf8_lossy(&render_template(tera, "mail/section.txt", context, &path)?).trim().to_owned();
             let section = MailSection { title: title.to_owned(), html, text };
-            Ok(OutputFile { path, bytes: json_bytes(&section) })
+            Ok(OutputFile { bytes: json_bytes(&section, &path)?, path })
         };
         let message_sections: Result<Vec<OutputFile>, RenderError> = self
             .edition
@@ -688,7 +676,12 @@ impl Renderer<'_> {
         }
         let hashes: BTreeMap<String, String> = files
             .iter()
-            .map(|f| (f.path.trim_start_matches(&format!("{}/", self.edition.id)).to_owned(), sha256(&f.bytes)))
+            .map(|f| {
+                (
+                    f.path.trim_start_matches(&format!("{}/", self.edition.id)).to_owned(),
+                    kizuna_schedule::content_hash(&f.bytes),
+                )
+            })
             .collect();
 
         let shell_path = format!("{}/mail/shell.json", self.edition.id);
@@ -699,7 +692,7 @@ impl Renderer<'_> {
             text: String::from_utf8_lossy(&render_template(tera, "mail/shell.txt", &self.base, &shell_path)?)
                 .into_owned(),
         };
-        files.push(OutputFile { path: shell_path, bytes: json_bytes(&shell) });
+        files.push(OutputFile { bytes: json_bytes(&shell, &shell_path)?, path: shell_path });
         let values = Values([
             self.edition.name.clone(),
             self.edition.service_name.clone(),
@@ -726,7 +719,7 @@ impl Renderer<'_> {
                     .into_owned(),
                 text: String::from_utf8_lossy(&render_template(tera, "mail/system.txt", &context, &path)?).into_owned(),
             };
-            files.push(OutputFile { path, bytes: json_bytes(&frame) });
+            files.push(OutputFile { bytes: json_bytes(&frame, &path)?, path });
         }
         Ok(MailOutput { files, hashes })
     }
@@ -734,7 +727,15 @@ impl Renderer<'_> {
     fn schedule(&self, hashes: &BTreeMap<String, String>) -> Result<OutputFile, RenderError> {
         let edition = self.edition;
         let section_path = |id: &str| format!("mail/sections/{id}.json");
-        let hash_of = |id: &str| hashes.get(&section_path(id)).cloned().unwrap_or_default();
+        // Every section was rendered and hashed before the schedule; a missing hash would publish an
+        // entry the sender must refuse, so it is a render error, never an empty hash.
+        let hash_of = |id: &str| {
+            hashes.get(&section_path(id)).cloned().ok_or_else(|| RenderError {
+                page: format!("{}/schedule.json", edition.id),
+                template: "(schedule)".to_owned(),
+                message: format!("no hash for the section of `{id}`"),
+            })
+        };
         let optional_validity = |valid: Validity| (valid != Validity::default()).then_some(valid);
         let mut entries: Vec<(u8, NaiveDate, ScheduleEntry)> = Vec::new();
         for message in &edition.messages {
@@ -743,14 +744,14 @@ impl Renderer<'_> {
                 .iter()
                 .map(|&i| {
                     let item = &edition.local[i];
-                    LocalSection {
+                    Ok(LocalSection {
                         id: item.id.clone(),
                         section: section_path(&item.id),
-                        hash: hash_of(&item.id),
+                        hash: hash_of(&item.id)?,
                         valid: optional_validity(item.valid),
-                    }
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, RenderError>>()?;
             entries.push((
                 rank(&message.rule),
                 message.order,
@@ -762,7 +763,7 @@ impl Renderer<'_> {
                     subject: message.title.clone(),
                     url: self.url(&format!("{}/{}/", message.track, message.stem)),
                     section: section_path(&message.id),
-                    hash: hash_of(&message.id),
+                    hash: hash_of(&message.id)?,
                     review: message.review,
                     local,
                     valid: None,
@@ -782,7 +783,7 @@ impl Renderer<'_> {
                         subject: item.title.clone(),
                         url: self.url(&format!("local/{}/", item.stem)),
                         section: section_path(&item.id),
-                        hash: hash_of(&item.id),
+                        hash: hash_of(&item.id)?,
                         review: item.review,
                         local: Vec::new(),
                         valid: optional_validity(item.valid),
@@ -817,7 +818,8 @@ impl Renderer<'_> {
             },
             entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
         };
-        Ok(OutputFile { path: format!("{}/schedule.json", edition.id), bytes: json_bytes(&document) })
+        let path = format!("{}/schedule.json", edition.id);
+        Ok(OutputFile { bytes: json_bytes(&document, &path)?, path })
     }
 }
 
@@ -840,8 +842,14 @@ fn local_when_label(edition: &Edition, item: &LocalItem) -> String {
     }
 }
 
-fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+/// A JSON output file's bytes (pretty, with a final newline). Serialising these plain structs cannot
+/// fail today, but an empty file would be written and hashed if it did: it is an error instead.
+fn json_bytes<T: Serialize>(value: &T, page: &str) -> Result<Vec<u8>, RenderError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|error| RenderError {
+        page: page.to_owned(),
+        template: "(JSON)".to_owned(),
+        message: error.to_string(),
+    })?;
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
 }

@@ -98,7 +98,7 @@ pub fn index_edition(
             .extend(bundle.into_iter().map(|(name, bytes)| OutputFile { path: format!("{bundle_dir}/{name}"), bytes }));
         output.push(OutputFile { path: format!("{bundle_dir}/{STAMP_FILE}"), bytes: stamp.into_bytes() });
     }
-    output.push(finder_index(edition));
+    output.push(finder_index(edition)?);
     Ok(output)
 }
 
@@ -247,10 +247,14 @@ pub fn finder_document(edition: &Edition) -> FinderIndex<'_> {
     FinderIndex { schema: FINDER_SCHEMA, tracks: edition.enabled(), entries }
 }
 
-fn finder_index(edition: &Edition) -> OutputFile {
-    let mut bytes = serde_json::to_vec(&finder_document(edition)).unwrap_or_default();
+/// The finder's index file; a serialisation failure is an error, never an empty file.
+fn finder_index(edition: &Edition) -> Result<OutputFile, SearchError> {
+    let mut bytes = serde_json::to_vec(&finder_document(edition)).map_err(|error| SearchError {
+        municipality: edition.id.clone(),
+        message: format!("{FINDER_FILE}: {error}"),
+    })?;
     bytes.push(b'\n');
-    OutputFile { path: format!("{}/{FINDER_FILE}", edition.id), bytes }
+    Ok(OutputFile { path: format!("{}/{FINDER_FILE}", edition.id), bytes })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate, Timelike};
+use chrono::{Datelike, NaiveDate};
 use kizuna_schedule::{ReviewStatus, Rule, TrackId};
 
 use crate::content::{Content, KeyLines, Loaded, LocalFile, MessageFile, MunicipalityContent};
@@ -293,14 +293,12 @@ impl Checker<'_> {
                 "write it quoted, e.g. code: \"999001\"",
             );
         }
-        let time_ok = chrono::NaiveTime::parse_from_str(&value.delivery_time, "%H:%M")
-            .is_ok_and(|t| t.minute() == 0 || t.minute() == 30 || t.second() == 0);
-        if !time_ok || value.delivery_time.len() != 5 {
+        if let Err(error) = kizuna_schedule::DeliveryTime::parse(&value.delivery_time) {
             diagnostics.error(
                 path,
                 lines.line_or_top("delivery_time"),
-                format!("delivery_time `{}` is not a time HH:MM", value.delivery_time),
-                "write it quoted, e.g. delivery_time: \"07:00\"",
+                format!("delivery_time {error}"),
+                "write it quoted, on the hour or half hour, e.g. delivery_time: \"07:00\"",
             );
         }
         match contrast_with_white(&value.site.theme_color) {

@@ -147,10 +147,10 @@ fn schedule_hashes_match_their_section_files() {
     let mut checked = 0;
     for entry in &document.entries {
         let bytes = fs::read(muni.join(&entry.section)).expect("section file");
-        assert_eq!(kizuna_generator::render::sha256(&bytes), entry.hash, "{}", entry.id);
+        assert_eq!(kizuna_schedule::content_hash(&bytes), entry.hash, "{}", entry.id);
         for local in &entry.local {
             let bytes = fs::read(muni.join(&local.section)).expect("local section file");
-            assert_eq!(kizuna_generator::render::sha256(&bytes), local.hash, "{}", local.id);
+            assert_eq!(kizuna_schedule::content_hash(&bytes), local.hash, "{}", local.id);
             checked += 1;
         }
         checked += 1;
@@ -315,6 +315,22 @@ fn municipality_errors_are_reported_together() {
     assert_reported(&problems, file, Some(11), "gives white text a contrast of only");
     assert_reported(&problems, file, Some(9), "delivery_time `7 am` is not a time HH:MM");
     assert_eq!(problems.error_count(), 4, "{problems}");
+}
+
+#[test]
+fn delivery_time_off_the_half_hour_is_refused() {
+    // Regression: the old check (`minute 0 or 30 or second 0`) accepted any HH:MM.
+    let text = fs::read_to_string(fixture().join("municipalities/testcity/municipality.yaml"))
+        .expect("read")
+        .replace("\"07:00\"", "\"07:15\"");
+    let problems = problems_with("municipalities/testcity/municipality.yaml", &text);
+    assert_reported(
+        &problems,
+        "municipalities/testcity/municipality.yaml",
+        Some(9),
+        "delivery_time `07:15` is not on the hour or half hour",
+    );
+    assert_eq!(problems.error_count(), 1, "{problems}");
 }
 
 #[test]

@@ -38,6 +38,29 @@ pub struct ScheduleDocument {
     pub entries: Vec<ScheduleEntry>,
 }
 
+/// The content hash of a published file, as `schedule.json` records it: `sha256:<lowercase hex>`
+/// of the file's exact bytes. The generator writes it; the sender refuses a section whose bytes do
+/// not match (a half-published build). Defined here, once, so both sides agree by construction.
+///
+/// ```
+/// assert_eq!(
+///     kizuna_schedule::content_hash(b"abc"),
+///     "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/// );
+/// ```
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(bytes);
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in digest {
+        // Writing to a String cannot fail.
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
 /// The build that produced a schedule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +103,11 @@ impl MunicipalityInfo {
     /// Every enabled track, add-ons included.
     pub fn enabled_tracks(&self) -> Vec<TrackId> {
         self.tracks.iter().chain(&self.addons).copied().collect()
+    }
+
+    /// The parsed [`MunicipalityInfo::delivery_time`] (an error, never a guess, when it is not one).
+    pub fn parsed_delivery_time(&self) -> Result<crate::DeliveryTime, crate::DeliveryTimeError> {
+        crate::DeliveryTime::parse(&self.delivery_time)
     }
 }
 

@@ -6,16 +6,19 @@
 //!   anchor date to a delivery date and back;
 //! - [`track`]: the tracks, their windows and cadences, and which tracks a subscription is in;
 //! - [`calendar`]: Japan dates (JST "today"), month arithmetic, school years, date ranges;
+//! - [`delivery_time`]: a municipality's delivery time of day, parsed once for generator and sender;
 //! - [`document`]: the `schedule.json` types the generator writes and the sender reads.
 //!
 //! It has no I/O and no knowledge of YAML content, templates or AWS.
 
 pub mod calendar;
+pub mod delivery_time;
 pub mod document;
 pub mod rule;
 pub mod track;
 
 pub use calendar::{japan_date, japan_today, merge_ranges, DateRange};
+pub use delivery_time::{DeliveryTime, DeliveryTimeError};
 pub use document::*;
 pub use rule::{
     Age, AnchorKind, BirthdayNumber, CalendarDate, DayOfLife, GestationalAge, MonthDay, Rule, RuleError, SchoolDay,

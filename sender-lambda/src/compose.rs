@@ -162,13 +162,12 @@ impl Composer<'_> {
     /// Composes one planned mail.
     pub fn compose(&self, mail: &PlannedMail) -> Result<ComposedMail, ComposeError> {
         let first = mail.sections.first().ok_or(ComposeError::Empty)?;
-        let first_entry = &self.schedule.entries[first.entry];
+        let first_entry = first.entry;
         let mut html_sections = String::new();
         let mut text_sections: Vec<&str> = Vec::new();
         for planned in &mail.sections {
-            let entry = &self.schedule.entries[planned.entry];
-            let paths = std::iter::once(entry.section.as_str())
-                .chain(planned.local.iter().map(|&i| entry.local[i].section.as_str()));
+            let paths = std::iter::once(planned.entry.section.as_str())
+                .chain(planned.local.iter().map(|local| local.section.as_str()));
             for path in paths {
                 let section = self.section(path)?;
                 html_sections.push_str(&section.html);

@@ -276,7 +276,7 @@ pub struct Delivery<'a, S, M> {
 
 impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
     /// Delivers every mail of a plan; never stops on a per-recipient error.
-    pub async fn deliver_plan(&self, plan: &DayPlan, composer: &Composer<'_>) -> DeliveryCounts {
+    pub async fn deliver_plan(&self, plan: &DayPlan<'_>, composer: &Composer<'_>) -> DeliveryCounts {
         self.deliver_mails(&plan.municipality, plan.date, &plan.mails, composer, None).await.counts
     }
 
@@ -287,7 +287,7 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
         &self,
         municipality: &str,
         date: chrono::NaiveDate,
-        mails: &[PlannedMail],
+        mails: &[PlannedMail<'_>],
         composer: &Composer<'_>,
         stop_at: Option<Instant>,
     ) -> DeliveryReport {
@@ -337,7 +337,7 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
     async fn deliver_one(
         &self,
         run: &Run<'_>,
-        mail: &PlannedMail,
+        mail: &PlannedMail<'_>,
         composer: &Composer<'_>,
         abort: &AtomicBool,
         stats: &Stats,
@@ -385,7 +385,7 @@ impl<S: DeliveryStore + Sync, M: Mailer + Sync> Delivery<'_, S, M> {
         let mut mail = mail.clone();
         if reserved.len() != mail.sections.len() {
             tracing::info!(subscription = id, kept = reserved.len(), "some entries were already sent");
-            mail.sections.retain(|section| reserved.contains(&section.entry_id));
+            mail.sections.retain(|section| reserved.iter().any(|entry| entry == section.entry_id()));
         }
         let composed = match composer.compose(&mail) {
             Ok(composed) => composed,

@@ -23,7 +23,7 @@ use crate::api::site::system_mail;
 use crate::deliver::Mailer;
 use crate::dynamo::DynamoRecipients;
 use crate::links::LinkKeys;
-use crate::model::{SubscriptionStatus, EXPIRY_ENDED, EXPIRY_PENDING};
+use crate::model::{ExpiryKind, SubscriptionStatus};
 use crate::plan::{RecipientQuery, RecipientSource};
 use crate::schedules::LoadedSchedule;
 use crate::subscriptions::{Change, SubscriptionStore};
@@ -131,7 +131,7 @@ async fn maternity_ended<M: Mailer + Sync>(
         if subscription.status != SubscriptionStatus::Active || subscription.anchor_kind != AnchorKind::Due {
             continue;
         }
-        if store.claim_system_mail(&subscription, SystemMail::BirthReminder.as_str(), now).await? {
+        if store.claim_system_mail(&subscription, SystemMail::BirthReminder, now).await? {
             let mail = compose_system_mail(
                 &schedule.document,
                 &frame,
@@ -189,14 +189,14 @@ async fn housekeeping(
     now: DateTime<Utc>,
     counts: &mut LifecycleCounts,
 ) -> Result<(), BoxError> {
-    for id in store.due_for_expiry(EXPIRY_PENDING, now).await? {
+    for id in store.due_for_expiry(ExpiryKind::Pending, now).await? {
         let Some(subscription) = store.get(&id).await? else { continue };
         if subscription.status == SubscriptionStatus::Pending && store.delete_everything(&id).await? {
             tracing::info!(subscription = %id, "pending sign-up expired");
             counts.expired_pending += 1;
         }
     }
-    for id in store.due_for_expiry(EXPIRY_ENDED, now).await? {
+    for id in store.due_for_expiry(ExpiryKind::Ended, now).await? {
         let Some(subscription) = store.get(&id).await? else { continue };
         let ended = matches!(
             subscription.status,

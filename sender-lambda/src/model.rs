@@ -161,14 +161,29 @@ pub struct Recipient {
 /// The sparse index of subscriptions awaiting housekeeping ([`crate::lifecycle`]): pending sign-ups
 /// to expire and ended (stopped, unsubscribed, completed) subscriptions to delete.
 pub const BY_EXPIRY: &str = "by_expiry";
-/// Partition key of [`BY_EXPIRY`]: [`EXPIRY_PENDING`] or [`EXPIRY_ENDED`].
+/// Partition key of [`BY_EXPIRY`]: an [`ExpiryKind`].
 pub const EXPIRY_PK: &str = "expiry_pk";
 /// Sort key of [`BY_EXPIRY`]: `<RFC 3339 UTC instant when due>#<uuid>`.
 pub const EXPIRY_SK: &str = "expiry_sk";
-/// [`EXPIRY_PK`] of pending sign-ups (deleted 48 hours after the sign-up).
-pub const EXPIRY_PENDING: &str = "pending";
-/// [`EXPIRY_PK`] of stopped, unsubscribed and completed subscriptions (deleted after 90 days).
-pub const EXPIRY_ENDED: &str = "ended";
+
+/// Why a subscription waits in [`BY_EXPIRY`]: the partitions of the housekeeping index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExpiryKind {
+    /// A pending sign-up, deleted 48 hours after it was made unless confirmed.
+    Pending,
+    /// A stopped, unsubscribed or completed subscription, deleted 90 days after it ended.
+    Ended,
+}
+
+impl ExpiryKind {
+    /// The stored partition key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryKind::Pending => "pending",
+            ExpiryKind::Ended => "ended",
+        }
+    }
+}
 /// Attribute naming the subscription's uniqueness item (deleted with it).
 pub const UNIQUENESS_KEY: &str = "uniqueness_pk";
 

@@ -20,7 +20,7 @@ use std::ops::Bound;
 
 use chrono::NaiveDate;
 use kizuna_schedule::{
-    calendar::add_days, merge_ranges, tracks_on, AnchorKind, DateRange, EntryTrack, ReviewStatus, Rule,
+    calendar::add_days, merge_ranges, tracks_on, AnchorKind, DateRange, EntryTrack, LocalSection, ReviewStatus, Rule,
     ScheduleDocument, ScheduleEntry, TrackId,
 };
 
@@ -90,41 +90,49 @@ pub struct PlanOptions {
 }
 
 /// One section of a planned mail: a schedule entry and the attached local sections that apply.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedSection {
-    /// Index of the entry in [`ScheduleDocument::entries`].
-    pub entry: usize,
+///
+/// It borrows them from the schedule it was planned from, so a section can never point at an entry
+/// of another schedule, or past the end of this one (plain indexes could).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedSection<'a> {
+    /// The schedule entry.
+    pub entry: &'a ScheduleEntry,
+    /// The entry's attached local sections valid on the date, in order.
+    pub local: Vec<&'a LocalSection>,
+}
+
+impl PlannedSection<'_> {
     /// The entry id (the delivery record's sort key).
-    pub entry_id: String,
-    /// Indexes into the entry's `local` sections valid on the date, in order.
-    pub local: Vec<usize>,
+    pub fn entry_id(&self) -> &str {
+        &self.entry.id
+    }
 }
 
 /// One mail: a recipient and its sections, in order (never empty).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedMail {
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedMail<'a> {
     /// Who receives it.
     pub recipient: Recipient,
     /// What it is made of.
-    pub sections: Vec<PlannedSection>,
+    pub sections: Vec<PlannedSection<'a>>,
 }
 
-impl PlannedMail {
+impl PlannedMail<'_> {
     /// The entry ids, in section order.
     pub fn entry_ids(&self) -> Vec<String> {
-        self.sections.iter().map(|s| s.entry_id.clone()).collect()
+        self.sections.iter().map(|s| s.entry_id().to_owned()).collect()
     }
 }
 
 /// What planning one municipality and date found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DayPlan {
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayPlan<'a> {
     /// The municipality id.
     pub municipality: String,
     /// The Japan delivery date.
     pub date: NaiveDate,
     /// One mail per receiving subscription, in query order.
-    pub mails: Vec<PlannedMail>,
+    pub mails: Vec<PlannedMail<'a>>,
     /// The queries made, in order.
     pub queries: Vec<RecipientQuery>,
     /// Items the source returned (including any that were not active).
@@ -135,12 +143,13 @@ pub struct DayPlan {
 
 /// An entry due on the date, ready to be matched against recipients.
 #[derive(Clone, Debug)]
-struct Matcher {
-    entry: usize,
+struct Matcher<'a> {
+    entry: &'a ScheduleEntry,
     kind: AnchorKind,
     ranges: Vec<DateRange>,
     tracks: Vec<TrackId>,
-    local: Vec<usize>,
+    local: Vec<&'a LocalSection>,
+    /// Local entries after track messages, add-ons after main tracks, then schedule order.
     order: (bool, bool, usize),
 }
 
@@ -199,14 +208,14 @@ fn local_audience(entry: &ScheduleEntry, enabled: &[TrackId]) -> Vec<TrackId> {
 }
 
 /// The matchers of one entry on `date` (one per anchor kind it reaches), or none.
-fn matchers_for(
+fn matchers_for<'a>(
     index: usize,
-    entry: &ScheduleEntry,
+    entry: &'a ScheduleEntry,
     date: NaiveDate,
     enabled: &[TrackId],
     options: PlanOptions,
     drafts: &mut Vec<String>,
-) -> Vec<Matcher> {
+) -> Vec<Matcher<'a>> {
     let (audience, is_local, is_addon) = match entry.track {
         EntryTrack::Track(track) => {
             if !enabled.contains(&track) {
@@ -241,14 +250,9 @@ fn matchers_for(
         if ranges.is_empty() {
             continue;
         }
-        let local = entry
-            .local
-            .iter()
-            .enumerate()
-            .filter(|(_, section)| section.valid.is_none_or(|valid| valid.contains(date)))
-            .map(|(i, _)| i)
-            .collect();
-        matchers.push(Matcher { entry: index, kind, ranges, tracks, local, order: (is_local, is_addon, index) });
+        let local =
+            entry.local.iter().filter(|section| section.valid.is_none_or(|valid| valid.contains(date))).collect();
+        matchers.push(Matcher { entry, kind, ranges, tracks, local, order: (is_local, is_addon, index) });
     }
     if !matchers.is_empty() && entry.review == ReviewStatus::Draft && !options.allow_draft {
         drafts.push(entry.id.clone());
@@ -265,7 +269,7 @@ pub struct DayPlanner<'a> {
     schedule: &'a ScheduleDocument,
     date: NaiveDate,
     enabled: Vec<TrackId>,
-    by_kind: BTreeMap<AnchorKind, Vec<Matcher>>,
+    by_kind: BTreeMap<AnchorKind, Vec<Matcher<'a>>>,
     drafts_refused: Vec<String>,
 }
 
@@ -316,7 +320,7 @@ impl<'a> DayPlanner<'a> {
     }
 
     /// The mails of the recipients one query returned (recipients with nothing due are left out).
-    pub fn mails_for(&self, query: &RecipientQuery, recipients: Vec<Recipient>) -> Vec<PlannedMail> {
+    pub fn mails_for(&self, query: &RecipientQuery, recipients: Vec<Recipient>) -> Vec<PlannedMail<'a>> {
         let Some(matchers) = self.by_kind.get(&query.kind) else { return Vec::new() };
         let municipality = &self.schedule.municipality.id;
         let mut mails = Vec::new();
@@ -335,11 +339,7 @@ impl<'a> DayPlanner<'a> {
                     m.ranges.iter().any(|r| r.contains(recipient.anchor_date))
                         && m.tracks.iter().any(|t| current.contains(t))
                 })
-                .map(|m| PlannedSection {
-                    entry: m.entry,
-                    entry_id: self.schedule.entries[m.entry].id.clone(),
-                    local: m.local.clone(),
-                })
+                .map(|m| PlannedSection { entry: m.entry, local: m.local.clone() })
                 .collect();
             if !sections.is_empty() {
                 mails.push(PlannedMail { recipient, sections });
@@ -352,12 +352,12 @@ impl<'a> DayPlanner<'a> {
 /// Plans one municipality's mails for one Japan date (every query read in full).
 ///
 /// Errors only when the source fails; the schedule itself is trusted to be valid `kizuna-schedule/1`.
-pub async fn plan_day<S: RecipientSource>(
-    schedule: &ScheduleDocument,
+pub async fn plan_day<'a, S: RecipientSource>(
+    schedule: &'a ScheduleDocument,
     date: NaiveDate,
     source: &S,
     options: PlanOptions,
-) -> Result<DayPlan, BoxError> {
+) -> Result<DayPlan<'a>, BoxError> {
     let planner = DayPlanner::new(schedule, date, options);
     let mut plan = DayPlan {
         municipality: schedule.municipality.id.clone(),

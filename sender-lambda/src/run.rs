@@ -10,7 +10,8 @@
 //! - [`run_day`] (the CLI's `run`): the same planning and [`work_group`] for every group of a date,
 //!   in this process, adding up the counts.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use kizuna_schedule::DeliveryTime;
 use serde::Serialize;
 
 use crate::compose::Composer;
@@ -315,8 +316,8 @@ pub struct PlannerSummary {
 }
 
 /// The Japan dates of the catch-up window whose delivery time has passed at `now`, oldest first.
-pub fn due_dates(delivery_time: &str, now: DateTime<Utc>, catch_up_days: u32) -> Vec<NaiveDate> {
-    let time = NaiveTime::parse_from_str(delivery_time, "%H:%M").unwrap_or(NaiveTime::MIN);
+pub fn due_dates(delivery_time: DeliveryTime, now: DateTime<Utc>, catch_up_days: u32) -> Vec<NaiveDate> {
+    let time = delivery_time.time();
     let japan_now = now.naive_utc() + chrono::Duration::hours(9);
     let today = japan_now.date();
     (0..=i64::from(catch_up_days))
@@ -342,7 +343,17 @@ pub async fn plan_due_runs(
         let document = &schedule.document;
         let id = document.municipality.id.as_str();
         summary.municipalities += 1;
-        let dates = due_dates(&document.municipality.delivery_time, now, catch_up_days);
+        // A bad delivery time is never guessed (it once became midnight, sending hours early): the
+        // municipality is skipped and reported until its schedule is fixed.
+        let delivery_time = match document.municipality.parsed_delivery_time() {
+            Ok(time) => time,
+            Err(error) => {
+                tracing::error!(municipality = id, error = %error, "bad delivery_time in schedule.json: not planned");
+                summary.errors += 1;
+                continue;
+            }
+        };
+        let dates = due_dates(delivery_time, now, catch_up_days);
         let (Some(first), Some(last)) = (dates.first(), dates.last()) else { continue };
         let known = match runs.runs(id, *first, *last).await {
             Ok(known) => known,
@@ -434,4 +445,45 @@ pub async fn preview_mail(
     let composer =
         Composer { schedule: &schedule.document, sections: &sections, links, now: chrono::Utc::now().timestamp() };
     Ok(Some(composer.compose(mail)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).expect("instant").with_timezone(&Utc)
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("date")
+    }
+
+    #[test]
+    fn a_date_is_due_once_its_japan_delivery_time_has_passed() {
+        let seven = DeliveryTime::parse("07:00").expect("time");
+        // 06:59 in Japan on Nov 26: today is not due yet; the two days before are (catch-up).
+        let before = due_dates(seven, utc("2026-11-25T21:59:00Z"), 2);
+        assert_eq!(before, vec![date("2026-11-24"), date("2026-11-25")]);
+        // 07:00 in Japan: today is due too.
+        let at = due_dates(seven, utc("2026-11-25T22:00:00Z"), 2);
+        assert_eq!(at, vec![date("2026-11-24"), date("2026-11-25"), date("2026-11-26")]);
+    }
+
+    #[test]
+    fn a_bad_delivery_time_is_an_error_not_midnight() {
+        // Regression: an unparsable time used to become 00:00, so the day's mails went out at the
+        // first hourly run after midnight. The planner now skips and reports the municipality.
+        let mut municipality: kizuna_schedule::MunicipalityInfo = serde_json::from_value(serde_json::json!({
+            "id": "m", "code": "999001", "name": "m", "service_name": "s", "tracks": ["maternity"], "addons": [],
+            "delivery_time": "7時",
+            "email": { "from": "a@b.jp", "from_name": "n", "reply_to": "a@b.jp" },
+            "archive_base_url": "https://x/", "api_base_url": "https://x/api/",
+            "contact": { "name": "c", "phone": "0", "hours": "h", "url": "https://x/" }
+        }))
+        .expect("municipality");
+        assert!(municipality.parsed_delivery_time().is_err());
+        municipality.delivery_time = "06:30".to_owned();
+        assert_eq!(municipality.parsed_delivery_time().map(|t| t.to_string()).as_deref(), Ok("06:30"));
+    }
 }

@@ -12,8 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+/// The content hash, as the contract defines it (re-exported for the sender's callers).
+pub use kizuna_schedule::content_hash;
 use kizuna_schedule::{CurrentPointer, MailFrame, MailSection, ScheduleDocument, CURRENT_SCHEMA, SCHEDULE_SCHEMA};
-use sha2::{Digest, Sha256};
 
 use crate::plan::{DayPlan, PlannedMail};
 
@@ -265,17 +266,6 @@ pub struct LoadedSchedule {
     pub remote: Option<RemoteDir>,
 }
 
-/// `sha256:<lowercase hex>` of some bytes.
-pub fn content_hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut text = String::with_capacity(7 + 64);
-    text.push_str("sha256:");
-    for byte in digest {
-        text.push_str(&format!("{byte:02x}"));
-    }
-    text
-}
-
 fn read(path: &Path) -> Result<Vec<u8>, ScheduleError> {
     std::fs::read(path).map_err(|source| ScheduleError::Read { path: path.to_owned(), source })
 }
@@ -338,14 +328,12 @@ pub struct Sections {
 }
 
 /// The section files (and their hashes) some mails use.
-fn wanted<'a>(schedule: &'a LoadedSchedule, mails: &[PlannedMail]) -> BTreeMap<&'a str, &'a str> {
+fn wanted<'a>(mails: &[PlannedMail<'a>]) -> BTreeMap<&'a str, &'a str> {
     let mut wanted: BTreeMap<&str, &str> = BTreeMap::new();
     for mail in mails {
         for section in &mail.sections {
-            let entry = &schedule.document.entries[section.entry];
-            wanted.insert(&entry.section, &entry.hash);
-            for &i in &section.local {
-                let local = &entry.local[i];
+            wanted.insert(&section.entry.section, &section.entry.hash);
+            for local in &section.local {
                 wanted.insert(&local.section, &local.hash);
             }
         }
@@ -356,7 +344,7 @@ fn wanted<'a>(schedule: &'a LoadedSchedule, mails: &[PlannedMail]) -> BTreeMap<&
 impl Sections {
     /// Loads the shell and the sections some mails use, from the schedule's directory or from S3;
     /// any bad file (unreadable, wrong hash, not a section) refuses them all.
-    pub async fn fetch_for(schedule: &LoadedSchedule, mails: &[PlannedMail]) -> Result<Sections, ScheduleError> {
+    pub async fn fetch_for(schedule: &LoadedSchedule, mails: &[PlannedMail<'_>]) -> Result<Sections, ScheduleError> {
         let Some(remote) = &schedule.remote else {
             return Sections::load_mails(schedule, mails);
         };
@@ -364,7 +352,7 @@ impl Sections {
         join_inside(&schedule.dir, shell_name)?;
         let shell: MailFrame = parse(&PathBuf::from(remote.location(shell_name)), &remote.get(shell_name).await?)?;
         let mut by_path = BTreeMap::new();
-        for (relative, expected) in wanted(schedule, mails) {
+        for (relative, expected) in wanted(mails) {
             join_inside(&schedule.dir, relative)?;
             let path = PathBuf::from(remote.location(relative));
             let bytes = remote.get(relative).await?;
@@ -378,16 +366,16 @@ impl Sections {
     }
 
     /// Loads the shell and the sections the plan's mails use; any bad file refuses them all.
-    pub fn load_for(schedule: &LoadedSchedule, plan: &DayPlan) -> Result<Sections, ScheduleError> {
+    pub fn load_for(schedule: &LoadedSchedule, plan: &DayPlan<'_>) -> Result<Sections, ScheduleError> {
         Sections::load_mails(schedule, &plan.mails)
     }
 
     /// [`Sections::load_for`] for some mails of a local schedule.
-    fn load_mails(schedule: &LoadedSchedule, mails: &[PlannedMail]) -> Result<Sections, ScheduleError> {
+    fn load_mails(schedule: &LoadedSchedule, mails: &[PlannedMail<'_>]) -> Result<Sections, ScheduleError> {
         let shell_path = join_inside(&schedule.dir, &schedule.document.mail.shell)?;
         let shell: MailFrame = parse(&shell_path, &read(&shell_path)?)?;
         let mut by_path = BTreeMap::new();
-        for (relative, expected) in wanted(schedule, mails) {
+        for (relative, expected) in wanted(mails) {
             let path = join_inside(&schedule.dir, relative)?;
             let bytes = read(&path)?;
             let actual = content_hash(&bytes);
@@ -403,11 +391,6 @@ impl Sections {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hash_is_lowercase_hex_sha256() {
-        assert_eq!(content_hash(b"abc"), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
 
     #[test]
     fn paths_may_not_leave_the_directory() {

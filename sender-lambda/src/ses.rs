@@ -70,6 +70,16 @@ pub fn classify(code: &str, status: Option<u16>) -> SendErrorKind {
     }
 }
 
+/// The message id of an accepted send. SES always returns one; an answer without it cannot be
+/// recorded as sent (the record would carry no id to match bounces against) nor safely resent (SES
+/// answered 200, so the mail probably went): it is in doubt, reported and never resent.
+fn accepted_message_id(message_id: Option<&str>) -> Result<String, SendError> {
+    match message_id {
+        Some(id) if !id.trim().is_empty() => Ok(id.to_owned()),
+        _ => Err(SendError { kind: SendErrorKind::InDoubt, code: "MissingMessageId".to_owned() }),
+    }
+}
+
 impl Mailer for SesMailer {
     async fn send(&self, mail: &ComposedMail) -> Result<String, SendError> {
         let raw = RawMessage::builder()
@@ -85,7 +95,7 @@ impl Mailer for SesMailer {
             .send()
             .await;
         match result {
-            Ok(output) => Ok(output.message_id().unwrap_or_default().to_owned()),
+            Ok(output) => accepted_message_id(output.message_id()),
             Err(SdkError::ServiceError(service)) => {
                 let status = service.raw().status().as_u16();
                 let code = service.err().code().unwrap_or("Unknown").to_owned();
@@ -116,5 +126,15 @@ mod tests {
         assert_eq!(classify("InternalFailure", Some(500)), SendErrorKind::Transient);
         assert_eq!(classify("MessageRejected", Some(400)), SendErrorKind::Permanent);
         assert_eq!(classify("SendingPausedException", Some(400)), SendErrorKind::Fatal);
+    }
+
+    #[test]
+    fn an_accepted_send_without_a_message_id_is_in_doubt_not_sent() {
+        // Regression: it used to be recorded `sent` with message id "".
+        assert_eq!(accepted_message_id(Some("0100018c-abc")), Ok("0100018c-abc".to_owned()));
+        for missing in [None, Some(""), Some("  ")] {
+            let error = accepted_message_id(missing).expect_err("no id");
+            assert_eq!((error.kind, error.code.as_str()), (SendErrorKind::InDoubt, "MissingMessageId"));
+        }
     }
 }

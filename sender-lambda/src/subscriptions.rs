@@ -16,13 +16,13 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kizuna_schedule::AnchorKind;
+use kizuna_schedule::{AnchorKind, SystemMail};
 
 use crate::attributes::{describe, get_s, n, rfc3339, s, sdk_error, Item};
 use crate::model::{
-    by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, Recipient,
-    SubscriptionStatus, BY_ANCHOR_PK, BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH,
-    EXPIRES_AT, EXPIRY_ENDED, EXPIRY_PENDING, EXPIRY_PK, EXPIRY_SK, PK, SK, UNIQUENESS_KEY,
+    by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, ExpiryKind,
+    Recipient, SubscriptionStatus, BY_ANCHOR_PK, BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH,
+    EXPIRES_AT, EXPIRY_PK, EXPIRY_SK, PK, SK, UNIQUENESS_KEY,
 };
 use crate::BoxError;
 
@@ -196,7 +196,7 @@ impl SubscriptionStore {
         item.insert("created_at".into(), s(&stamp));
         item.insert("updated_at".into(), s(&stamp));
         item.insert(UNIQUENESS_KEY.into(), s(&unique));
-        item.insert(EXPIRY_PK.into(), s(EXPIRY_PENDING));
+        item.insert(EXPIRY_PK.into(), s(ExpiryKind::Pending.as_str()));
         item.insert(EXPIRY_SK.into(), s(expiry_sk(now + Duration::hours(PENDING_HOURS), &id)));
         if let Some(nickname) = &signup.nickname {
             item.insert("nickname".into(), s(nickname));
@@ -435,10 +435,11 @@ impl SubscriptionStore {
             " REMOVE #bp, #bs, #uq, #ep, #es"
         } else {
             set.push_str(", #ep = :ep, #es = :es");
-            update = update.expression_attribute_values(":ep", s(EXPIRY_ENDED)).expression_attribute_values(
-                ":es",
-                s(expiry_sk(now + Duration::days(ENDED_RETENTION_DAYS), &current.id)),
-            );
+            update =
+                update.expression_attribute_values(":ep", s(ExpiryKind::Ended.as_str())).expression_attribute_values(
+                    ":es",
+                    s(expiry_sk(now + Duration::days(ENDED_RETENTION_DAYS), &current.id)),
+                );
             " REMOVE #bp, #bs, #uq"
         };
         let expression = format!("{set} ADD anchor_version :one{remove}");
@@ -603,12 +604,12 @@ impl SubscriptionStore {
     pub async fn claim_system_mail(
         &self,
         current: &Subscription,
-        kind: &str,
+        kind: SystemMail,
         now: DateTime<Utc>,
     ) -> Result<bool, BoxError> {
         let mut record = Item::new();
         record.insert(PK.into(), s(subscription_pk(&current.id)));
-        record.insert(SK.into(), s(format!("system/{kind}")));
+        record.insert(SK.into(), s(format!("system/{}", kind.as_str())));
         record.insert("status".into(), s("sent"));
         record.insert("municipality".into(), s(&current.municipality));
         record.insert("anchor_version".into(), n(current.anchor_version));
@@ -654,9 +655,9 @@ impl SubscriptionStore {
         }
     }
 
-    /// Subscription ids in `by_expiry` partition `what` ([`EXPIRY_PENDING`] or [`EXPIRY_ENDED`])
+    /// Subscription ids in `by_expiry` partition `what`
     /// due at or before `now`.
-    pub async fn due_for_expiry(&self, what: &str, now: DateTime<Utc>) -> Result<Vec<String>, BoxError> {
+    pub async fn due_for_expiry(&self, what: ExpiryKind, now: DateTime<Utc>) -> Result<Vec<String>, BoxError> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         let high = format!("{}#~", now.format("%Y-%m-%dT%H:%M:%SZ"));
@@ -669,7 +670,7 @@ impl SubscriptionStore {
                 .key_condition_expression("#p = :p AND #s <= :high")
                 .expression_attribute_names("#p", EXPIRY_PK)
                 .expression_attribute_names("#s", EXPIRY_SK)
-                .expression_attribute_values(":p", s(what))
+                .expression_attribute_values(":p", s(what.as_str()))
                 .expression_attribute_values(":high", s(&high))
                 .set_exclusive_start_key(start.take())
                 .send()

@@ -257,7 +257,8 @@ async fn a_loss_after_planning_sends_nothing_more_but_one_gentle_mail() {
     let world = World::new().await;
     let email = "loss@example.jp";
     let id = signed_up_and_confirmed(&world, email).await;
-    let (loaded, plan) = world.plan(japan_today()).await;
+    let loaded = world.schedule();
+    let plan = world.plan(&loaded, japan_today()).await;
     assert_eq!(plan.mails.len(), 1, "the run planned today's mail");
     let manage = world.links.token(Purpose::Manage, &id, chrono::Utc::now().timestamp());
     let stop = world.form("/api/stop", &[("token", &manage), ("reason", "miscarriage")]).await;

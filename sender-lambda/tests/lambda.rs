@@ -405,7 +405,7 @@ async fn schedules_come_from_s3_through_the_pointer_and_sections_are_hash_checke
     assert_eq!(sections.by_path.len(), 1);
 
     // A half-published build: one section's bytes changed.
-    let entry = &schedules[0].document.entries[mails[0].sections[0].entry];
+    let entry = mails[0].sections[0].entry;
     let key = format!("site/builds/b1/hikari/{}", entry.section);
     s3.put_object().bucket(&world.bucket).key(&key).body(ByteStream::from_static(b"{}")).send().await.expect("put");
     let refused = Sections::fetch_for(&schedules[0], &mails).await.expect_err("hash mismatch");

@@ -56,7 +56,7 @@ fn hikari() -> ScheduleDocument {
     )
 }
 
-async fn plan(document: &ScheduleDocument, source: &MemoryRecipients, allow_draft: bool) -> DayPlan {
+async fn plan<'a>(document: &'a ScheduleDocument, source: &MemoryRecipients, allow_draft: bool) -> DayPlan<'a> {
     plan_day(document, d(DAY), source, PlanOptions { allow_draft }).await.expect("memory source never fails")
 }
 
@@ -91,8 +91,7 @@ async fn each_subscription_gets_one_mail_with_its_sections_in_order() {
     assert_eq!(plan.mails.len(), 5, "one mail per subscription");
 
     let mail = plan.mails.iter().find(|m| m.recipient.subscription_id == "due-12w3d").expect("mail");
-    let attached: Vec<&str> =
-        mail.sections[0].local.iter().map(|&i| document.entries[1].local[i].id.as_str()).collect();
+    let attached: Vec<&str> = mail.sections[0].local.iter().map(|local| local.id.as_str()).collect();
     assert_eq!(attached, vec!["local/boshi-techo", "local/always"], "the expired attached section is left out");
 }
 

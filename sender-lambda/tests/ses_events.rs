@@ -114,7 +114,8 @@ async fn permanent_bounces_and_complaints_end_the_subscriptions_even_after_plann
     let bounced = confirmed(&world, "gone@example.jp").await;
     let complained = confirmed(&world, "angry@example.jp").await;
     let kept = confirmed(&world, "fine@example.jp").await;
-    let (loaded, plan) = world.plan(japan_today()).await;
+    let loaded = world.schedule();
+    let plan = world.plan(&loaded, japan_today()).await;
     assert_eq!(plan.mails.len(), 3);
 
     let counts = handle_event(
@@ -130,7 +131,7 @@ async fn permanent_bounces_and_complaints_end_the_subscriptions_even_after_plann
     assert_eq!(status(&world, &kept).await, SubscriptionStatus::Active);
 
     // Out of by_anchor: a new plan reads only the kept one; the old plan's mails are refused.
-    let (_, fresh) = world.plan(japan_today()).await;
+    let fresh = world.plan(&loaded, japan_today()).await;
     assert_eq!(fresh.mails.len(), 1);
     let counts = world.deliver(&loaded, &plan).await;
     assert_eq!((counts.sent, counts.refused), (1, 2));

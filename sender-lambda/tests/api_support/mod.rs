@@ -325,15 +325,18 @@ impl World {
         DynamoDeliveries::new(self.dynamo.clone(), &self.subscriptions, &self.deliveries)
     }
 
-    /// Plans a Japan date for the municipality (reading `by_anchor`).
-    pub async fn plan(&self, date: NaiveDate) -> (LoadedSchedule, DayPlan) {
-        let loaded = load_schedule(&self.dir.path().join(MUNI)).expect("schedule loads");
-        let plan = plan_day(&loaded.document, date, &self.source(), PlanOptions::default()).await.expect("plan");
-        (loaded, plan)
+    /// The municipality's published schedule.
+    pub fn schedule(&self) -> LoadedSchedule {
+        load_schedule(&self.dir.path().join(MUNI)).expect("schedule loads")
+    }
+
+    /// Plans a Japan date for the municipality (reading `by_anchor`); the plan borrows its schedule.
+    pub async fn plan<'a>(&self, loaded: &'a LoadedSchedule, date: NaiveDate) -> DayPlan<'a> {
+        plan_day(&loaded.document, date, &self.source(), PlanOptions::default()).await.expect("plan")
     }
 
     /// Delivers a plan through the delivery code.
-    pub async fn deliver(&self, loaded: &LoadedSchedule, plan: &DayPlan) -> DeliveryCounts {
+    pub async fn deliver(&self, loaded: &LoadedSchedule, plan: &DayPlan<'_>) -> DeliveryCounts {
         let sections = Sections::fetch_for(loaded, &plan.mails).await.expect("sections");
         let store = self.deliveries_store();
         let pacer = Pacer::new(100.0);
@@ -350,7 +353,8 @@ impl World {
 
     /// Plans and delivers a Japan date.
     pub async fn run(&self, date: NaiveDate) -> DeliveryCounts {
-        let (loaded, plan) = self.plan(date).await;
+        let loaded = self.schedule();
+        let plan = self.plan(&loaded, date).await;
         self.deliver(&loaded, &plan).await
     }
 }
