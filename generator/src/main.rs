@@ -12,7 +12,7 @@ use kizuna_generator::build::{self, BuildOptions, Prepared};
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::{DirectorySink, NullSink, Sink};
 use kizuna_generator::render::OutputFile;
-use kizuna_generator::staff::{export, import, town};
+use kizuna_generator::staff::{atomic, export, import, town};
 use kizuna_generator::{check, preview, resolve, serve};
 use kizuna_schedule::{AnchorKind, ScheduleDocument};
 
@@ -371,7 +371,7 @@ fn run_local(command: LocalCommand) -> anyhow::Result<ExitCode> {
             let output = output.unwrap_or_else(|| PathBuf::from(format!("{municipality}-{fiscal_year}.xlsx")));
             let mut writes = std::collections::BTreeMap::new();
             writes.insert(output.clone(), bytes);
-            import::write_all(&writes).with_context(|| format!("writing {}", output.display()))?;
+            atomic::write_all(&writes).with_context(|| format!("writing {}", output.display()))?;
             println!(
                 "{}（{fiscal_year}年度）を書き出しました: {}",
                 town.municipality.file.value.name,
@@ -408,7 +408,7 @@ fn run_local(command: LocalCommand) -> anyhow::Result<ExitCode> {
                 println!("（--dry-run: {} 件のファイルは書き込んでいません）", plan.writes.len());
             } else {
                 let writes = plan.writes.iter().map(|(path, text)| (path.clone(), text.clone().into_bytes())).collect();
-                import::write_all(&writes).context("書き込みに失敗しました。元のファイルはそのままです")?;
+                atomic::write_all(&writes).context("書き込みに失敗しました。元のファイルはそのままです")?;
                 println!("{} 件のファイルを書き込みました", plan.writes.len());
             }
             Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@ mod staff_support;
 use std::fs;
 
 use kizuna_generator::build;
+use kizuna_generator::staff::atomic;
 use kizuna_generator::staff::import::{self, ChangeKind};
 use kizuna_generator::staff::workbook::{col, review_col, GUIDE_SHEET, LOCAL_SHEET, NEW_SHEET, REVIEW_SHEET};
 use staff_support::*;
@@ -40,7 +41,7 @@ fn round_trip_without_edits_changes_nothing() {
                 .map(|s| (format!("local/{s}"), ChangeKind::Unchanged))
                 .to_vec()
         );
-        import::write_all(&Default::default()).expect("nothing to write");
+        atomic::write_all(&Default::default()).expect("nothing to write");
     }
     assert_eq!(snapshot(dir.path()), before, "a round trip without edits is byte-identical");
 }
@@ -84,7 +85,7 @@ fn edits_in_every_sheet_become_exactly_those_changes() {
         "bousai already ends with the current fiscal year (2027-03-31), so 終了 changes nothing"
     );
     let writes = plan.writes.iter().map(|(p, t)| (p.clone(), t.clone().into_bytes())).collect();
-    import::write_all(&writes).expect("write");
+    atomic::write_all(&writes).expect("write");
     let kenshin = fs::read_to_string(local.join("kenshin-1y6m.yaml")).expect("read");
     assert_eq!(
         kenshin,
@@ -269,7 +270,7 @@ fn sign_off_is_recorded_per_town_required_in_production_and_lost_when_a_base_tex
     let plan = plan(dir.path(), &signed).unwrap_or_else(|p| panic!("{p:#?}"));
     assert_eq!(plan.signed.len(), manuscripts.len());
     let writes = plan.writes.iter().map(|(p, t)| (p.clone(), t.clone().into_bytes())).collect();
-    import::write_all(&writes).expect("write");
+    atomic::write_all(&writes).expect("write");
     let signoff = fs::read_to_string(content.join("municipalities/testcity/signoff.yaml")).expect("signoff.yaml");
     assert!(signoff.contains("maternity/12w3d: { hash: \""), "{signoff}");
     assert!(signoff.contains("by: こども家庭課 山田, date: 2027-02-10 }"), "{signoff}");
@@ -308,4 +309,97 @@ fn a_stale_hash_or_a_missing_reviewer_is_refused_at_its_cell() {
     );
     assert!(problems.iter().any(|p| p.starts_with("原稿確認!G3:") && p.contains("確認者が空欄です")), "{problems:#?}");
     assert!(problems.iter().any(|p| p.starts_with("原稿確認!H3:") && p.contains("確認日")), "{problems:#?}");
+}
+
+#[test]
+fn the_kizuna_local_commands_export_show_the_change_and_write_or_refuse() {
+    let dir = fixture_copy();
+    let kizuna = |args: &[&str]| {
+        let theme = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme");
+        std::process::Command::new(env!("CARGO_BIN_EXE_kizuna"))
+            .args(args)
+            .arg("--content")
+            .arg(dir.path().join("content"))
+            .arg("--theme")
+            .arg(theme)
+            .args(["--today", "2026-11-26", "--municipality", TOWN])
+            .output()
+            .expect("run kizuna")
+    };
+    let workbook = dir.path().join("testcity-2027.xlsx");
+    let workbook_arg = workbook.to_str().expect("utf-8 path");
+    let exported = kizuna(&["local", "export", "-o", workbook_arg]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let before = snapshot(&dir.path().join("content"));
+
+    let edited = resave(
+        &fs::read(&workbook).expect("exported workbook"),
+        &Save {
+            edits: vec![(LOCAL_SHEET, KENSHIN, col::TITLE, text("1歳6か月児健康診査"))], ..Save::default()
+        },
+    );
+    fs::write(&workbook, &edited).expect("write");
+    let dry = kizuna(&["local", "import", workbook_arg, "--dry-run"]);
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(
+        out.contains("変更なし   local/boshi-techo") && out.contains("変更     local/kenshin-1y6m（タイトル）"),
+        "{out}"
+    );
+    assert_eq!(snapshot(&dir.path().join("content")), before, "--dry-run writes nothing");
+
+    let written = kizuna(&["local", "import", workbook_arg]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let kenshin = dir.path().join("content/municipalities/testcity/local/kenshin-1y6m.yaml");
+    assert!(fs::read_to_string(&kenshin).expect("read").contains("title: 1歳6か月児健康診査\n"));
+
+    let broken =
+        resave(&edited, &Save { edits: vec![(LOCAL_SHEET, BOSHI, col::FROM, text("いつか"))], ..Save::default() });
+    fs::write(&workbook, broken).expect("write");
+    let before = snapshot(&dir.path().join("content"));
+    let refused = kizuna(&["local", "import", workbook_arg]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(err.contains("エラー: 自治体情報!H2: 「いつか」は日付として読めません"), "{err}");
+    assert!(err.contains("何も書き込んでいません"), "{err}");
+    assert_eq!(snapshot(&dir.path().join("content")), before);
+}
+
+#[test]
+fn the_short_and_changed_review_views_show_only_the_towns_text_and_what_changed_since_sign_off() {
+    let dir = fixture_copy();
+    let town = load(dir.path());
+    // Everything signed off as it is, except maternity/20w0d (signed off with another text).
+    let mut signoffs = kizuna_generator::staff::signoff::Signoffs::new();
+    for manuscript in &town.manuscripts {
+        let hash =
+            if manuscript.id == "maternity/20w0d" { "0123456789abcdef".to_owned() } else { manuscript.hash.clone() };
+        let date = kizuna_schedule::CalendarDate(today());
+        signoffs
+            .insert(manuscript.id.clone(), kizuna_generator::staff::signoff::Signoff { hash, by: "山田".into(), date });
+    }
+    fs::write(town.dir.join("signoff.yaml"), kizuna_generator::staff::signoff::render(&signoffs)).expect("write");
+
+    let out = dir.path().join("public");
+    let mut options = options(dir.path());
+    options.municipalities.clear();
+    let prepared = build::prepare(&options).unwrap_or_else(|d| panic!("{d}"));
+    let mut sink = kizuna_generator::output::DirectorySink::new(&out, true);
+    build::build(&prepared, &options, Some(&out), &mut sink).expect("build");
+    sink.commit().expect("commit");
+    let page = |path: &str| fs::read_to_string(out.join(TOWN).join(path)).expect("review page");
+
+    let changed = page("review/changed/index.html");
+    assert!(changed.contains("maternity/20w0d・下書き・原稿確認：前回の確認から変更"), "{changed}");
+    assert!(!changed.contains("maternity/12w3d"), "signed-off manuscripts are not in the changed view");
+    let own = page("review/own/index.html");
+    for id in ["maternity/12w4d", "local/kenshin-1y6m", "local/bousai", "local/boshi-techo"] {
+        assert!(own.contains(id), "{id} is the town's own text");
+    }
+    assert!(!own.contains("maternity/20w0d"), "a base message without local text is not in the short view");
+    let all = page("review/index.html");
+    // Delivery order: the own 1歳6か月 item sits after 生後14日 (day-014) in the baby part.
+    let (day14, kenshin) = (all.find("baby/day-014").expect("day 14"), all.find("local/kenshin-1y6m").expect("1y6m"));
+    assert!(day14 < kenshin);
+    assert_eq!(all.matches("class=\"signoff-block\"").count(), 3);
 }

@@ -24,6 +24,17 @@ enum Entry {
     Local(usize),
 }
 
+/// The sign-off state of a manuscript, in words (未確認 / 前回の確認から変更 / 確認済み).
+type Note<'a> = dyn Fn(&str) -> &'static str + 'a;
+
+/// What a view shows and how each manuscript's sign-off reads.
+#[derive(Clone, Copy)]
+struct Shown<'a> {
+    view: View,
+    changed: &'a dyn Fn(&str) -> bool,
+    note: &'a Note<'a>,
+}
+
 /// Which manuscripts a view shows.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -38,13 +49,18 @@ impl Renderer<'_> {
         let hashes: BTreeMap<String, String> =
             signoff::manuscripts(self.edition).into_iter().map(|m| (m.id, m.hash)).collect();
         let changed = |id: &str| hashes.get(id) != self.signed.get(id);
+        let note = |id: &str| match self.signed.get(id) {
+            None => "未確認",
+            Some(hash) if Some(hash) != hashes.get(id) => "前回の確認から変更",
+            Some(_) => "確認済み",
+        };
         let mut files = Vec::new();
         for (view, path, title, depth) in [
             (View::All, "review/index.html", "", 1),
             (View::Own, "review/own/index.html", "独自の原稿のみ", 2),
             (View::Changed, "review/changed/index.html", "前回の確認から変わった原稿", 2),
         ] {
-            let parts = self.review_parts(view, &changed);
+            let parts = self.review_parts(Shown { view, changed: &changed, note: &note });
             let count: usize = parts.iter().map(|p| p["items"].as_array().map_or(0, Vec::len)).sum();
             let crumbs = self.crumbs(depth, &[("原稿確認", "")]);
             files.push(self.page(path, "review.html", depth, |c| {
@@ -53,7 +69,7 @@ impl Renderer<'_> {
                 c.insert("view_count", &count);
                 c.insert("summary", &self.review_summary());
                 c.insert("build_date", &self.build.build_date.to_string());
-                c.insert("review_root", &"../".repeat(depth - 1));
+                c.insert("review_root", &if depth > 1 { "../".repeat(depth - 1) } else { "./".to_owned() });
                 c.insert("crumbs", &crumbs);
             })?);
         }
@@ -72,7 +88,7 @@ impl Renderer<'_> {
     }
 
     /// The parts of a view: one per track, then the dated announcements; empty parts are left out.
-    fn review_parts(&self, view: View, changed: &dyn Fn(&str) -> bool) -> Vec<serde_json::Value> {
+    fn review_parts(&self, shown: Shown<'_>) -> Vec<serde_json::Value> {
         let mut parts = Vec::new();
         for track in self.edition.enabled() {
             let (name, _) = track_names(self.build.content, track);
@@ -84,7 +100,7 @@ impl Renderer<'_> {
                     Placement::Section(_) => String::new(),
                 },
             };
-            parts.push(self.review_part(parts.len(), name, &entries, &group, view, changed));
+            parts.push(self.review_part(parts.len(), name, &entries, &group, shown));
         }
         let mut dated: Vec<Entry> = (0..self.edition.local.len())
             .filter(|&i| matches!(self.edition.local[i].placement, Placement::Own { rule: Rule::Date(_), .. }))
@@ -100,7 +116,7 @@ impl Renderer<'_> {
             }
         };
         let title = format!("{}独自のお知らせ（日付を指定した配信）", self.edition.name);
-        parts.push(self.review_part(parts.len(), title, &dated, &month, view, changed));
+        parts.push(self.review_part(parts.len(), title, &dated, &month, shown));
         parts.retain(|p| p["items"].as_array().is_some_and(|items| !items.is_empty()));
         parts
     }
@@ -129,8 +145,7 @@ impl Renderer<'_> {
         title: String,
         entries: &[Entry],
         group: &dyn Fn(&Entry) -> String,
-        view: View,
-        changed: &dyn Fn(&str) -> bool,
+        Shown { view, changed, note }: Shown<'_>,
     ) -> serde_json::Value {
         let id = format!("part{}", index + 1);
         let mut items = Vec::new();
@@ -140,6 +155,7 @@ impl Renderer<'_> {
                 Entry::Message(i) => self.review_message(i, changed),
                 Entry::Local(i) => self.review_local(i, changed),
             };
+            item["signoff"] = note(item["id"].as_str().unwrap_or_default()).into();
             let shown = match view {
                 View::All => true,
                 View::Own => item["own"] == true,

@@ -6,8 +6,9 @@
 //! bytes). [`signoff`] lists the manuscripts a town sends with the hash of each exact text and
 //! keeps the sign-off of 原稿確認 per municipality; [`review_sheet`] reads that sheet back.
 //! [`town`] loads one town for these commands; [`workbook`] is the layout both sides share; [`timing`] and [`normalize`] turn what staff write
-//! into content values.
+//! into content values; [`atomic`] writes all files of a step or none.
 
+pub mod atomic;
 pub mod export;
 pub mod import;
 pub mod normalize;
