@@ -218,6 +218,22 @@ fn a_workbook_of_another_shape_is_refused_with_what_to_do_never_a_panic() {
 }
 
 #[test]
+fn a_workbook_in_the_1904_date_system_reads_the_same_dates() {
+    let dir = fixture_copy();
+    let same = resave(&export_bytes(dir.path()), &Save { date1904: true, ..Save::default() });
+    let unchanged = plan(dir.path(), &same).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert!(unchanged.writes.is_empty(), "{:#?}", unchanged.writes);
+    let later = Value::Date(chrono::NaiveDate::from_ymd_opt(2028, 3, 31).expect("date"));
+    let edited = resave(
+        &export_bytes(dir.path()),
+        &Save { edits: vec![(LOCAL_SHEET, KENSHIN, col::UNTIL, later)], date1904: true, ..Save::default() },
+    );
+    let plan = plan(dir.path(), &edited).unwrap_or_else(|p| panic!("{p:#?}"));
+    let text = plan.writes.values().next().expect("one change");
+    assert!(text.contains("valid: { from: 2026-04-01, until: 2028-03-31 }"), "{text}");
+}
+
+#[test]
 fn dates_are_read_as_date_cells_text_and_full_width_digits() {
     let dir = fixture_copy();
     for value in [

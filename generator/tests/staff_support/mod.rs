@@ -117,6 +117,10 @@ pub struct Save {
     pub merged: Vec<(&'static str, u32, u16, u32, u16)>,
     /// (sheet, column) deleted (later columns move left).
     pub deleted_columns: Vec<(&'static str, u16)>,
+    /// Sheets hidden.
+    pub hidden_sheets: Vec<&'static str>,
+    /// Saved in the 1904 date system (Excel for Mac's old default): date serials count from 1904-01-01.
+    pub date1904: bool,
 }
 
 /// Opens `bytes`, applies `save`, and saves a new workbook (values only, as a worker's copy).
@@ -159,6 +163,10 @@ pub fn resave(bytes: &[u8], save: &Save) -> Vec<u8> {
             match value {
                 Value::Text(s) => sheet.write_string(row, column, s).map(|_| ()),
                 Value::Number(n) => sheet.write_number(row, column, n).map(|_| ()),
+                Value::Date(d) if save.date1904 => {
+                    let epoch = NaiveDate::from_ymd_opt(1904, 1, 1).expect("epoch");
+                    sheet.write_number_with_format(row, column, (d - epoch).num_days() as f64, &date_format).map(|_| ())
+                }
                 Value::Date(d) => {
                     let date = ExcelDateTime::parse_from_str(&d.to_string()).expect("date");
                     sheet.write_datetime_with_format(row, column, &date, &date_format).map(|_| ())
@@ -173,6 +181,9 @@ pub fn resave(bytes: &[u8], save: &Save) -> Vec<u8> {
                 sheet.set_row_hidden(*row).expect("hide");
             }
         }
+        if save.hidden_sheets.contains(&name.as_str()) {
+            sheet.set_hidden(true);
+        }
         for (sheet_name, r1, c1, r2, c2) in &save.merged {
             if *sheet_name == name {
                 sheet.merge_range(*r1, *c1, *r2, *c2, "", &Format::new()).expect("merge");
@@ -182,5 +193,31 @@ pub fn resave(bytes: &[u8], save: &Save) -> Vec<u8> {
     for extra in &save.extra_sheets {
         workbook.add_worksheet().set_name(*extra).expect("name");
     }
-    workbook.save_to_buffer().expect("save")
+    let bytes = workbook.save_to_buffer().expect("save");
+    if save.date1904 {
+        with_1904_dates(&bytes)
+    } else {
+        bytes
+    }
+}
+
+/// The same workbook declaring the 1904 date system (`<workbookPr date1904="1">`).
+fn with_1904_dates(bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).expect("entry");
+        let name = file.name().to_owned();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).expect("read entry");
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(content).expect("utf-8");
+            assert!(text.contains("<workbookPr "), "{text}");
+            content = text.replace("<workbookPr ", "<workbookPr date1904=\"1\" ").into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).expect("start");
+        out.write_all(&content).expect("write entry");
+    }
+    out.finish().expect("finish").into_inner()
 }
