@@ -419,3 +419,36 @@ fn the_short_and_changed_review_views_show_only_the_towns_text_and_what_changed_
     assert!(day14 < kenshin);
     assert_eq!(all.matches("class=\"signoff-block\"").count(), 3);
 }
+
+/// The XML of one part of a workbook.
+fn part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("xlsx is a zip");
+    let mut text = String::new();
+    archive.by_name(name).expect("part").read_to_string(&mut text).expect("read");
+    text
+}
+
+#[test]
+fn the_export_has_drop_downs_locked_ids_a_frozen_header_and_a4_landscape_print_setup() {
+    let dir = fixture_copy();
+    let bytes = export_bytes(dir.path());
+    let workbook = part(&bytes, "xl/workbook.xml");
+    for sheet in [LOCAL_SHEET, NEW_SHEET, REVIEW_SHEET, GUIDE_SHEET] {
+        assert!(workbook.contains(&format!("name=\"{sheet}\"")), "{workbook}");
+    }
+    assert!(workbook.contains("_xlnm.Print_Titles"), "the header row repeats on every printed page");
+    let local = part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(local.contains("<pane ySplit=\"1\"") && local.contains("state=\"frozen\""), "frozen header");
+    assert!(local.contains("<sheetProtection"), "locked cells (id, machine timing) are protected");
+    assert!(local.contains("paperSize=\"9\"") && local.contains("orientation=\"landscape\""), "A4 landscape");
+    assert!(local.contains("<oddHeader>&amp;Lてすと市　地域情報&amp;R2027年度</oddHeader>"), "{local}");
+    assert!(local.contains("<dataValidation type=\"list\"") && local.contains("母子健康手帳"), "区分 drop-down");
+    assert!(local.contains("\"継続,変更,終了\""), "来年度 drop-down");
+    let strings = part(&bytes, "xl/sharedStrings.xml");
+    for words in
+        ["1歳6か月", "生後14日目", "2027年1月10日", "のメッセージに添えて（maternity/12w3d）", "when: { age: 1y6m }"]
+    {
+        assert!(strings.contains(words), "{words} in the timing columns");
+    }
+}
