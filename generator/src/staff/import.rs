@@ -107,12 +107,19 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
     let mut taken: BTreeSet<String> = input.municipality.local.keys().cloned().collect();
     let mut counter = 0;
     for mut read in rows {
+        let target: PathBuf;
         let (kind, fields, text) = match input.municipality.local.get(&read.item.id) {
             Some(existing) if read.sheet == LOCAL_SHEET => {
                 let original = LocalRow::from_file(&read.item.id, &existing.value);
-                let text =
-                    std::fs::read_to_string(municipality_dir.join("local").join(format!("{}.yaml", read.item.id)))
-                        .unwrap_or_default();
+                // The file as loaded (it may be a .yml), relative to the content folder's parent.
+                target = input.content.root.parent().unwrap_or(&input.content.root).join(&existing.path);
+                let text = match std::fs::read_to_string(&target) {
+                    Ok(text) => text,
+                    Err(error) => {
+                        problems.push(format!("{}: 読み込めません（{error}）", target.display()));
+                        continue;
+                    }
+                };
                 if read.next_year == Some(NextYear::End) {
                     let end = fiscal_year_end(fiscal_year - 1);
                     if read.item.until.is_none() || read.item.until > end {
@@ -138,12 +145,13 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
                         }
                     };
                 }
+                target = municipality_dir.join("local").join(format!("{}.yaml", read.item.id));
                 (ChangeKind::New, Vec::new(), new_file(&read.item))
             }
         };
         taken.insert(read.item.id.clone());
         if kind != ChangeKind::Unchanged {
-            plan.writes.insert(municipality_dir.join("local").join(format!("{}.yaml", read.item.id)), text.clone());
+            plan.writes.insert(target, text.clone());
         }
         plan.changes.push(Change { id: format!("local/{}", read.item.id), kind, fields });
         proposed.insert(read.item.id.clone(), (read, text));
