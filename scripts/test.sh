@@ -4,6 +4,7 @@
 # It installs and starts what the tests need, then runs the whole suite:
 #   - moto_server (AWS emulator for DynamoDB, SES, SQS, S3, Secrets Manager) in .venv, via scripts/moto.sh;
 #   - the infrastructure checks (aws-sam-translator, cfn-lint, checkov in .venv-infra);
+#   - LibreOffice Calc and poppler-utils (scripts/office.sh) for the staff workbook and review tests;
 #   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
 #     integration tests start their own moto_server on free ports;
 #   - the archive in a real headless Chromium (scripts/browser-test.sh installs Debian chromium,
@@ -17,6 +18,9 @@ scripts/moto.sh
 
 echo "==> infrastructure checks: SAM transform, cfn-lint, checkov, publish against moto (scripts/infra-check.sh)"
 scripts/infra-check.sh
+
+echo "==> LibreOffice Calc and poppler-utils for the staff workbook and review tests (scripts/office.sh)"
+scripts/office.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"

@@ -70,6 +70,11 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         for id in &content.municipality_ids {
             let Some(municipality) = content.load_municipality(id, &mut diagnostics) else { continue };
             validate::validate_municipality(content, &municipality, validation, &mut codes, &mut diagnostics);
+            let built = options.municipalities.is_empty() || options.municipalities.contains(id);
+            if options.production && built && !diagnostics.has_errors() {
+                // 原稿確認: every manuscript this town sends must be signed off as it is now.
+                crate::staff::signoff::require(content, &municipality, options.build_date, &mut diagnostics);
+            }
             let file = &municipality.file.value;
             municipalities.push(RootEntry {
                 id: id.clone(),
@@ -168,7 +173,15 @@ pub fn build(
             return Err(BuildError::ContentChanged { id: id.clone(), problems: problems.to_string() });
         };
         let edition = resolve::resolve(content, &municipality, options.build_date, options.base_url.as_deref());
-        let mut files = render::render_edition(context, &edition)?;
+        let signoff_file = crate::staff::signoff::signoff_path(&content.root.join("municipalities").join(id));
+        // A signoff.yaml that cannot be read was reported by `prepare` for production builds;
+        // elsewhere the review then shows every manuscript as changed.
+        let signed: std::collections::BTreeMap<String, String> = crate::staff::signoff::read(&signoff_file)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, s)| (id, s.hash))
+            .collect();
+        let mut files = render::render_edition_signed(context, &edition, &signed)?;
         files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
         files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir)?);
         report.files += files.len();

@@ -199,6 +199,12 @@ pub struct LocalFile {
     /// Optional topics.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// The department in charge (担当課), kept for the yearly workbook; not published.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Staff's note (メモ), kept for the yearly workbook; not published.
+    #[serde(default)]
+    pub memo: Option<String>,
     /// Review status.
     pub review: Review,
 }
@@ -309,7 +315,9 @@ impl Content {
     pub fn load_municipality(&self, id: &str, diagnostics: &mut Diagnostics) -> Option<MunicipalityContent> {
         let display_base = display_base(&self.root);
         let dir = self.root.join("municipalities").join(id);
-        let files = yaml_files(&dir, &display_base, None, diagnostics);
+        // signoff.yaml is the record of 原稿確認 (crate::staff::signoff), not content.
+        let signoff = dir.join(crate::staff::signoff::SIGNOFF_FILE);
+        let files = yaml_files(&dir, &display_base, Some(&signoff), diagnostics);
         let parsed: Vec<Result<ParsedFile, Diagnostics>> =
             files.par_iter().map(|(absolute, shown)| parse_file(&self.root, absolute, shown)).collect();
         let mut file = None;

@@ -7,7 +7,7 @@
 //! A build is a pipeline of plain values, one module per step:
 //! [`content`] (load) → [`validate`] → [`resolve`] → [`render`] → [`output`] (write), driven by
 //! [`build`], which also adds each municipality's [`search`] indexes (Pagefind and the finder's).
-//! [`check`] measures coverage, [`preview`] shows what a family receives, [`serve`] is the local
+//! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures coverage, [`preview`] shows what a family receives, [`serve`] is the local
 //! preview server.
 
 pub mod build;
@@ -23,5 +23,6 @@ pub mod render;
 pub mod resolve;
 pub mod search;
 pub mod serve;
+pub mod staff;
 pub mod theme;
 pub mod validate;

@@ -22,6 +22,8 @@ use crate::placeholders::{self, Values};
 use crate::resolve::{reference_anchor, Currency, Edition, LocalItem, Placement};
 use crate::theme::Theme;
 
+mod review;
+
 /// One produced file, its path relative to the output root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
@@ -182,8 +184,18 @@ fn months_between(start: NaiveDate, end: NaiveDate) -> i32 {
     months
 }
 
-/// Renders everything of one municipality.
+/// Renders everything of one municipality (its review shows every manuscript as not signed off).
 pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<OutputFile>, RenderError> {
+    render_edition_signed(build, edition, &BTreeMap::new())
+}
+
+/// Renders everything of one municipality; `signed` (message id → hash of the text last signed
+/// off, from `signoff.yaml`) feeds the review's "changed since the last sign-off" view.
+pub fn render_edition_signed(
+    build: BuildContext<'_>,
+    edition: &Edition,
+    signed: &BTreeMap<String, String>,
+) -> Result<Vec<OutputFile>, RenderError> {
     let site = &build.content.site.value;
     let topics = &site.topics;
     let muni = MunicipalityView::of(edition);
@@ -192,7 +204,7 @@ pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<
     base.insert("muni", &muni);
     let message_texts = edition.messages.par_iter().map(|m| Texts::new(&m.body, m.to_partner.as_deref())).collect();
     let local_texts = edition.local.par_iter().map(|l| Texts::new(&l.body, None)).collect();
-    let renderer = Renderer { build, edition, base, topics, message_texts, local_texts };
+    let renderer = Renderer { build, edition, base, topics, message_texts, local_texts, signed };
 
     let mut files = Vec::with_capacity(edition.messages.len() * 2 + edition.local.len() * 2 + 64);
     files.push(renderer.landing()?);
@@ -206,7 +218,7 @@ pub fn render_edition(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<
         files.push(renderer.local_page(index)?);
     }
     files.extend(renderer.topic_pages()?);
-    files.push(renderer.review_page()?);
+    files.extend(renderer.review_pages()?);
     files.push(renderer.feed()?);
     let mail = renderer.mail_parts()?;
     files.extend(mail.files);
@@ -257,6 +269,8 @@ struct Renderer<'a> {
     message_texts: Vec<Texts>,
     /// Rendered Markdown of each local item, by index.
     local_texts: Vec<Texts>,
+    /// Message id → hash of the text last signed off (原稿確認).
+    signed: &'a BTreeMap<String, String>,
 }
 
 /// One Markdown body (and optional partner section) in every form it is shown in.
@@ -520,73 +534,6 @@ impl Renderer<'_> {
             })?);
         }
         Ok(files)
-    }
-
-    fn review_item(&self, index: usize) -> serde_json::Value {
-        let (message, texts) = (&self.edition.messages[index], &self.message_texts[index]);
-        serde_json::json!({
-            "id": message.id,
-            "label": message.rule.long_label(),
-            "title": message.title,
-            "draft": message.review == ReviewStatus::Draft,
-            "reviewed_by": message.reviewed_by,
-            "overridden": message.overridden,
-            "body_html": texts.html,
-            "to_partner_html": texts.partner_html,
-            "sections": message.sections.iter().map(|&i| self.section_view(i)).collect::<Vec<_>>(),
-        })
-    }
-
-    fn review_page(&self) -> Result<OutputFile, RenderError> {
-        let mut parts = Vec::new();
-        for track in self.edition.enabled() {
-            let (name, _) = track_names(self.build.content, track);
-            let items: Vec<serde_json::Value> = (0..self.edition.messages.len())
-                .filter(|&i| self.edition.messages[i].track == track)
-                .map(|i| self.review_item(i))
-                .collect();
-            parts.push(serde_json::json!({ "title": name, "items": items }));
-        }
-        let own = |announcement: bool| -> Vec<serde_json::Value> {
-            self.edition
-                .local
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| match &item.placement {
-                    Placement::Own { rule, .. } => matches!(rule, Rule::Date(_)) == announcement,
-                    Placement::Section(_) => false,
-                })
-                .map(|(index, item)| {
-                    serde_json::json!({
-                        "id": item.id,
-                        "local": true,
-                        "label": local_when_label(self.edition, item),
-                        "title": item.title,
-                        "draft": item.review == ReviewStatus::Draft,
-                        "reviewed_by": item.reviewed_by,
-                        "valid_label": validity_label(&item.valid),
-                        "body_html": self.local_texts[index].html,
-                        "sections": [],
-                    })
-                })
-                .collect()
-        };
-        parts.push(serde_json::json!({ "title": format!("{}独自のお知らせ（年齢・時期にあわせた配信）", self.edition.name), "items": own(false) }));
-        parts.push(serde_json::json!({ "title": format!("{}独自のお知らせ（日付を指定した配信）", self.edition.name), "items": own(true) }));
-        let summary = serde_json::json!({
-            "messages": self.edition.messages.len(),
-            "local": self.edition.local.len(),
-            "drafts": self.edition.messages.iter().filter(|m| m.review == ReviewStatus::Draft).count()
-                + self.edition.local.iter().filter(|l| l.review == ReviewStatus::Draft).count(),
-            "overrides": self.edition.messages.iter().filter(|m| m.overridden).count(),
-        });
-        let crumbs = self.crumbs(1, &[("原稿確認", "")]);
-        self.page("review/index.html", "review.html", 1, |c| {
-            c.insert("parts", &parts);
-            c.insert("summary", &summary);
-            c.insert("build_date", &self.build.build_date.to_string());
-            c.insert("crumbs", &crumbs);
-        })
     }
 
     fn feed(&self) -> Result<OutputFile, RenderError> {
