@@ -3,6 +3,7 @@
 #
 # It installs and starts what the tests need, then runs the whole suite:
 #   - moto_server (AWS emulator for DynamoDB, SES, SQS, S3, Secrets Manager) in .venv, via scripts/moto.sh;
+#   - IPADIC (Debian mecab-ipadic) for the kana readings of the search index, via scripts/ipadic.sh;
 #   - the infrastructure checks (aws-sam-translator, cfn-lint, checkov in .venv-infra);
 #   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
 #     integration tests start their own moto_server on free ports;
@@ -17,6 +18,9 @@ scripts/moto.sh
 
 echo "==> infrastructure checks: SAM transform, cfn-lint, checkov, publish against moto (scripts/infra-check.sh)"
 scripts/infra-check.sh
+
+echo "==> IPADIC for search readings (scripts/ipadic.sh)"
+scripts/ipadic.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"

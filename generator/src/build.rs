@@ -170,7 +170,7 @@ pub fn build(
         let edition = resolve::resolve(content, &municipality, options.build_date, options.base_url.as_deref());
         let mut files = render::render_edition(context, &edition)?;
         files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
-        files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir)?);
+        files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir, &content.synonyms)?);
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;
