@@ -178,15 +178,17 @@ fn pagefind_bundle(
 ) -> Result<Vec<BundleFile>, SearchError> {
     let fail =
         |error: &dyn std::fmt::Display| SearchError { municipality: edition.id.clone(), message: format!("{error:#}") };
-    let reader = Reader::shared().map_err(|e| fail(&e))?;
+    let reader = Reader::open().map_err(|e| fail(&e))?;
     let pages = pages
         .iter()
         .map(|(path, bytes)| {
             let html = String::from_utf8_lossy(bytes);
-            let aids = aid_words(&indexed_text(&html).map_err(|e| fail(&format!("{path}: {e}")))?, reader, synonyms);
+            let aids = aid_words(&indexed_text(&html).map_err(|e| fail(&format!("{path}: {e}")))?, &reader, synonyms);
             Ok((*path, with_aids(&html, &aids).map_err(|e| fail(&format!("{path}: {e}")))?))
         })
         .collect::<Result<Vec<_>, SearchError>>()?;
+    // The dictionary and Pagefind's index never share the peak-RSS budget.
+    drop(reader);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| fail(&e))?;
     let bundle = runtime.block_on(async {
         let config = PagefindServiceConfig::builder().force_language("ja".to_owned()).build();

@@ -5,8 +5,10 @@
 //! The analyser is [vibrato](https://crates.io/crates/vibrato) (a MeCab-compatible Viterbi
 //! tokenizer in Rust) over IPADIC as Debian ships it in `mecab-ipadic` (the MeCab source files,
 //! EUC-JP, under `/usr/share/mecab/dic/ipadic`; `KIZUNA_IPADIC` names another folder). The
-//! dictionary is compiled once per process, the first time a build needs it (about a second);
-//! without it a build with search stops and says how to install it.
+//! dictionary is compiled once per process, at the start of a build with search (a few seconds),
+//! with only the readings as features and without the name, place and organisation lexicons, and
+//! kept serialised; each municipality opens it, reads its pages, and drops it before Pagefind
+//! indexes. Without it a build with search stops and says how to install it.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -19,8 +21,16 @@ pub const DEFAULT_DIR: &str = "/usr/share/mecab/dic/ipadic";
 /// The environment variable that names another IPADIC source folder.
 pub const DIR_ENV: &str = "KIZUNA_IPADIC";
 
-/// The position of the reading (katakana) among an IPADIC entry's features.
-const READING_FIELD: usize = 7;
+/// The position of the reading (katakana) among an IPADIC lexicon line's fields: surface, left
+/// and right context ids, cost, then the features (part of speech ×6, base form, reading, …).
+const READING_FIELD: usize = 11;
+
+/// Lexicon files left out: names of people, places and organisations (a third of IPADIC) are not
+/// what parenting messages are written with, and unknown words still get segmented.
+const SKIPPED_FILES: [&str; 3] = ["Noun.name.csv", "Noun.place.csv", "Noun.org.csv"];
+
+/// The fields of a lexicon or unknown-word line that the analyser needs (surface, ids, cost).
+const COST_FIELDS: usize = 4;
 
 /// The dictionary could not be loaded.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -66,22 +76,23 @@ impl Reader {
             .map_err(|e| fail(format!("cannot list the folder: {e}")))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|path| path.extension().is_some_and(|ext| ext == "csv"))
+            .filter(|path| !path.file_name().is_some_and(|name| SKIPPED_FILES.iter().any(|s| name == *s)))
             .collect();
         if csv_files.is_empty() {
             return Err(fail("no *.csv lexicon files".to_owned()));
         }
         // Sorted, so that the same sources always compile to the same dictionary.
         csv_files.sort();
+        // Only the reading is kept as an entry's feature: the part-of-speech fields would more
+        // than double the dictionary in memory (peak RSS must stay under 300 MB with Pagefind).
         let mut lexicon = String::new();
         for path in &csv_files {
-            lexicon.push_str(&read_euc_jp(path).map_err(&fail)?);
-            if !lexicon.ends_with('\n') {
-                lexicon.push('\n');
-            }
+            compact(&read_euc_jp(path).map_err(&fail)?, Some(READING_FIELD), &mut lexicon);
         }
         let matrix = read_euc_jp(&dir.join("matrix.def")).map_err(&fail)?;
         let chars = read_euc_jp(&dir.join("char.def")).map_err(&fail)?;
-        let unknown = read_euc_jp(&dir.join("unk.def")).map_err(&fail)?;
+        let mut unknown = String::new();
+        compact(&read_euc_jp(&dir.join("unk.def")).map_err(&fail)?, None, &mut unknown);
         let dictionary: Dictionary = SystemDictionaryBuilder::from_readers(
             lexicon.as_bytes(),
             matrix.as_bytes(),
@@ -92,16 +103,27 @@ impl Reader {
         Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
     }
 
-    /// The reader of the process, compiled on first use from `KIZUNA_IPADIC` or [`DEFAULT_DIR`].
-    pub fn shared() -> Result<&'static Reader, ReadingsError> {
-        static SHARED: OnceLock<Result<Reader, ReadingsError>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| {
-                let dir = std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
-                Reader::load(&dir)
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+    /// A reader of the dictionary of the process, compiled on first use from `KIZUNA_IPADIC` or
+    /// [`DEFAULT_DIR`] and kept in vibrato's serialised form (~a quarter of its size in memory).
+    /// Each call lays out a fresh dictionary: callers drop it before Pagefind indexes, so the two
+    /// never share the 300 MB peak-RSS budget.
+    pub fn open() -> Result<Reader, ReadingsError> {
+        static COMPILED: OnceLock<Result<Vec<u8>, ReadingsError>> = OnceLock::new();
+        let dir = || std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
+        let bytes = COMPILED.get_or_init(|| Reader::compile(&dir())).as_ref().map_err(Clone::clone)?;
+        let dictionary = Dictionary::read(bytes.as_slice())
+            .map_err(|e| ReadingsError { dir: dir(), message: format!("cannot read the compiled dictionary: {e}") })?;
+        Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
+    }
+
+    fn compile(dir: &Path) -> Result<Vec<u8>, ReadingsError> {
+        let mut bytes = Vec::new();
+        Reader::load(dir)?
+            .tokenizer
+            .dictionary()
+            .write(&mut bytes)
+            .map_err(|e| ReadingsError { dir: dir.to_path_buf(), message: format!("cannot serialise it: {e}") })?;
+        Ok(bytes)
     }
 
     /// The words of `text`, in order (whitespace is not a word).
@@ -117,16 +139,28 @@ impl Reader {
                 if surface.trim().is_empty() {
                     continue;
                 }
-                let reading = token
-                    .feature()
-                    .split(',')
-                    .nth(READING_FIELD)
-                    .filter(|reading| *reading != "*" && !reading.is_empty())
-                    .map(crate::search_text::hiragana);
+                let feature = token.feature();
+                let reading = (feature != "*" && !feature.is_empty()).then(|| crate::search_text::hiragana(feature));
                 words.push(Word { surface: surface.to_owned(), reading });
             }
         }
         words
+    }
+}
+
+/// Appends MeCab CSV `lines` to `out` keeping the surface, ids and cost, and as the feature only
+/// field `keep` (or `*`). Quoted lines (a surface with a comma) are kept whole.
+fn compact(lines: &str, keep: Option<usize>, out: &mut String) {
+    for line in lines.lines().filter(|line| !line.trim().is_empty()) {
+        if line.starts_with('"') {
+            out.push_str(line);
+        } else {
+            let fields: Vec<&str> = line.split(',').collect();
+            out.push_str(&fields[..COST_FIELDS.min(fields.len())].join(","));
+            out.push(',');
+            out.push_str(keep.and_then(|k| fields.get(k)).copied().unwrap_or("*"));
+        }
+        out.push('\n');
     }
 }
 
@@ -145,7 +179,7 @@ mod tests {
 
     #[test]
     fn kanji_words_get_their_reading_in_hiragana() {
-        let reader = Reader::shared().expect("IPADIC (scripts/ipadic.sh installs it)");
+        let reader = Reader::open().expect("IPADIC (scripts/ipadic.sh installs it)");
         let words = reader.words("赤ちゃんを抱っこする。\n麻疹の予防接種");
         let reading = |surface: &str| {
             words.iter().find(|w| w.surface == surface).and_then(|w| w.reading.clone()).unwrap_or_default()

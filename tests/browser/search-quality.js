@@ -52,8 +52,11 @@ function indexedPages(archive, municipality) {
 async function searchLinks(page, baseUrl, municipality, query) {
   await page.goto(new URL(`${municipality}/?q=${encodeURIComponent(query)}#search`, baseUrl).href);
   const status = await page.locator(".search-status").filter({ hasText: /件|見つかりません/ }).textContent();
+  const count = Number((status.match(/(\d+)件/) || [0, 0])[1]);
+  // The list may fill after the status is announced: wait for its first page.
+  await page.waitForFunction((n) => document.querySelectorAll(".search-results li").length >= n, Math.min(count, 10));
   const links = await page.locator(".search-results li a").evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
-  links.count = Number((status.match(/(\d+)件/) || [0, 0])[1]);
+  links.count = count;
   return links;
 }
 
