@@ -179,12 +179,11 @@ fn pagefind_bundle(
     let fail =
         |error: &dyn std::fmt::Display| SearchError { municipality: edition.id.clone(), message: format!("{error:#}") };
     let reader = Reader::open().map_err(|e| fail(&e))?;
-    let pages = pages
+    let aids = pages
         .iter()
         .map(|(path, bytes)| {
-            let html = String::from_utf8_lossy(bytes);
-            let aids = aid_words(&indexed_text(&html).map_err(|e| fail(&format!("{path}: {e}")))?, &reader, synonyms);
-            Ok((*path, with_aids(&html, &aids).map_err(|e| fail(&format!("{path}: {e}")))?))
+            let text = indexed_text(&String::from_utf8_lossy(bytes)).map_err(|e| fail(&format!("{path}: {e}")))?;
+            Ok(aid_words(&text, &reader, synonyms))
         })
         .collect::<Result<Vec<_>, SearchError>>()?;
     // The dictionary and Pagefind's index never share the peak-RSS budget.
@@ -193,10 +192,12 @@ fn pagefind_bundle(
     let bundle = runtime.block_on(async {
         let config = PagefindServiceConfig::builder().force_language("ja".to_owned()).build();
         let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail(&e))?;
-        for (path, html) in pages {
+        for ((path, bytes), aids) in pages.iter().zip(&aids) {
+            // Each aided page is made only when Pagefind takes it, so they are never all in memory.
+            let html = with_aids(&String::from_utf8_lossy(bytes), aids).map_err(|e| fail(&format!("{path}: {e}")))?;
             // URLs are relative to the municipality's root ("/maternity/12w3d/"); the page's script
             // tells Pagefind where that root is, so the archive can live under any path.
-            index.add_html_file(Some(path.to_owned()), None, html).await.map_err(|e| fail(&e))?;
+            index.add_html_file(Some((*path).to_owned()), None, html).await.map_err(|e| fail(&e))?;
         }
         index.get_files().await.map_err(|e| fail(&e))
     })?;

@@ -102,7 +102,9 @@ pub fn aid_words(text: &str, reader: &Reader, synonyms: &Synonyms) -> Vec<String
     let mut seen = BTreeSet::new();
     let mut words = Vec::new();
     let mut add = |word: String| {
-        if !word.trim().is_empty() && seen.insert(word.clone()) {
+        // A one-kana reading (子 → こ, 日 → ひ) is what nobody searches for, and the index
+        // would carry it for every page.
+        if word.trim().chars().count() >= 2 && seen.insert(word.clone()) {
             words.push(word);
         }
     };

@@ -7,11 +7,13 @@
 //! EUC-JP, under `/usr/share/mecab/dic/ipadic`; `KIZUNA_IPADIC` names another folder). The
 //! dictionary is compiled once per process, at the start of a build with search (a few seconds),
 //! with only the readings as features and without the name, place and organisation lexicons, and
-//! kept serialised; each municipality opens it, reads its pages, and drops it before Pagefind
+//! kept serialised in a temporary file; each municipality opens it, reads its pages, and drops it before Pagefind
 //! indexes. Without it a build with search stops and says how to install it.
 
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use vibrato::{Dictionary, SystemDictionaryBuilder, Tokenizer};
 
@@ -104,26 +106,31 @@ impl Reader {
     }
 
     /// A reader of the dictionary of the process, compiled on first use from `KIZUNA_IPADIC` or
-    /// [`DEFAULT_DIR`] and kept in vibrato's serialised form (~a quarter of its size in memory).
-    /// Each call lays out a fresh dictionary: callers drop it before Pagefind indexes, so the two
-    /// never share the 300 MB peak-RSS budget.
+    /// [`DEFAULT_DIR`] and kept serialised in an anonymous temporary file (deleted by the system
+    /// when the process ends), so that it takes no memory between municipalities. Callers drop
+    /// the reader before Pagefind indexes: the two never share the 300 MB peak-RSS budget.
     pub fn open() -> Result<Reader, ReadingsError> {
-        static COMPILED: OnceLock<Result<Vec<u8>, ReadingsError>> = OnceLock::new();
+        static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
         let dir = || std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
-        let bytes = COMPILED.get_or_init(|| Reader::compile(&dir())).as_ref().map_err(Clone::clone)?;
-        let dictionary = Dictionary::read(bytes.as_slice())
-            .map_err(|e| ReadingsError { dir: dir(), message: format!("cannot read the compiled dictionary: {e}") })?;
+        let fail = |message: String| ReadingsError { dir: dir(), message };
+        let file = COMPILED.get_or_init(|| Reader::compile(&dir()).map(Mutex::new)).as_ref().map_err(Clone::clone)?;
+        let mut file = file.lock().map_err(|_| fail("the compiled dictionary is unavailable".to_owned()))?;
+        file.seek(SeekFrom::Start(0)).map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
+        let dictionary = Dictionary::read(BufReader::new(&mut *file))
+            .map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
         Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
     }
 
-    fn compile(dir: &Path) -> Result<Vec<u8>, ReadingsError> {
-        let mut bytes = Vec::new();
+    fn compile(dir: &Path) -> Result<File, ReadingsError> {
+        let fail = |message: String| ReadingsError { dir: dir.to_path_buf(), message };
+        let file = tempfile::tempfile().map_err(|e| fail(format!("cannot create a temporary file: {e}")))?;
+        let mut writer = BufWriter::new(file);
         Reader::load(dir)?
             .tokenizer
             .dictionary()
-            .write(&mut bytes)
-            .map_err(|e| ReadingsError { dir: dir.to_path_buf(), message: format!("cannot serialise it: {e}") })?;
-        Ok(bytes)
+            .write(&mut writer)
+            .map_err(|e| fail(format!("cannot store it: {e}")))?;
+        writer.into_inner().map_err(|e| fail(format!("cannot store it: {e}")))
     }
 
     /// The words of `text`, in order (whitespace is not a word).
