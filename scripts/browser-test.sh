@@ -40,6 +40,7 @@ echo "==> npm ci (tests/browser)"
   || fail "npm ci in tests/browser failed (is the npm registry reachable?)"
 
 echo "==> building the sample archive"
+scripts/ipadic.sh
 cargo build -q -p kizuna-generator --bin kizuna
 kizuna="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna"
 [ -x "$kizuna" ] || fail "the kizuna binary is not at $kizuna"
@@ -54,4 +55,4 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | head -n1))"
 cd tests/browser
 KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
-  node --test --test-concurrency=1 vectors.test.js archive.test.js
+  node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js

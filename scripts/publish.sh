@@ -81,6 +81,7 @@ if [ -z "$PUBLIC" ]; then
     BUILD=(cargo run --release --quiet -p kizuna-generator --bin kizuna -- build --out "$PUBLIC")
     [ "$ALLOW_DRAFT" = 1 ] || BUILD+=(--production)
     echo "==> building the archive"
+    scripts/ipadic.sh
     step "${BUILD[@]}" || die "the build failed; nothing was uploaded"
 fi
 

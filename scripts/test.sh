@@ -3,6 +3,7 @@
 #
 # It installs and starts what the tests need, then runs the whole suite:
 #   - moto_server (AWS emulator for DynamoDB, SES, SQS, S3, Secrets Manager) in .venv, via scripts/moto.sh;
+#   - IPADIC (Debian mecab-ipadic) for the kana readings of the search index, via scripts/ipadic.sh;
 #   - the infrastructure checks (aws-sam-translator, cfn-lint, checkov in .venv-infra);
 #   - LibreOffice Calc and poppler-utils (scripts/office.sh) for the staff workbook and review tests;
 #   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
@@ -21,6 +22,8 @@ scripts/infra-check.sh
 
 echo "==> LibreOffice Calc and poppler-utils for the staff workbook and review tests (scripts/office.sh)"
 scripts/office.sh
+echo "==> IPADIC for search readings (scripts/ipadic.sh)"
+scripts/ipadic.sh
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"

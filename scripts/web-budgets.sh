@@ -21,6 +21,7 @@ echo "==> npm ci (tests/browser, tests/browser/lighthouse)"
   || fail "npm ci in tests/browser/lighthouse failed"
 
 echo "==> building the sample archive"
+scripts/ipadic.sh
 cargo build -q -p kizuna-generator --bin kizuna
 kizuna="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna"
 work="$(mktemp -d)"

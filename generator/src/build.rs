@@ -160,6 +160,11 @@ pub fn build(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
+    if options.search {
+        // The dictionary is compiled before any municipality's pages are in memory: its compiler's
+        // peak and a rendered municipality never add up (peak RSS < 300 MB).
+        crate::yomi::Reader::open().map_err(std::io::Error::other)?;
+    }
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
     let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
@@ -183,7 +188,7 @@ pub fn build(
             .collect();
         let mut files = render::render_edition_signed(context, &edition, &signed)?;
         files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
-        files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir)?);
+        files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir, &content.synonyms)?);
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;

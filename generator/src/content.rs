@@ -16,6 +16,7 @@ use serde::Deserialize;
 use walkdir::WalkDir;
 
 use crate::diagnostics::Diagnostics;
+use crate::synonyms::{Synonyms, SynonymsFile};
 
 /// The line of each top-level key of a flat YAML map.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -244,6 +245,8 @@ pub struct Content {
     pub tracks: BTreeMap<TrackId, TrackContent>,
     /// Municipality ids (folder names), sorted; load each with [`Content::load_municipality`].
     pub municipality_ids: Vec<String>,
+    /// `search/synonyms.yaml`, validated (empty when there is none).
+    pub synonyms: Synonyms,
 }
 
 impl Content {
@@ -284,6 +287,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
 
     let mut site = None;
     let mut tracks: BTreeMap<TrackId, TrackContent> = BTreeMap::new();
+    let mut synonyms = Synonyms::default();
     for result in parsed {
         match result {
             Err(problems) => diagnostics.extend(problems),
@@ -294,6 +298,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
             Ok(ParsedFile::Message(track, stem, file)) => {
                 track_entry(&mut tracks, track).messages.insert(stem, file);
             }
+            Ok(ParsedFile::Synonyms(file)) => synonyms = Synonyms::from_file(&file, diagnostics),
             Ok(_) => unreachable!("municipality files are not walked here"),
         }
     }
@@ -307,7 +312,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         );
         return None;
     };
-    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids })
+    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms })
 }
 
 impl Content {
@@ -433,6 +438,7 @@ enum ParsedFile {
     Municipality(Box<Loaded<MunicipalityFile>>),
     Local(String, Loaded<LocalFile>),
     Override(String, Loaded<MessageFile>),
+    Synonyms(Loaded<SynonymsFile>),
 }
 
 fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, Diagnostics> {
@@ -468,6 +474,7 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
     };
     let parsed: Result<Option<ParsedFile>, Diagnostics> = match parts.as_slice() {
         ["site.yaml" | "site.yml"] => parse(&text, shown).map(|file| Some(ParsedFile::Site(file))),
+        ["search", "synonyms.yaml"] => parse(&text, shown).map(|file| Some(ParsedFile::Synonyms(file))),
         ["tracks", track, "track.yaml" | "track.yml"] => {
             let track = track_of(track, &mut problems);
             parse(&text, shown).map(|file| track.map(|t| ParsedFile::Track(t, file)))

@@ -19,6 +19,11 @@
 //! the bundle carries a stamp (`pagefind/.kizuna-search`, not published) with a hash of the pages it
 //! was built from and its file list, and a municipality whose indexed pages hash the same reuses the
 //! bundle already in the output directory.
+//!
+//! Japanese search quality (issue 22): each page is given to Pagefind with a hidden tail of aid
+//! words — kana readings, folded forms and synonyms ([`crate::search_text`]) — so that a kana,
+//! katakana or colloquial query finds the page a parent means; `search.js` folds the query the
+//! same way, drops hits that match only part of a word and cuts excerpts at word boundaries.
 
 use std::io;
 use std::path::Path;
@@ -32,6 +37,9 @@ use sha2::{Digest, Sha256};
 use crate::build::BuildError;
 use crate::render::OutputFile;
 use crate::resolve::{Edition, Placement};
+use crate::search_text::{aid_words, indexed_text, with_aids};
+use crate::synonyms::Synonyms;
+use crate::yomi::Reader;
 
 /// The folder of the Pagefind bundle inside a municipality's archive.
 pub const BUNDLE_DIR: &str = "pagefind";
@@ -46,7 +54,7 @@ pub const FINDER_SCHEMA: &str = "kizuna-finder/1";
 const STAMP_FILE: &str = ".kizuna-search";
 
 /// The first word of a stamp; bump it when the indexing options change.
-const STAMP_VERSION: &str = "kizuna-search/1";
+const STAMP_VERSION: &str = "kizuna-search/2";
 
 /// The attribute that marks the indexed part of a page.
 const BODY_MARKER: &[u8] = b"data-pagefind-body";
@@ -76,22 +84,24 @@ impl From<SearchError> for BuildError {
 ///
 /// With `full_text` false only the finder index is produced (`kizuna build --no-search`): Pagefind
 /// dominates build time, and benchmarks of page rendering leave it out. `previous` is the output
-/// directory of the last build, whose bundle is reused when it was built from the same pages.
+/// directory of the last build, whose bundle is reused when it was built from the same pages
+/// (and the same `synonyms`).
 pub fn index_edition(
     edition: &Edition,
     files: &[OutputFile],
     full_text: bool,
     previous: Option<&Path>,
+    synonyms: &Synonyms,
 ) -> Result<Vec<OutputFile>, SearchError> {
     let mut output = Vec::new();
     if full_text {
         let pages = indexed_pages(edition, files);
-        let source = source_hash(&pages);
+        let source = source_hash(&pages, synonyms);
         let bundle_dir = format!("{}/{BUNDLE_DIR}", edition.id);
         let reused = previous.and_then(|root| reuse_bundle(&root.join(&bundle_dir), &source));
         let bundle = match reused {
             Some(bundle) => bundle,
-            None => pagefind_bundle(edition, &pages)?,
+            None => pagefind_bundle(edition, &pages, synonyms)?,
         };
         let stamp = stamp(&source, bundle.iter().map(|(name, _)| name.as_str()));
         output
@@ -105,9 +115,12 @@ pub fn index_edition(
 /// A bundle file: its name inside the bundle folder, and its bytes.
 type BundleFile = (String, Vec<u8>);
 
-/// What the bundle is built from: every indexed page's path and bytes, in order.
-fn source_hash(pages: &[(&str, &[u8])]) -> String {
+/// What the bundle is built from: every indexed page's path and bytes, in order, and the synonyms.
+fn source_hash(pages: &[(&str, &[u8])], synonyms: &Synonyms) -> String {
     let mut hasher = Sha256::new();
+    let synonyms = synonyms.fingerprint();
+    hasher.update((synonyms.len() as u64).to_le_bytes());
+    hasher.update(synonyms.as_bytes());
     for (path, bytes) in pages {
         hasher.update((path.len() as u64).to_le_bytes());
         hasher.update(path.as_bytes());
@@ -156,16 +169,32 @@ pub fn indexed_pages<'a>(edition: &Edition, files: &'a [OutputFile]) -> Vec<(&'a
         .collect()
 }
 
-/// Indexes the pages with Pagefind: the published bundle files, sorted by name.
-fn pagefind_bundle(edition: &Edition, pages: &[(&str, &[u8])]) -> Result<Vec<BundleFile>, SearchError> {
+/// Indexes the pages, each with its aid words, with Pagefind: the published bundle files, sorted
+/// by name.
+fn pagefind_bundle(
+    edition: &Edition,
+    pages: &[(&str, &[u8])],
+    synonyms: &Synonyms,
+) -> Result<Vec<BundleFile>, SearchError> {
     let fail =
         |error: &dyn std::fmt::Display| SearchError { municipality: edition.id.clone(), message: format!("{error:#}") };
+    let reader = Reader::open().map_err(|e| fail(&e))?;
+    let aids = pages
+        .iter()
+        .map(|(path, bytes)| {
+            let text = indexed_text(&String::from_utf8_lossy(bytes)).map_err(|e| fail(&format!("{path}: {e}")))?;
+            Ok(aid_words(&text, &reader, synonyms))
+        })
+        .collect::<Result<Vec<_>, SearchError>>()?;
+    // The dictionary and Pagefind's index never share the peak-RSS budget.
+    drop(reader);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| fail(&e))?;
     let bundle = runtime.block_on(async {
         let config = PagefindServiceConfig::builder().force_language("ja".to_owned()).build();
         let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail(&e))?;
-        for (path, bytes) in pages {
-            let html = String::from_utf8_lossy(bytes).into_owned();
+        for ((path, bytes), aids) in pages.iter().zip(&aids) {
+            // Each aided page is made only when Pagefind takes it, so they are never all in memory.
+            let html = with_aids(&String::from_utf8_lossy(bytes), aids).map_err(|e| fail(&format!("{path}: {e}")))?;
             // URLs are relative to the municipality's root ("/maternity/12w3d/"); the page's script
             // tells Pagefind where that root is, so the archive can live under any path.
             index.add_html_file(Some((*path).to_owned()), None, html).await.map_err(|e| fail(&e))?;
@@ -315,7 +344,7 @@ mod tests {
             <p class="label" data-pagefind-meta="label">妊娠7週4日</p><h1>つわりがつらいとき</h1>
             <p>つわりの時期は、食べられるものを食べられるときに。</p></article></body></html>"#,
         )];
-        let output = index_edition(&edition(), &files, true, None).expect("indexes");
+        let output = index_edition(&edition(), &files, true, None, &Synonyms::default()).expect("indexes");
         let paths: Vec<&str> = output.iter().map(|f| f.path.as_str()).collect();
         for expected in
             ["testcity/pagefind/pagefind.js", "testcity/pagefind/pagefind-entry.json", "testcity/finder.json"]
@@ -329,7 +358,7 @@ mod tests {
         let entry: serde_json::Value = serde_json::from_slice(&entry.bytes).expect("entry json");
         assert_eq!(entry["languages"]["ja"]["page_count"], 1, "{entry}");
         // Same pages, same bytes: an unchanged archive rebuilds without rewriting its index.
-        let again = index_edition(&edition(), &files, true, None).expect("indexes");
+        let again = index_edition(&edition(), &files, true, None, &Synonyms::default()).expect("indexes");
         assert!(output.iter().zip(&again).all(|(a, b)| a == b) && output.len() == again.len());
     }
 
@@ -351,14 +380,16 @@ mod tests {
                 std::fs::write(path, &file.bytes).expect("write");
             }
         };
-        let first = index_edition(&edition(), &[article("つわり")], true, Some(out.path())).expect("indexes");
+        let first = index_edition(&edition(), &[article("つわり")], true, Some(out.path()), &Synonyms::default())
+            .expect("indexes");
         assert!(first.iter().any(|f| f.path == "testcity/pagefind/.kizuna-search"));
         write(&first);
 
         // Same pages: the bundle on disk is taken as it is (a marked file proves it was not rebuilt).
         let entry = out.path().join("testcity/pagefind/pagefind-entry.json");
         std::fs::write(&entry, b"{\"reused\":true}").expect("mark");
-        let again = index_edition(&edition(), &[article("つわり")], true, Some(out.path())).expect("indexes");
+        let again = index_edition(&edition(), &[article("つわり")], true, Some(out.path()), &Synonyms::default())
+            .expect("indexes");
         let paths = |files: &[OutputFile]| files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&again), paths(&first));
         let reused = again.iter().find(|f| f.path.ends_with("pagefind-entry.json")).expect("entry");
@@ -367,13 +398,15 @@ mod tests {
         // A file of the bundle missing: indexed again.
         let fragment = first.iter().find(|f| f.path.ends_with(".pf_fragment")).expect("fragment");
         std::fs::remove_file(out.path().join(&fragment.path)).expect("remove");
-        let rebuilt = index_edition(&edition(), &[article("つわり")], true, Some(out.path())).expect("indexes");
+        let rebuilt = index_edition(&edition(), &[article("つわり")], true, Some(out.path()), &Synonyms::default())
+            .expect("indexes");
         assert_eq!(rebuilt, first);
 
         // Changed pages: indexed again, with a new stamp.
         write(&first);
         std::fs::write(&entry, b"{\"reused\":true}").expect("mark");
-        let changed = index_edition(&edition(), &[article("むくみ")], true, Some(out.path())).expect("indexes");
+        let changed = index_edition(&edition(), &[article("むくみ")], true, Some(out.path()), &Synonyms::default())
+            .expect("indexes");
         let entry = changed.iter().find(|f| f.path.ends_with("pagefind-entry.json")).expect("entry");
         assert_ne!(entry.bytes, b"{\"reused\":true}");
         let stamp =
