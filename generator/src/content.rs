@@ -16,6 +16,7 @@ use serde::Deserialize;
 use walkdir::WalkDir;
 
 use crate::diagnostics::Diagnostics;
+use crate::style::HouseStyle;
 
 /// The line of each top-level key of a flat YAML map.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -238,6 +239,8 @@ pub struct Content {
     pub tracks: BTreeMap<TrackId, TrackContent>,
     /// Municipality ids (folder names), sorted; load each with [`Content::load_municipality`].
     pub municipality_ids: Vec<String>,
+    /// The house style (`style.yaml`), when there is one.
+    pub style: Option<HouseStyle>,
 }
 
 impl Content {
@@ -277,11 +280,13 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         files.par_iter().map(|(absolute, shown)| parse_file(root, absolute, shown)).collect();
 
     let mut site = None;
+    let mut style = None;
     let mut tracks: BTreeMap<TrackId, TrackContent> = BTreeMap::new();
     for result in parsed {
         match result {
             Err(problems) => diagnostics.extend(problems),
             Ok(ParsedFile::Site(file)) => site = Some(file),
+            Ok(ParsedFile::Style(file)) => style = Some(file),
             Ok(ParsedFile::Track(track, file)) => {
                 track_entry(&mut tracks, track).meta = Some(file);
             }
@@ -301,7 +306,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         );
         return None;
     };
-    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids })
+    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, style })
 }
 
 impl Content {
@@ -420,6 +425,7 @@ fn yaml_files(
 /// What a file is, decided by where it lives.
 enum ParsedFile {
     Site(Loaded<SiteFile>),
+    Style(HouseStyle),
     Track(TrackId, Loaded<TrackFile>),
     Message(TrackId, String, Loaded<MessageFile>),
     Municipality(Box<Loaded<MunicipalityFile>>),
@@ -460,6 +466,7 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
     };
     let parsed: Result<Option<ParsedFile>, Diagnostics> = match parts.as_slice() {
         ["site.yaml" | "site.yml"] => parse(&text, shown).map(|file| Some(ParsedFile::Site(file))),
+        ["style.yaml" | "style.yml"] => crate::style::parse(&text, shown).map(|style| Some(ParsedFile::Style(style))),
         ["tracks", track, "track.yaml" | "track.yml"] => {
             let track = track_of(track, &mut problems);
             parse(&text, shown).map(|file| track.map(|t| ParsedFile::Track(t, file)))
