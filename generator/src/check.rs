@@ -4,12 +4,12 @@
 //! Coverage is measured for every birth (or due) date of a whole leap cycle, so month ends, Feb 29
 //! and school cohorts are all exercised.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
-use kizuna_schedule::{Rule, TrackId};
+use kizuna_schedule::{owning_addon, Rule, TrackId};
 
-use crate::content::{Content, Loaded, MessageFile};
+use crate::content::{Content, Loaded, MessageFile, TrackContent};
 use crate::diagnostics::Diagnostics;
 
 /// Coverage of one track.
@@ -17,12 +17,27 @@ use crate::diagnostics::Diagnostics;
 pub struct TrackCoverage {
     /// The track.
     pub track: TrackId,
-    /// Number of messages.
+    /// For the school track as sent where these add-ons are enabled (they own their school years);
+    /// empty for the track on its own.
+    pub addons: Vec<TrackId>,
+    /// Number of messages (the add-ons' included).
     pub messages: usize,
     /// Distinct gaps, each with the number of anchors it occurs for.
     pub gaps: Vec<GapReport>,
     /// Birthdays the track must mark but does not.
     pub missing_birthdays: Vec<u8>,
+}
+
+impl TrackCoverage {
+    /// `school`, or `school+first-grade` for the school track as sent with add-ons.
+    pub fn label(&self) -> String {
+        let mut label = self.track.to_string();
+        for addon in &self.addons {
+            label.push('+');
+            label.push_str(addon.as_str());
+        }
+        label
+    }
 }
 
 /// A gap too long for the cadence, described by the messages around it.
@@ -48,56 +63,87 @@ pub fn coverage_anchors() -> Vec<NaiveDate> {
     (0..1461).map(|i| first + Duration::days(i)).collect()
 }
 
-/// Measures every track that has content.
+/// Measures every track that has content, and the school track as it is sent where enabled
+/// add-ons own school years ([`owning_addon`]): without the owned messages, with the add-ons'
+/// messages counting as the family's deliveries in their year.
 pub fn coverage(content: &Content) -> Vec<TrackCoverage> {
     let anchors = coverage_anchors();
-    content
+    let labelled = |track: &TrackContent| -> Vec<(String, Rule)> {
+        track.messages.iter().map(|(stem, m)| (format!("{}/{stem}", track.id), m.value.when)).collect()
+    };
+    let mut result: Vec<TrackCoverage> = content
         .tracks
         .values()
         .filter(|t| !t.messages.is_empty())
-        .map(|track| {
-            let messages: Vec<(&String, &Loaded<MessageFile>)> = track.messages.iter().collect();
-            let mut gaps: BTreeMap<(String, String), GapReport> = BTreeMap::new();
-            for anchor in &anchors {
-                let by_date: BTreeMap<NaiveDate, &str> = messages
-                    .iter()
-                    .filter_map(|(stem, m)| m.value.when.delivery_date(*anchor).map(|d| (d, stem.as_str())))
-                    .collect();
-                let dates: Vec<NaiveDate> = by_date.keys().copied().collect();
-                for gap in track.id.gaps(*anchor, &dates) {
-                    let name = |date: NaiveDate, edge: &str| {
-                        by_date.get(&date).map_or_else(|| edge.to_owned(), |stem| format!("{}/{stem}", track.id))
-                    };
-                    let after = name(gap.after, "(start of the window)");
-                    let before = name(gap.before, "(end of the window)");
-                    let report = gaps.entry((after.clone(), before.clone())).or_insert(GapReport {
-                        after,
-                        before,
-                        days: gap.days,
-                        allowed: gap.allowed,
-                        anchors: 0,
-                        example: *anchor,
-                    });
-                    report.anchors += 1;
-                    report.days = report.days.max(gap.days);
-                }
-            }
-            let present: HashSet<u8> = messages
-                .iter()
-                .filter_map(|(_, m)| match m.value.when {
-                    Rule::Birthday(n) => Some(n.get()),
-                    _ => None,
-                })
-                .collect();
-            let missing_birthdays = track.id.required_birthdays().filter(|n| !present.contains(n)).collect();
-            TrackCoverage {
-                track: track.id,
-                messages: messages.len(),
-                gaps: gaps.into_values().collect(),
-                missing_birthdays,
-            }
+        .map(|track| measure(track.id, Vec::new(), &labelled(track), &anchors))
+        .collect();
+    let Some(school) = content.tracks.get(&TrackId::School).filter(|t| !t.messages.is_empty()) else {
+        return result;
+    };
+    for addons in addon_sets(content) {
+        let enabled: Vec<TrackId> = addons.iter().copied().chain([TrackId::School]).collect();
+        let mut messages: Vec<(String, Rule)> = labelled(school)
+            .into_iter()
+            .filter(|(_, rule)| owning_addon(TrackId::School, rule, &enabled).is_none())
+            .collect();
+        for addon in &addons {
+            messages.extend(content.tracks.get(addon).map(labelled).unwrap_or_default());
+        }
+        result.push(measure(TrackId::School, addons, &messages, &anchors));
+    }
+    result
+}
+
+/// The distinct sets of add-ons that municipalities enable together with the school track.
+fn addon_sets(content: &Content) -> BTreeSet<Vec<TrackId>> {
+    let mut sets = BTreeSet::new();
+    for id in &content.municipality_ids {
+        // Problems in the municipality's files are reported by validation; here they are skipped.
+        let Some(municipality) = content.load_municipality(id, &mut Diagnostics::default()) else { continue };
+        let file = &municipality.file.value;
+        let mut addons: Vec<TrackId> =
+            file.addons.iter().copied().filter(|a| a.owned_school_year().is_some()).collect();
+        addons.sort_unstable();
+        addons.dedup();
+        if file.tracks.contains(&TrackId::School) && !addons.is_empty() {
+            sets.insert(addons);
+        }
+    }
+    sets
+}
+
+/// Coverage of `track` by `messages` (id, rule) for every anchor.
+fn measure(track: TrackId, addons: Vec<TrackId>, messages: &[(String, Rule)], anchors: &[NaiveDate]) -> TrackCoverage {
+    let mut gaps: BTreeMap<(String, String), GapReport> = BTreeMap::new();
+    for anchor in anchors {
+        let by_date: BTreeMap<NaiveDate, &str> =
+            messages.iter().filter_map(|(id, rule)| rule.delivery_date(*anchor).map(|d| (d, id.as_str()))).collect();
+        let dates: Vec<NaiveDate> = by_date.keys().copied().collect();
+        for gap in track.gaps(*anchor, &dates) {
+            let name = |date: NaiveDate, edge: &str| by_date.get(&date).copied().unwrap_or(edge).to_owned();
+            let after = name(gap.after, "(start of the window)");
+            let before = name(gap.before, "(end of the window)");
+            let report = gaps.entry((after.clone(), before.clone())).or_insert(GapReport {
+                after,
+                before,
+                days: gap.days,
+                allowed: gap.allowed,
+                anchors: 0,
+                example: *anchor,
+            });
+            report.anchors += 1;
+            report.days = report.days.max(gap.days);
+        }
+    }
+    let present: HashSet<u8> = messages
+        .iter()
+        .filter_map(|(_, rule)| match rule {
+            Rule::Birthday(n) => Some(n.get()),
+            _ => None,
         })
-        .collect()
+        .collect();
+    let missing_birthdays = track.required_birthdays().filter(|n| !present.contains(n)).collect();
+    TrackCoverage { track, addons, messages: messages.len(), gaps: gaps.into_values().collect(), missing_birthdays }
 }
 
 /// Reports coverage problems as errors (a gap means families would go without a message).
@@ -109,7 +155,8 @@ pub fn report_coverage(content: &Content, coverage: &[TrackCoverage], diagnostic
                 &folder,
                 None,
                 format!(
-                    "coverage gap of {} days (at most {} allowed) between {} and {}, for {} of {} sampled dates (e.g. {})",
+                    "{}: coverage gap of {} days (at most {} allowed) between {} and {}, for {} of {} sampled dates (e.g. {})",
+                    track.label(),
                     gap.days,
                     gap.allowed,
                     gap.after,
@@ -125,7 +172,7 @@ pub fn report_coverage(content: &Content, coverage: &[TrackCoverage], diagnostic
             diagnostics.error(
                 &folder,
                 None,
-                format!("track {} has no message for the {birthday}歳の誕生日", track.track),
+                format!("track {} has no message for the {birthday}歳の誕生日", track.label()),
                 format!("add a message with `when: {{ birthday: {birthday} }}`"),
             );
         }
@@ -133,7 +180,7 @@ pub fn report_coverage(content: &Content, coverage: &[TrackCoverage], diagnostic
 }
 
 /// Character trigrams of a body, for near-duplicate detection.
-fn shingles(text: &str) -> HashSet<u64> {
+pub(crate) fn shingles(text: &str) -> HashSet<u64> {
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     chars
         .windows(3)
@@ -147,11 +194,9 @@ fn shingles(text: &str) -> HashSet<u64> {
         .collect()
 }
 
-/// Warns about pairs of message bodies that are nearly the same (Jaccard similarity ≥ `threshold`).
-pub fn near_duplicates(content: &Content, threshold: f64, diagnostics: &mut Diagnostics) {
-    let messages: Vec<&Loaded<MessageFile>> = content.tracks.values().flat_map(|t| t.messages.values()).collect();
-    let sets: Vec<HashSet<u64>> = messages.iter().map(|m| shingles(&m.value.body)).collect();
-    // Candidate pairs share rare trigrams; trigrams in many bodies (「です。」) say nothing.
+/// Pairs `(a, b, similarity)`, `a < b`, of trigram sets at least `threshold` alike (Jaccard).
+pub(crate) fn similar_pairs(sets: &[HashSet<u64>], threshold: f64) -> Vec<(usize, usize, f64)> {
+    // Candidate pairs share rare trigrams; trigrams in many texts (「です。」) say nothing.
     let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
     for (index, set) in sets.iter().enumerate() {
         for shingle in set {
@@ -172,18 +217,28 @@ pub fn near_duplicates(content: &Content, threshold: f64, diagnostics: &mut Diag
         .map(|(pair, _)| pair)
         .collect();
     pairs.sort_unstable();
-    for (a, b) in pairs {
-        let intersection = sets[a].intersection(&sets[b]).count() as f64;
-        let union = (sets[a].len() + sets[b].len()) as f64 - intersection;
-        let similarity = if union > 0.0 { intersection / union } else { 0.0 };
-        if similarity >= threshold {
-            diagnostics.warning(
-                &messages[b].path,
-                messages[b].lines.line_or_top("body"),
-                format!("the body is {:.0}% the same as {}", similarity * 100.0, messages[a].path.display()),
-                "make each message say something of its own",
-            );
-        }
+    pairs
+        .into_iter()
+        .filter_map(|(a, b)| {
+            let intersection = sets[a].intersection(&sets[b]).count() as f64;
+            let union = (sets[a].len() + sets[b].len()) as f64 - intersection;
+            let similarity = if union > 0.0 { intersection / union } else { 0.0 };
+            (similarity >= threshold).then_some((a, b, similarity))
+        })
+        .collect()
+}
+
+/// Warns about pairs of message bodies that are nearly the same (Jaccard similarity ≥ `threshold`).
+pub fn near_duplicates(content: &Content, threshold: f64, diagnostics: &mut Diagnostics) {
+    let messages: Vec<&Loaded<MessageFile>> = content.tracks.values().flat_map(|t| t.messages.values()).collect();
+    let sets: Vec<HashSet<u64>> = messages.iter().map(|m| shingles(&m.value.body)).collect();
+    for (a, b, similarity) in similar_pairs(&sets, threshold) {
+        diagnostics.warning(
+            &messages[b].path,
+            messages[b].lines.line_or_top("body"),
+            format!("the body is {:.0}% the same as {}", similarity * 100.0, messages[a].path.display()),
+            "make each message say something of its own",
+        );
     }
 }
 

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use walkdir::WalkDir;
 
 use crate::diagnostics::Diagnostics;
+use crate::style::HouseStyle;
 use crate::synonyms::{Synonyms, SynonymsFile};
 
 /// The line of each top-level key of a flat YAML map.
@@ -247,6 +248,8 @@ pub struct Content {
     pub municipality_ids: Vec<String>,
     /// `search/synonyms.yaml`, validated (empty when there is none).
     pub synonyms: Synonyms,
+    /// The house style (`style.yaml`), when there is one.
+    pub style: Option<HouseStyle>,
 }
 
 impl Content {
@@ -286,12 +289,14 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         files.par_iter().map(|(absolute, shown)| parse_file(root, absolute, shown)).collect();
 
     let mut site = None;
+    let mut style = None;
     let mut tracks: BTreeMap<TrackId, TrackContent> = BTreeMap::new();
     let mut synonyms = Synonyms::default();
     for result in parsed {
         match result {
             Err(problems) => diagnostics.extend(problems),
             Ok(ParsedFile::Site(file)) => site = Some(file),
+            Ok(ParsedFile::Style(file)) => style = Some(file),
             Ok(ParsedFile::Track(track, file)) => {
                 track_entry(&mut tracks, track).meta = Some(file);
             }
@@ -312,7 +317,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         );
         return None;
     };
-    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms })
+    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms, style })
 }
 
 impl Content {
@@ -433,6 +438,7 @@ fn yaml_files(
 /// What a file is, decided by where it lives.
 enum ParsedFile {
     Site(Loaded<SiteFile>),
+    Style(HouseStyle),
     Track(TrackId, Loaded<TrackFile>),
     Message(TrackId, String, Loaded<MessageFile>),
     Municipality(Box<Loaded<MunicipalityFile>>),
@@ -475,6 +481,7 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
     let parsed: Result<Option<ParsedFile>, Diagnostics> = match parts.as_slice() {
         ["site.yaml" | "site.yml"] => parse(&text, shown).map(|file| Some(ParsedFile::Site(file))),
         ["search", "synonyms.yaml"] => parse(&text, shown).map(|file| Some(ParsedFile::Synonyms(file))),
+        ["style.yaml" | "style.yml"] => crate::style::parse(&text, shown).map(|style| Some(ParsedFile::Style(style))),
         ["tracks", track, "track.yaml" | "track.yml"] => {
             let track = track_of(track, &mut problems);
             parse(&text, shown).map(|file| track.map(|t| ParsedFile::Track(t, file)))

@@ -7,7 +7,9 @@
 //! A build is a pipeline of plain values, one module per step:
 //! [`content`] (load) → [`validate`] → [`resolve`] → [`render`] → [`output`] (write), driven by
 //! [`build`], which also adds each municipality's [`search`] indexes (Pagefind and the finder's).
-//! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures coverage, [`preview`] shows what a family receives, [`serve`] is the local
+//! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures
+//! coverage, [`repeats`] finds a topic told twice in a short time, [`style`] applies the house style,
+//! [`preview`] shows what a family receives, [`serve`] is the local
 //! preview server.
 
 pub mod build;
@@ -20,11 +22,13 @@ pub mod pages;
 pub mod placeholders;
 pub mod preview;
 pub mod render;
+pub mod repeats;
 pub mod resolve;
 pub mod search;
 pub mod search_text;
 pub mod serve;
 pub mod staff;
+pub mod style;
 pub mod synonyms;
 pub mod theme;
 pub mod validate;

@@ -13,7 +13,7 @@ use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::{DirectorySink, NullSink, Sink};
 use kizuna_generator::render::OutputFile;
 use kizuna_generator::staff::{atomic, export, import, town};
-use kizuna_generator::{check, preview, resolve, serve};
+use kizuna_generator::{check, content, preview, repeats, resolve, serve, style};
 use kizuna_schedule::{AnchorKind, ScheduleDocument};
 
 /// Freed memory goes back to the system between municipalities, so peak RSS does not creep with N
@@ -75,11 +75,16 @@ enum Command {
     },
     /// Validate everything and measure coverage of every track against its cadence.
     ///
-    /// Also warns about near-duplicate message bodies and local information that expires within
-    /// 60 days. Exits non-zero when there are errors or coverage gaps.
+    /// Also warns about near-duplicate message bodies, messages with the same or a near-duplicate
+    /// title or body that can reach one family within 60 days, words not in the house style
+    /// (content/style.yaml) and local information that expires within 60 days. Exits non-zero when
+    /// there are errors or coverage gaps.
     Check {
         #[command(flatten)]
         sources: Sources,
+        /// First rewrite the house style's variants in the content's text values (in place).
+        #[arg(long)]
+        fix: bool,
     },
     /// Show what a family receives, day by day, between two dates.
     Preview {
@@ -240,7 +245,33 @@ fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> 
     }
 }
 
-fn run_check(sources: &Sources) -> ExitCode {
+/// `kizuna check --fix`: rewrites the house style's variants before the check reads the content.
+/// Other content problems do not stop it (the check that follows reports them); a missing or
+/// invalid style.yaml does.
+fn run_fix(sources: &Sources) -> Result<(), ExitCode> {
+    let mut problems = Diagnostics::default();
+    let Some(house) = content::load(&sources.content, &mut problems).and_then(|c| c.style) else {
+        print_problems(&problems);
+        eprintln!("kizuna check --fix: no valid content/style.yaml to apply; nothing was changed");
+        return Err(ExitCode::FAILURE);
+    };
+    let mut fix_problems = Diagnostics::default();
+    let summary = style::fix(&house, &sources.content, &mut fix_problems);
+    print_problems(&fix_problems);
+    println!("house style: {} replacement(s) in {} file(s)", summary.replaced, summary.files);
+    if fix_problems.has_errors() {
+        Err(ExitCode::FAILURE)
+    } else {
+        Ok(())
+    }
+}
+
+fn run_check(sources: &Sources, fix: bool) -> ExitCode {
+    if fix {
+        if let Err(code) = run_fix(sources) {
+            return code;
+        }
+    }
     let options = options(sources, Vec::new(), None, false, false);
     let mut diagnostics = Diagnostics::default();
     let prepared = match build::prepare(&options) {
@@ -258,6 +289,10 @@ fn run_check(sources: &Sources) -> ExitCode {
     let coverage = check::coverage(content);
     check::report_coverage(content, &coverage, &mut diagnostics);
     check::near_duplicates(content, 0.6, &mut diagnostics);
+    repeats::close_repeats(content, 0.6, 60, &mut diagnostics);
+    if let Some(house) = &content.style {
+        style::check(house, &content.root, &mut diagnostics);
+    }
     check::expiring_local(content, options.build_date, 60, &mut diagnostics);
     print_problems(&diagnostics);
     println!("coverage (every birth or due date of a 4-year cycle):");
@@ -267,7 +302,7 @@ fn run_check(sources: &Sources) -> ExitCode {
         } else {
             format!("{} gap(s), {} missing birthday(s)", track.gaps.len(), track.missing_birthdays.len())
         };
-        println!("  {:<13} {:>4} messages  {state}", track.track.as_str(), track.messages);
+        println!("  {:<13} {:>4} messages  {state}", track.label(), track.messages);
     }
     println!(
         "{} municipalities, {} error(s), {} warning(s)",
@@ -443,7 +478,7 @@ fn main() -> ExitCode {
             let options = options(&sources, municipalities, base_url, production, !no_search);
             run_build(&options, &out, null_sink)
         }
-        Command::Check { sources } => Ok(run_check(&sources)),
+        Command::Check { sources, fix } => Ok(run_check(&sources, fix)),
         Command::Preview { sources, municipality, due, birth, from, to, json } => {
             run_preview(&sources, municipality, due, birth, from, to, json)
         }

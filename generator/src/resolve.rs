@@ -1,13 +1,16 @@
 //! Resolving content for one municipality: which messages it sends, where its local information
 //! goes, which overrides apply, and what is current on the build date (DESIGN.md §4).
 //!
+//! School-track messages of a school year an enabled add-on owns ([`owning_addon`]) are left out
+//! here, once, so every page, table of contents, feed and `schedule.json` agrees.
+//!
 //! The result, [`Edition`], is a plain value with every text already filled with the
 //! municipality's placeholders and ordered for delivery; rendering reads nothing else.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use kizuna_schedule::{AnchorKind, Contact, EmailSettings, ReviewStatus, Rule, TrackId, Validity};
+use kizuna_schedule::{owning_addon, AnchorKind, Contact, EmailSettings, ReviewStatus, Rule, TrackId, Validity};
 
 use crate::content::{Content, Loaded, LocalFile, MessageFile, MunicipalityContent};
 use crate::placeholders::{self, Values};
@@ -152,6 +155,41 @@ impl Edition {
     }
 }
 
+/// A message file a municipality sends: the base message or its override.
+#[derive(Clone, Copy, Debug)]
+pub struct SentMessage<'a> {
+    /// Its track.
+    pub track: TrackId,
+    /// File stem.
+    pub stem: &'a str,
+    /// The file sent: the municipality's override, else the base message.
+    pub file: &'a Loaded<MessageFile>,
+    /// Whether `file` is an override.
+    pub overridden: bool,
+}
+
+/// The message files a municipality sends, track by track in `enabled` order: base messages or
+/// their overrides, without those an enabled add-on owns ([`owning_addon`]: they are not in the
+/// archive, its tables of contents or schedule.json).
+pub fn sent_messages<'a>(
+    content: &'a Content,
+    municipality: &'a MunicipalityContent,
+    enabled: &[TrackId],
+) -> Vec<SentMessage<'a>> {
+    let mut sent = Vec::new();
+    for track in enabled {
+        let Some(track_content) = content.tracks.get(track) else { continue };
+        for (stem, base) in &track_content.messages {
+            let override_file = municipality.overrides.get(&format!("{track}/{stem}"));
+            let file = override_file.unwrap_or(base);
+            if owning_addon(*track, &file.value.when, enabled).is_none() {
+                sent.push(SentMessage { track: *track, stem, file, overridden: override_file.is_some() });
+            }
+        }
+    }
+    sent
+}
+
 /// Resolves one municipality. Content must have passed validation.
 pub fn resolve(
     content: &Content,
@@ -173,28 +211,23 @@ pub fn resolve(
     enabled.sort_unstable_by_key(|t| TrackId::ALL.iter().position(|a| a == t));
 
     let mut messages = Vec::new();
-    for track in &enabled {
-        let Some(track_content) = content.tracks.get(track) else { continue };
-        for (stem, base) in &track_content.messages {
-            let id = format!("{track}/{stem}");
-            let chosen: &Loaded<MessageFile> = municipality.overrides.get(&id).unwrap_or(base);
-            let value = &chosen.value;
-            messages.push(Message {
-                order: value.when.delivery_date(reference).unwrap_or(reference),
-                id,
-                track: *track,
-                stem: stem.clone(),
-                rule: value.when,
-                title: fill(&value.title),
-                topics: value.topics.clone(),
-                body: fill(&value.body),
-                to_partner: value.to_partner.as_deref().map(fill),
-                review: value.review.status,
-                reviewed_by: value.review.by.clone(),
-                overridden: municipality.overrides.contains_key(&format!("{track}/{stem}")),
-                sections: Vec::new(),
-            });
-        }
+    for sent in sent_messages(content, municipality, &enabled) {
+        let (track, stem, value) = (sent.track, sent.stem, &sent.file.value);
+        messages.push(Message {
+            order: value.when.delivery_date(reference).unwrap_or(reference),
+            id: format!("{track}/{stem}"),
+            track,
+            stem: stem.to_owned(),
+            rule: value.when,
+            title: fill(&value.title),
+            topics: value.topics.clone(),
+            body: fill(&value.body),
+            to_partner: value.to_partner.as_deref().map(fill),
+            review: value.review.status,
+            reviewed_by: value.review.by.clone(),
+            overridden: sent.overridden,
+            sections: Vec::new(),
+        });
     }
     messages.sort_by(|a, b| (a.track_rank(), a.order, &a.stem).cmp(&(b.track_rank(), b.order, &b.stem)));
     let by_id: BTreeMap<String, usize> = messages.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use kizuna_schedule::{ReviewStatus, Rule, TrackId};
+use kizuna_schedule::{owning_addon, ReviewStatus, Rule, TrackId};
 
 use crate::content::{Content, KeyLines, Loaded, LocalFile, MessageFile, MunicipalityContent};
 use crate::diagnostics::Diagnostics;
@@ -427,7 +427,17 @@ impl Checker<'_> {
                     format!("attach_to `{target}` is in track {}, which this municipality does not enable", track.id),
                     None,
                 ),
-                Some(_) => {}
+                Some((track, message)) => {
+                    let enabled: Vec<TrackId> = enabled.iter().copied().collect();
+                    if let Some(addon) = owning_addon(track.id, &message.value.when, &enabled) {
+                        diagnostics.error(
+                            path,
+                            lines.line_or_top("attach_to"),
+                            format!("attach_to `{target}` is not sent here: the enabled add-on {addon} owns its school year"),
+                            format!("attach it to a message of {addon} instead"),
+                        );
+                    }
+                }
             },
             (None, Some(rule)) => self.local_rule(enabled, rule, value.tracks.as_deref(), path, lines, diagnostics),
         }

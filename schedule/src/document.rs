@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::rule::{AnchorKind, Rule, RuleError};
-use crate::track::{tracks_on, TrackId};
+use crate::track::{owning_addon, tracks_on, TrackId};
 
 /// The value of [`ScheduleDocument::schema`].
 pub const SCHEDULE_SCHEMA: &str = "kizuna-schedule/1";
@@ -35,6 +35,11 @@ pub struct ScheduleDocument {
     /// Where the mail frame and the transactional mails are, relative to this file.
     pub mail: MailParts,
     /// Every deliverable entry, in delivery order of their rules.
+    ///
+    /// Entries an enabled add-on owns ([`owning_addon`]) are left out by the generator: the simplest
+    /// contract is that what is listed is what may be sent. Readers still apply the same test,
+    /// because a schedule published before the rule existed (or edited by hand) may list them, and a
+    /// family must not get the school track's 小1 message next to the add-on's in one mail.
     pub entries: Vec<ScheduleEntry>,
 }
 
@@ -379,9 +384,11 @@ impl ScheduleDocument {
     ///
     /// A track entry goes to subscriptions currently in that (enabled) track; a local entry to those
     /// currently in one of its `tracks`; entries and sections outside their `valid` dates are left
-    /// out. Review status is the caller's policy.
+    /// out, and so are track entries an enabled add-on owns ([`owning_addon`]). Review status is
+    /// the caller's policy.
     pub fn deliveries_for(&self, kind: AnchorKind, anchor: NaiveDate, date: NaiveDate) -> Vec<Delivery<'_>> {
-        let in_tracks = tracks_on(kind, anchor, date, &self.municipality.enabled_tracks());
+        let enabled = self.municipality.enabled_tracks();
+        let in_tracks = tracks_on(kind, anchor, date, &enabled);
         if in_tracks.is_empty() {
             return Vec::new();
         }
@@ -389,7 +396,9 @@ impl ScheduleDocument {
             .iter()
             .filter(|entry| entry.when.anchor_kind().is_none_or(|k| k == kind))
             .filter(|entry| match entry.track {
-                EntryTrack::Track(track) => in_tracks.contains(&track),
+                EntryTrack::Track(track) => {
+                    in_tracks.contains(&track) && owning_addon(track, &entry.when, &enabled).is_none()
+                }
                 EntryTrack::Local => entry.tracks.as_deref().unwrap_or_default().iter().any(|t| in_tracks.contains(t)),
             })
             .filter(|entry| entry.valid.is_none_or(|valid| valid.contains(date)))
@@ -438,6 +447,45 @@ mod tests {
         let again: ScheduleDocument =
             serde_json::from_str(&serde_json::to_string(&document).expect("serializes")).expect("round trip");
         assert_eq!(again, document);
+    }
+
+    /// A school-age schedule with the school track's 小1 entry next to the first-grade add-on's.
+    fn school_schedule(addons: &[&str]) -> ScheduleDocument {
+        let entry = |id: &str, track: &str, when: serde_json::Value| {
+            serde_json::json!({ "id": id, "track": track, "when": when, "subject": id, "url": "u",
+                "section": format!("mail/sections/{id}.json"), "hash": "sha256:00", "review": "draft" })
+        };
+        let sho1 = serde_json::json!({ "school": { "year": "小1", "date": "04-06" } });
+        serde_json::from_value(serde_json::json!({ "schema": SCHEDULE_SCHEMA,
+            "build": { "id": "b", "production": false },
+            "municipality": { "id": "m", "code": "999999", "name": "n", "service_name": "s",
+                "tracks": ["school"], "addons": addons, "delivery_time": "07:00",
+                "email": { "from": "a@example.jp", "from_name": "x", "reply_to": "b@example.jp" },
+                "archive_base_url": "https://example.jp/m/", "api_base_url": "https://example.jp/api/",
+                "contact": { "name": "a", "phone": "b", "hours": "c", "url": "d" } },
+            "mail": { "shell": "mail/shell.json", "system": {} },
+            "entries": [
+                entry("first-grade/sho1-0406", "first-grade", sho1.clone()),
+                entry("school/sho1-0406", "school", sho1),
+                entry("school/birthday-07", "school", serde_json::json!({ "birthday": 7 })),
+            ] }))
+        .expect("schedule")
+    }
+
+    #[test]
+    fn an_enabled_addon_takes_the_place_of_the_school_tracks_message_of_its_year() {
+        let ids = |document: &ScheduleDocument, date: &str| -> Vec<String> {
+            let born = "2019-05-10".parse().expect("date");
+            let deliveries = document.deliveries_for(AnchorKind::Birth, born, date.parse().expect("date"));
+            deliveries.iter().map(|d| d.entry.id.clone()).collect()
+        };
+        let with_addon = school_schedule(&["first-grade"]);
+        assert_eq!(ids(&with_addon, "2026-04-06"), vec!["first-grade/sho1-0406".to_owned()]);
+        assert_eq!(ids(&with_addon, "2026-05-10"), vec!["school/birthday-07".to_owned()], "birthdays stay");
+        let without = school_schedule(&[]);
+        assert_eq!(ids(&without, "2026-04-06"), vec!["school/sho1-0406".to_owned()]);
+        let entry_only = school_schedule(&["school-entry"]);
+        assert_eq!(ids(&entry_only, "2026-04-06"), vec!["school/sho1-0406".to_owned()], "年長 is not 小1");
     }
 
     #[test]

@@ -24,4 +24,4 @@ pub use rule::{
     Age, AnchorKind, BirthdayNumber, CalendarDate, DayOfLife, GestationalAge, MonthDay, Rule, RuleError, SchoolDay,
     SchoolGrade,
 };
-pub use track::{tracks_on, CadenceBand, Gap, TrackId};
+pub use track::{owning_addon, tracks_on, CadenceBand, Gap, TrackId};

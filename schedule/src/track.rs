@@ -30,7 +30,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{add_days, anniversary, school_cohort, school_year_end, school_year_start, DateRange};
-use crate::rule::{AnchorKind, GestationalAge, RuleError, SchoolGrade};
+use crate::rule::{AnchorKind, GestationalAge, Rule, RuleError, SchoolGrade};
 
 /// The id of a track (kebab-case in YAML and JSON).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
@@ -118,6 +118,16 @@ impl TrackId {
     /// Add-ons are enabled with `addons:` rather than `tracks:`.
     pub fn is_addon(self) -> bool {
         matches!(self, TrackId::SchoolEntry | TrackId::FirstGrade)
+    }
+
+    /// The school year an add-on covers whole (and so owns where it is enabled): 年長 for
+    /// `school-entry`, 小1 for `first-grade`; `None` for the main tracks.
+    pub fn owned_school_year(self) -> Option<SchoolGrade> {
+        match self {
+            TrackId::SchoolEntry => Some(SchoolGrade::Nencho),
+            TrackId::FirstGrade => Some(SchoolGrade::Sho1),
+            _ => None,
+        }
     }
 
     /// The dates a subscription with this anchor is in the track, both ends included.
@@ -237,6 +247,34 @@ impl FromStr for TrackId {
     }
 }
 
+/// The enabled add-on that takes the place of a message of `track` timed by `rule`, if any.
+///
+/// **An enabled add-on owns its school year** (DESIGN.md §3): where `school-entry` (年長) or
+/// `first-grade` (小1) is enabled, the `school` track's messages timed by that school year
+/// (`school:` rules) are neither sent nor shown, so a family does not hear 「ご入学おめでとう」
+/// twice in one mail. The school track's birthday (and any other) messages stay: only a `school:`
+/// rule is tied to the school year, and a `school:` rule always falls inside the year it names.
+/// The generator leaves such messages out of the archive and `schedule.json`; the sender's planning
+/// and [`crate::ScheduleDocument::deliveries_for`] apply the same test, so all of them agree.
+///
+/// ```
+/// use kizuna_schedule::{owning_addon, Rule, TrackId};
+/// let sho1: Rule = serde_json::from_str(r#"{"school":{"year":"小1","date":"04-06"}}"#).unwrap();
+/// let birthday: Rule = serde_json::from_str(r#"{"birthday":7}"#).unwrap();
+/// let enabled = [TrackId::School, TrackId::FirstGrade];
+/// assert_eq!(owning_addon(TrackId::School, &sho1, &enabled), Some(TrackId::FirstGrade));
+/// assert_eq!(owning_addon(TrackId::School, &birthday, &enabled), None);
+/// assert_eq!(owning_addon(TrackId::School, &sho1, &[TrackId::School]), None);
+/// assert_eq!(owning_addon(TrackId::FirstGrade, &sho1, &enabled), None);
+/// ```
+pub fn owning_addon(track: TrackId, rule: &Rule, enabled: &[TrackId]) -> Option<TrackId> {
+    let Rule::School(day) = rule else { return None };
+    if track != TrackId::School {
+        return None;
+    }
+    enabled.iter().copied().find(|addon| addon.owned_school_year() == Some(day.year))
+}
+
 /// The enabled tracks a subscription with this anchor is in on `date`.
 ///
 /// ```
@@ -333,6 +371,27 @@ mod tests {
         );
         assert_eq!(tracks_on(AnchorKind::Birth, born, d("2027-01-10"), &[TrackId::Baby]), vec![]);
         assert_eq!(tracks_on(AnchorKind::Due, born, d("2020-05-10"), &all), vec![TrackId::Maternity]);
+    }
+
+    #[test]
+    fn an_enabled_addon_owns_its_school_year_and_nothing_else() {
+        let school = |year: &str, date: &str| -> Rule {
+            serde_json::from_value(serde_json::json!({ "school": { "year": year, "date": date } })).expect("rule")
+        };
+        let both = [TrackId::School, TrackId::SchoolEntry, TrackId::FirstGrade];
+        let owner = |rule: &Rule, enabled: &[TrackId]| owning_addon(TrackId::School, rule, enabled);
+        assert_eq!(owner(&school("年長", "12-01"), &both), Some(TrackId::SchoolEntry));
+        assert_eq!(owner(&school("小1", "04-06"), &both), Some(TrackId::FirstGrade));
+        assert_eq!(owner(&school("小1", "03-20"), &[TrackId::School, TrackId::SchoolEntry]), None);
+        assert_eq!(owner(&school("年長", "12-01"), &[TrackId::School, TrackId::FirstGrade]), None);
+        assert_eq!(owner(&school("小2", "04-06"), &both), None, "other school years stay");
+        let birthday: Rule = serde_json::from_value(serde_json::json!({ "birthday": 7 })).expect("rule");
+        let age: Rule = serde_json::from_value(serde_json::json!({ "age": "6y1m" })).expect("rule");
+        assert_eq!(owner(&birthday, &both), None, "birthday messages stay");
+        assert_eq!(owner(&age, &both), None, "only school-year rules are owned");
+        for track in [TrackId::SchoolEntry, TrackId::FirstGrade, TrackId::Preschool] {
+            assert_eq!(owning_addon(track, &school("小1", "04-06"), &both), None, "{track} is never left out");
+        }
     }
 
     #[test]

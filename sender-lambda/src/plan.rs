@@ -6,7 +6,9 @@
 //!    contains the date, see [`track_anchor_range`]) and the tracks its recipients must currently be
 //!    in (the entry's track, or a local entry's `tracks`), restricted to the municipality's enabled
 //!    tracks. Local entries outside their `valid` range on the date, attached local sections outside
-//!    theirs, tracks not enabled and — unless drafts are allowed — draft entries are left out.
+//!    theirs, tracks not enabled, school-track entries an enabled add-on owns ([`owning_addon`]:
+//!    the generator already leaves them out, but an older schedule may list them) and — unless
+//!    drafts are allowed — draft entries are left out.
 //! 2. Per anchor kind, the matchers' ranges are merged ([`merge_ranges`]) and each merged range is
 //!    one query to the source (the sparse `by_anchor` index: never a scan). Merged ranges do not
 //!    overlap, so a subscription is read at most once.
@@ -20,8 +22,8 @@ use std::ops::Bound;
 
 use chrono::NaiveDate;
 use kizuna_schedule::{
-    calendar::add_days, merge_ranges, tracks_on, AnchorKind, DateRange, EntryTrack, LocalSection, ReviewStatus, Rule,
-    ScheduleDocument, ScheduleEntry, TrackId,
+    calendar::add_days, merge_ranges, owning_addon, tracks_on, AnchorKind, DateRange, EntryTrack, LocalSection,
+    ReviewStatus, Rule, ScheduleDocument, ScheduleEntry, TrackId,
 };
 
 use crate::model::{Recipient, SubscriptionStatus};
@@ -218,7 +220,7 @@ fn matchers_for<'a>(
 ) -> Vec<Matcher<'a>> {
     let (audience, is_local, is_addon) = match entry.track {
         EntryTrack::Track(track) => {
-            if !enabled.contains(&track) {
+            if !enabled.contains(&track) || owning_addon(track, &entry.when, enabled).is_some() {
                 return Vec::new();
             }
             (vec![track], false, track.is_addon())

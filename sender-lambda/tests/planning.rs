@@ -194,6 +194,31 @@ async fn the_subject_is_the_first_track_message_then_add_ons() {
     );
 }
 
+/// The sections of the `sho1` subscription's mail on `date`.
+async fn sho1_day(document: &ScheduleDocument, source: &MemoryRecipients, date: &str) -> Option<Vec<String>> {
+    let plan = plan_day(document, d(date), source, PlanOptions { allow_draft: false }).await.expect("plan");
+    sections_of(&plan, "sho1")
+}
+
+#[tokio::test]
+async fn an_enabled_first_grade_addon_owns_the_school_tracks_sho1_messages() {
+    // Born 2019-05-10: 小1 from April 2026; 2026-04-06 is the school day of both sho1-0406 messages.
+    let sho1 = json!({ "school": { "year": "小1", "date": "04-06" } });
+    let entries = vec![
+        track_entry("school/sho1-0406", sho1.clone()),
+        track_entry("school/birthday-7", json!({ "birthday": 7 })),
+        track_entry("first-grade/sho1-0406", sho1),
+    ];
+    let mut source = MemoryRecipients::new();
+    source.insert(recipient("sho1", "mirai", AnchorKind::Birth, "2019-05-10"));
+    let with_addon = schedule(municipality("mirai", &[TrackId::School], &[TrackId::FirstGrade]), entries.clone());
+    assert_eq!(sho1_day(&with_addon, &source, "2026-04-06").await, Some(vec!["first-grade/sho1-0406".into()]));
+    let birthday = sho1_day(&with_addon, &source, "2026-05-10").await;
+    assert_eq!(birthday, Some(vec!["school/birthday-7".into()]), "birthdays stay");
+    let without = schedule(municipality("mirai", &[TrackId::School], &[]), entries);
+    assert_eq!(sho1_day(&without, &source, "2026-04-06").await, Some(vec!["school/sho1-0406".into()]));
+}
+
 #[test]
 fn track_anchor_ranges_are_exactly_the_anchors_in_the_window() {
     let dates = ["2026-11-26", "2027-02-28", "2028-02-29", "2027-04-01", "2027-03-31", "2030-01-01"];

@@ -1,0 +1,75 @@
+//! Shared helpers of the generator's fixture tests: the valid fixture copied into a temp dir.
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use kizuna_generator::build::{self, BuildOptions, Prepared};
+use kizuna_generator::diagnostics::Diagnostics;
+use kizuna_generator::output::DirectorySink;
+
+pub fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid")
+}
+
+pub fn theme() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme")
+}
+
+pub fn options(content: &Path) -> BuildOptions {
+    BuildOptions {
+        content_dir: content.to_path_buf(),
+        theme_dir: theme(),
+        municipalities: Vec::new(),
+        base_url: None,
+        production: false,
+        build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
+        progress: false,
+        search: false,
+    }
+}
+
+/// A copy of the valid fixture in a new temp dir.
+pub fn fixture_copy() -> tempfile::TempDir {
+    let content = tempfile::tempdir().expect("tempdir");
+    for entry in walkdir::WalkDir::new(fixture()) {
+        let entry = entry.expect("walk fixture");
+        let target = content.path().join(entry.path().strip_prefix(fixture()).expect("inside"));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+    content
+}
+
+/// Writes `text` to `file` under `root`, creating folders.
+pub fn write(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(&path, text).expect("write");
+}
+
+pub fn prepare(content: &Path) -> Prepared {
+    build::prepare(&options(content)).unwrap_or_else(|d| panic!("content is invalid:\n{d}"))
+}
+
+/// Builds `content` into `out`.
+pub fn build_into(content: &Path, out: &Path) {
+    let options = options(content);
+    let prepared = prepare(content);
+    let mut sink = DirectorySink::new(out, true);
+    build::build(&prepared, &options, Some(out), &mut sink).expect("build");
+    sink.commit().expect("commit");
+}
+
+pub fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
+    let found = problems
+        .sorted()
+        .into_iter()
+        .any(|d| d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.to_string().contains(needle));
+    assert!(found, "expected {file_suffix}:{line:?} «{needle}» in:\n{problems}");
+}
