@@ -377,7 +377,10 @@ fn list_municipalities(dir: &Path, display_base: &Path, diagnostics: &mut Diagno
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
+        let file_type = entry.file_type();
+        if file_type.as_ref().is_ok_and(fs::FileType::is_symlink) {
+            symlink_refused(&path, display_base, diagnostics);
+        } else if file_type.is_ok_and(|t| t.is_dir()) {
             ids.push(name);
         } else if !name.starts_with('.') {
             diagnostics.error(
@@ -390,6 +393,18 @@ fn list_municipalities(dir: &Path, display_base: &Path, diagnostics: &mut Diagno
     }
     ids.sort();
     ids
+}
+
+/// The symlink rule (DESIGN.md §9): content is read only from real files and folders inside the
+/// content directory. A link is refused, never followed and never skipped silently — a followed
+/// link could publish files from outside, a skipped one would drop a message without a word.
+fn symlink_refused(path: &Path, display_base: &Path, diagnostics: &mut Diagnostics) {
+    diagnostics.error(
+        path.strip_prefix(display_base).unwrap_or(path),
+        None,
+        "this is a symbolic link; Kizuna does not follow links in content",
+        "replace the link with the real file or folder (copy it into content/)",
+    );
 }
 
 fn track_entry(tracks: &mut BTreeMap<TrackId, TrackContent>, id: TrackId) -> &mut TrackContent {
@@ -415,6 +430,10 @@ fn yaml_files(
             }
         };
         let path = entry.path();
+        if entry.path_is_symlink() {
+            symlink_refused(path, display_base, diagnostics);
+            continue;
+        }
         let extension = path.extension().and_then(|e| e.to_str());
         if !entry.file_type().is_file() || !matches!(extension, Some("yaml" | "yml")) {
             continue;
@@ -452,6 +471,11 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
     let relative = absolute.strip_prefix(root).unwrap_or(absolute);
     let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
     let stem = absolute.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+    // The size is judged before reading, so a huge file costs nothing.
+    if let Some(problem) = fs::metadata(absolute).ok().and_then(|m| crate::limits::file_too_large(m.len())) {
+        problems.error(shown, Some(1), problem, "split the text into several messages; bodies are short by design");
+        return Err(problems);
+    }
     let text = match fs::read_to_string(absolute) {
         Ok(text) => text,
         Err(error) => {

@@ -16,6 +16,7 @@ pub mod build;
 pub mod check;
 pub mod content;
 pub mod diagnostics;
+pub mod limits;
 pub mod markdown;
 pub mod output;
 pub mod pages;

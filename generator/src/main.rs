@@ -79,6 +79,12 @@ enum Command {
     /// title or body that can reach one family within 60 days, words not in the house style
     /// (content/style.yaml) and local information that expires within 60 days. Exits non-zero when
     /// there are errors or coverage gaps.
+    ///
+    /// Limits (build applies them too): a content file has at most 128 KiB; a title at most 80
+    /// characters, a body 8,000, `to_partner` and a description 2,000. Settings in
+    /// municipality.yaml are one line each, and their URLs (contact.url, site.base_url,
+    /// api.base_url) are https: only. Symbolic links inside the content directory are refused with
+    /// an error naming them — never followed, never skipped: copy the real file or folder in.
     Check {
         #[command(flatten)]
         sources: Sources,

@@ -2,14 +2,21 @@
 //! a rename, and files the previous build produced but this one does not are removed (DESIGN.md §5).
 //!
 //! Writing is staged so that a failure never leaves a half-written archive: every changed file is
-//! first written next to its target as `<name>.kizuna-tmp`, and its name appended to a staging log
-//! on disk; only when the whole build has been rendered are the temporary files renamed into place
-//! and stale files removed. Each batch (the root, or one municipality) has its own manifest
-//! (`.kizuna-manifest`), so memory stays bounded by one municipality however many are built.
+//! first written under `.kizuna-staging/` (same relative path); only when the whole build has been
+//! rendered are the staged files renamed into place and stale files removed. A build that is
+//! killed leaves its files in `.kizuna-staging/` only: nothing there is taken for output — the
+//! publisher skips `.kizuna-*`, and the next build empties the folder before staging anything.
+//! Each batch (the root, or one municipality) has its own manifest (`.kizuna-manifest`), so memory
+//! stays bounded by one municipality however many are built.
+//!
+//! **Symlinks.** Nothing is ever written, renamed or removed through a symbolic link inside the
+//! output directory (a link `public/city → /elsewhere` would otherwise receive the whole archive):
+//! every path is checked component by component, and a link is an error that names it. The output
+//! directory itself may be a link — that is the operator's choice of where the archive goes.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -18,7 +25,9 @@ use crate::render::OutputFile;
 
 const MANIFEST: &str = ".kizuna-manifest";
 const BATCHES: &str = ".kizuna-batches";
-const STAGING_LOG: &str = ".kizuna-staged";
+/// Where changed files wait for the commit. Its name starts with `.kizuna-`, which the publisher
+/// never uploads (`scripts/publish.sh`), and a new build removes what a killed one left in it.
+const STAGING_DIR: &str = ".kizuna-staging";
 const TEMP_SUFFIX: &str = ".kizuna-tmp";
 const NEXT_SUFFIX: &str = ".next";
 
@@ -63,7 +72,7 @@ pub struct WriteSummary {
 #[derive(Debug)]
 pub struct DirectorySink {
     root: PathBuf,
-    staging_log: Option<BufWriter<File>>,
+    staging_ready: bool,
     batches: Vec<String>,
     complete: bool,
     summary: WriteSummary,
@@ -75,7 +84,7 @@ impl DirectorySink {
     pub fn new(root: &Path, complete: bool) -> Self {
         DirectorySink {
             root: root.to_path_buf(),
-            staging_log: None,
+            staging_ready: false,
             batches: Vec::new(),
             complete,
             summary: WriteSummary::default(),
@@ -90,36 +99,47 @@ impl DirectorySink {
         }
     }
 
-    fn log(&mut self) -> io::Result<&mut BufWriter<File>> {
-        if self.staging_log.is_none() {
-            fs::create_dir_all(&self.root)?;
-            self.staging_log = Some(BufWriter::new(File::create(self.root.join(STAGING_LOG))?));
-        }
-        Ok(self.staging_log.as_mut().unwrap_or_else(|| unreachable!("created above")))
+    fn staging(&self) -> PathBuf {
+        self.root.join(STAGING_DIR)
     }
 
-    /// Calls `each` with every staged temporary file, streaming the staging log from disk.
-    fn for_each_staged(&mut self, mut each: impl FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
-        if let Some(mut log) = self.staging_log.take() {
-            log.flush()?;
+    /// Empties the staging folder once per build: what a killed build left there is never used.
+    fn prepare_staging(&mut self) -> io::Result<()> {
+        if !self.staging_ready {
+            fs::create_dir_all(&self.root)?;
+            remove_tree(&self.staging())?;
+            fs::create_dir(self.staging())?;
+            self.staging_ready = true;
         }
-        let file = match File::open(self.root.join(STAGING_LOG)) {
-            Ok(file) => file,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(error) => return Err(error),
-        };
-        for line in BufReader::new(file).lines() {
-            each(Path::new(&line?))?;
+        Ok(())
+    }
+
+    /// Calls `each` with every staged file (relative path), walking the staging folder on disk.
+    fn for_each_staged(&self, mut each: impl FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
+        if !self.staging_ready {
+            return Ok(());
+        }
+        let staging = self.staging();
+        for entry in walkdir::WalkDir::new(&staging) {
+            let entry = entry.map_err(io::Error::other)?;
+            if entry.file_type().is_file() {
+                each(entry.path().strip_prefix(&staging).map_err(io::Error::other)?)?;
+            }
         }
         Ok(())
     }
 
     /// Renames every staged file into place, removes stale files and writes the manifests.
     pub fn commit(mut self) -> io::Result<WriteSummary> {
-        self.for_each_staged(|temp| {
-            let target = PathBuf::from(temp.to_string_lossy().trim_end_matches(TEMP_SUFFIX));
-            fs::rename(temp, target)
+        let (root, staging) = (self.root.clone(), self.staging());
+        self.for_each_staged(|relative| {
+            let target = no_symlink_on_the_way(&root, relative)?;
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(staging.join(relative), target)
         })?;
+        remove_tree(&staging)?;
         for batch in std::mem::take(&mut self.batches) {
             let manifest = self.manifest_path(&batch);
             let next = with_suffix(&manifest, NEXT_SUFFIX);
@@ -146,12 +166,11 @@ impl DirectorySink {
             current.extend(previous_batches);
         }
         write_if_changed(&batches_path, current.iter().map(|b| format!("{b}\n")).collect::<String>().as_bytes())?;
-        let _ = fs::remove_file(self.root.join(STAGING_LOG));
         Ok(self.summary)
     }
 
     fn remove(&mut self, relative: &str) -> io::Result<()> {
-        let path = self.root.join(relative);
+        let path = no_symlink_on_the_way(&self.root, Path::new(relative))?;
         match fs::remove_file(&path) {
             Ok(()) => {
                 self.summary.removed += 1;
@@ -165,55 +184,106 @@ impl DirectorySink {
 
     /// Removes every staged temporary file (after a failure); the previous build stays as it was.
     pub fn abort(mut self) {
-        let _ = self.for_each_staged(|temp| {
-            let _ = fs::remove_file(temp);
-            Ok(())
-        });
+        if self.staging_ready {
+            let _ = remove_tree(&self.staging());
+        }
         for batch in std::mem::take(&mut self.batches) {
             let _ = fs::remove_file(with_suffix(&self.manifest_path(&batch), NEXT_SUFFIX));
         }
-        let _ = fs::remove_file(self.root.join(STAGING_LOG));
     }
 }
 
 impl Sink for DirectorySink {
     fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()> {
+        self.prepare_staging()?;
+        let staging = self.staging();
         // Compare and stage in parallel: on small files the file system, not the CPU, is the limit.
-        let staged: Vec<Option<PathBuf>> = files
+        let changed: Vec<bool> = files
             .par_iter()
             .map(|file| {
-                let target = self.root.join(&file.path);
+                let target = no_symlink_on_the_way(&self.root, Path::new(&file.path))?;
                 if fs::read(&target).is_ok_and(|existing| existing == file.bytes) {
-                    return Ok(None);
+                    return Ok(false);
                 }
-                if let Some(parent) = target.parent() {
+                let staged = staging.join(&file.path);
+                if let Some(parent) = staged.parent() {
                     fs::create_dir_all(parent)?;
                 }
-                let temp = with_suffix(&target, TEMP_SUFFIX);
-                fs::write(&temp, &file.bytes)?;
-                Ok(Some(temp))
+                write_new(&staged, &file.bytes)?;
+                Ok(true)
             })
             .collect::<io::Result<_>>()?;
         let mut produced = String::with_capacity(files.len() * 48);
-        for (file, temp) in files.iter().zip(staged) {
-            match temp {
-                Some(temp) => {
-                    writeln!(self.log()?, "{}", temp.display())?;
-                    self.summary.written += 1;
-                }
-                None => self.summary.unchanged += 1,
+        for (file, changed) in files.iter().zip(changed) {
+            if changed {
+                self.summary.written += 1;
+            } else {
+                self.summary.unchanged += 1;
             }
             self.summary.produced += 1;
             produced.push_str(&file.path);
             produced.push('\n');
         }
-        let next = with_suffix(&self.manifest_path(batch), NEXT_SUFFIX);
+        let manifest = self.manifest_path(batch);
+        let relative = manifest.strip_prefix(&self.root).map_err(io::Error::other)?;
+        let next = with_suffix(&no_symlink_on_the_way(&self.root, relative)?, NEXT_SUFFIX);
         if let Some(parent) = next.parent() {
             fs::create_dir_all(parent)?;
         }
-        fs::write(next, produced)?;
+        write_new(&next, produced.as_bytes())?;
         self.batches.push(batch.to_owned());
         Ok(())
+    }
+}
+
+/// `root/relative`, after checking that neither it nor any folder between `root` and it is a
+/// symbolic link (parts that do not exist yet are created later as real folders).
+fn no_symlink_on_the_way(root: &Path, relative: &Path) -> io::Result<PathBuf> {
+    let mut path = root.to_path_buf();
+    for part in relative.components() {
+        if !matches!(part, std::path::Component::Normal(_)) {
+            return Err(io::Error::other(format!(
+                "refusing to write {}: not a plain relative path",
+                relative.display()
+            )));
+        }
+        path.push(part);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(io::Error::other(format!(
+                    "{} is a symbolic link; kizuna never writes through links inside the output directory \
+                     (remove the link: the build re-creates a real folder)",
+                    path.display()
+                )))
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => break,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(root.join(relative))
+}
+
+/// Writes a file that must not exist yet: a leftover (or planted) file or link of that name is
+/// removed first, and `create_new` never follows a link.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+/// Removes a folder and what is in it; a link there is removed itself, never followed.
+fn remove_tree(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
     }
 }
 
@@ -238,7 +308,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         fs::create_dir_all(parent)?;
     }
     let temp = with_suffix(path, TEMP_SUFFIX);
-    fs::write(&temp, bytes)?;
+    write_new(&temp, bytes)?;
     fs::rename(&temp, path)?;
     Ok(true)
 }

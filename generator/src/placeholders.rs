@@ -3,6 +3,13 @@
 //! `{{municipality}}`, `{{service_name}}`, `{{contact_name}}`, `{{contact_phone}}`,
 //! `{{contact_hours}}` (spaces inside the braces allowed). Any other `{{…}}` is a content error,
 //! so a typo never reaches a family as literal braces.
+//!
+//! Values are settings, not content: they are inserted as literal text for the context they land
+//! in. Markdown fields get [`fill_markdown`], which backslash-escapes every ASCII punctuation mark
+//! of a value, so a value can never open raw HTML, a link or emphasis — whatever the Markdown
+//! renders to (archive HTML, mail HTML, plain text, the JSON of mail sections, LINE text) then
+//! carries the value escaped by the renderer for that output. One-line fields (titles, subjects)
+//! get [`fill`] and are escaped where they are written (Tera's HTML autoescape, the JSON encoder).
 
 /// The names a placeholder may have.
 pub const NAMES: [&str; 5] = ["municipality", "service_name", "contact_name", "contact_phone", "contact_hours"];
@@ -37,8 +44,31 @@ pub fn unknown(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `text` with every known placeholder replaced; unknown ones are left (validation refuses them).
+/// `text` (plain text) with every known placeholder replaced; unknown ones are left (validation
+/// refuses them).
 pub fn fill(text: &str, values: &Values) -> String {
+    fill_with(text, values, |value, out| out.push_str(value))
+}
+
+/// `markdown` with every known placeholder replaced by its value escaped as literal Markdown text.
+pub fn fill_markdown(markdown: &str, values: &Values) -> String {
+    fill_with(markdown, values, |value, out| {
+        for c in value.chars() {
+            // CommonMark lets a backslash escape any ASCII punctuation; a line break in a value
+            // (validation refuses them) must not start a new block either.
+            match c {
+                '\n' | '\r' => out.push(' '),
+                c if c.is_ascii_punctuation() => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    })
+}
+
+fn fill_with(text: &str, values: &Values, insert: impl Fn(&str, &mut String)) -> String {
     if !text.contains("{{") {
         return text.to_owned();
     }
@@ -51,7 +81,7 @@ pub fn fill(text: &str, values: &Values) -> String {
             Some(end) => {
                 let name = after[..end].trim();
                 match NAMES.iter().position(|known| *known == name) {
-                    Some(index) => filled.push_str(&values.0[index]),
+                    Some(index) => insert(&values.0[index], &mut filled),
                     None => filled.push_str(&rest[start..start + 2 + end + 2]),
                 }
                 rest = &after[end + 2..];
@@ -76,5 +106,19 @@ mod tests {
         assert_eq!(fill("{{municipality}}の{{ contact_name }}へ", &values), "ゆめみ野市のセンターへ");
         assert_eq!(unknown("{{municipality}} {{city}} {{ contact }}"), vec!["city", "contact"]);
         assert_eq!(unknown("閉じていない {{municipality"), vec!["municipality… (no closing }})"]);
+    }
+
+    #[test]
+    fn markdown_values_stay_literal_text() {
+        let values =
+            Values(["<b>市</b>", "**x**", "[a](javascript:alert(1))", "0000-00-0000", "9:00\n# h"].map(String::from));
+        let filled = fill_markdown(
+            "{{municipality}} {{service_name}} {{contact_name}} {{contact_phone}} {{contact_hours}}",
+            &values,
+        );
+        let html = crate::markdown::to_html(&filled);
+        assert_eq!(html, "<p>&lt;b&gt;市&lt;/b&gt; **x** [a](javascript:alert(1)) 0000-00-0000 9:00 # h</p>\n");
+        assert!(crate::markdown::problems(&filled).is_empty(), "{filled}");
+        assert_eq!(fill("{{municipality}}", &values), "<b>市</b>");
     }
 }

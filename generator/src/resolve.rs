@@ -205,7 +205,9 @@ pub fn resolve(
         file.contact.phone.clone(),
         file.contact.hours.clone(),
     ]);
+    // Titles are one-line text; bodies are Markdown, where values must stay literal text.
     let fill = |text: &str| placeholders::fill(text, &values);
+    let fill_markdown = |text: &str| placeholders::fill_markdown(text, &values);
     let reference = reference_anchor();
     let mut enabled: Vec<TrackId> = file.tracks.iter().chain(&file.addons).copied().collect();
     enabled.sort_unstable_by_key(|t| TrackId::ALL.iter().position(|a| a == t));
@@ -221,8 +223,8 @@ pub fn resolve(
             rule: value.when,
             title: fill(&value.title),
             topics: value.topics.clone(),
-            body: fill(&value.body),
-            to_partner: value.to_partner.as_deref().map(fill),
+            body: fill_markdown(&value.body),
+            to_partner: value.to_partner.as_deref().map(fill_markdown),
             review: value.review.status,
             reviewed_by: value.review.by.clone(),
             overridden: sent.overridden,
@@ -238,7 +240,7 @@ pub fn resolve(
         .local
         .iter()
         .filter_map(|(stem, item)| {
-            local_item(stem, item, &enabled, build_date, reference, &by_id, &by_rule, &messages, &fill)
+            local_item(stem, item, &enabled, build_date, reference, &by_id, &by_rule, &messages, &values)
         })
         .collect();
     local.sort_by(|a, b| (a.order, &a.stem).cmp(&(b.order, &b.stem)));
@@ -260,7 +262,7 @@ pub fn resolve(
         code: file.code.clone(),
         prefecture: file.prefecture.clone(),
         service_name: file.service_name.clone(),
-        description: file.description.as_deref().map(fill),
+        description: file.description.as_deref().map(fill_markdown),
         tracks: file.tracks.clone(),
         addons: file.addons.clone(),
         delivery_time: file.delivery_time.clone(),
@@ -290,7 +292,7 @@ fn local_item(
     by_id: &BTreeMap<String, usize>,
     by_rule: &HashMap<Rule, usize>,
     messages: &[Message],
-    fill: &dyn Fn(&str) -> String,
+    values: &Values,
 ) -> Option<LocalItem> {
     let value = &item.value;
     let valid = Validity {
@@ -332,8 +334,8 @@ fn local_item(
         id: format!("local/{stem}"),
         stem: stem.to_owned(),
         category: value.category.clone(),
-        title: fill(&value.title),
-        body: fill(&value.body),
+        title: placeholders::fill(&value.title, values),
+        body: placeholders::fill_markdown(&value.body, values),
         topics: value.topics.clone(),
         valid,
         currency,

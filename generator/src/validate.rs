@@ -12,7 +12,7 @@ use kizuna_schedule::{owning_addon, ReviewStatus, Rule, TrackId};
 
 use crate::content::{Content, KeyLines, Loaded, LocalFile, MessageFile, MunicipalityContent};
 use crate::diagnostics::Diagnostics;
-use crate::{markdown, placeholders};
+use crate::{limits, markdown, placeholders};
 
 /// The categories local information may have.
 pub const CATEGORIES: [&str; 18] = [
@@ -202,6 +202,11 @@ impl Checker<'_> {
             diagnostics.error(path, line, format!("`{key}` is empty"), format!("write the {key}"));
             return;
         }
+        if let Some(problem) = limits::too_long(key, text) {
+            // Nothing else is judged on an over-long text: parsing it is the cost being avoided.
+            diagnostics.error(path, line, problem, "shorten it, or split it into several messages");
+            return;
+        }
         if !is_markdown && text.trim().contains('\n') {
             diagnostics.error(path, line, format!("`{key}` must be one line"), None);
         }
@@ -316,24 +321,7 @@ impl Checker<'_> {
             ),
             Some(_) => {}
         }
-        for (key, url) in [("site", &value.site.base_url), ("api", &value.api.base_url)] {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with('/') {
-                diagnostics.error(
-                    path,
-                    lines.line_or_top(key),
-                    format!("base_url `{url}` must be an http(s) URL ending with /"),
-                    None,
-                );
-            }
-        }
-        if !value.email.from.contains('@') || !value.email.reply_to.contains('@') {
-            diagnostics.error(
-                path,
-                lines.line_or_top("email"),
-                "email.from and email.reply_to must be email addresses",
-                None,
-            );
-        }
+        limits::check_settings(file, diagnostics);
         if let Some(description) = &value.description {
             self.text(path, lines, "description", description, true, diagnostics);
         }

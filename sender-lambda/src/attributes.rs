@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::error::TransactionCanceledException;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
@@ -56,5 +58,23 @@ where
     match &error {
         SdkError::ServiceError(service) => describe(service.err()).into(),
         other => DisplayErrorContext(other).to_string().into(),
+    }
+}
+
+/// A failed `TransactWriteItems`: the cancellation (whose reasons the caller judges), or any other
+/// failure as a message with its whole cause (`dispatch failure: … Connection refused`) — turning
+/// the error into its service error first would leave only "unhandled error".
+pub(crate) fn cancelled_transaction<R>(
+    error: SdkError<TransactWriteItemsError, R>,
+) -> Result<TransactionCanceledException, BoxError>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match error {
+        SdkError::ServiceError(service) => match service.into_err() {
+            TransactWriteItemsError::TransactionCanceledException(cancelled) => Ok(cancelled),
+            other => Err(describe(&other).into()),
+        },
+        other => Err(sdk_error(other)),
     }
 }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
@@ -21,11 +20,12 @@ use aws_sdk_dynamodb::Client;
 use chrono::{NaiveDate, Utc};
 use kizuna_schedule::AnchorKind;
 
-use crate::attributes::{describe, get_s, n, now_rfc3339, s, sdk_error, Item};
+use crate::attributes::{cancelled_transaction, get_s, n, now_rfc3339, s, sdk_error, Item};
 use crate::deliver::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
 use crate::model::{
     by_anchor_pk, by_anchor_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, DeliveryStatus, Recipient,
     SubscriptionStatus, BY_ANCHOR, BY_ANCHOR_PK, BY_ANCHOR_SK, DELIVERY_TTL_DAYS, EMAIL_HASH, EXPIRES_AT, PK, SK,
+    UNIQUENESS_KEY,
 };
 use crate::plan::{RecipientPage, RecipientQuery, RecipientSource};
 use crate::tables::TableSpec;
@@ -352,12 +352,12 @@ impl DeliveryStore for DynamoDeliveries {
                     Ok(_) => return Ok(Reservation { outcome: ReserveOutcome::Reserved(entries), stale_sending }),
                     Err(error) => error,
                 };
-                let cancelled = match error.into_service_error() {
-                    TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled,
-                    other => {
+                let cancelled = match cancelled_transaction(error) {
+                    Ok(cancelled) => cancelled,
+                    Err(cause) => {
                         failures += 1;
                         if failures > 3 {
-                            return Err(format!("TransactWriteItems failed: {}", describe(&other)).into());
+                            return Err(format!("TransactWriteItems failed: {cause}").into());
                         }
                         tokio::time::sleep(Duration::from_millis(fastrand::u64(50..=200) << failures)).await;
                         continue;
@@ -475,7 +475,9 @@ pub enum PutOutcome {
 }
 
 /// The two items a new subscription is stored as: the subscription itself and its uniqueness item
-/// (one address, one anchor, one municipality), both stamped `now`.
+/// (one address, one anchor, one municipality), both stamped `now`. This is the one builder of
+/// new subscription items (sign-up and import alike): the subscription names its uniqueness item
+/// in `uniqueness_pk`, which is how ending or deleting it finds that item to remove.
 pub fn subscription_items(sub: &NewSubscription, now: &str) -> (Item, Item) {
     let pk = subscription_pk(&sub.id);
     let mut item = Item::new();
@@ -498,6 +500,7 @@ pub fn subscription_items(sub: &NewSubscription, now: &str) -> (Item, Item) {
         item.insert(BY_ANCHOR_SK.into(), s(by_anchor_sk(sub.anchor_date, &sub.id)));
     }
     let unique = uniqueness_pk(&sub.email_hash, &sub.municipality, sub.anchor_kind, sub.anchor_date);
+    item.insert(UNIQUENESS_KEY.into(), s(&unique));
     let mut unique_item = Item::new();
     unique_item.insert(PK.into(), s(unique));
     unique_item.insert("subscription".into(), s(&pk));
@@ -508,6 +511,17 @@ pub fn subscription_items(sub: &NewSubscription, now: &str) -> (Item, Item) {
 /// Stores a subscription and its uniqueness item in one transaction (refusing duplicates).
 pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscription) -> Result<PutOutcome, BoxError> {
     let (item, unique_item) = subscription_items(sub, &now_rfc3339());
+    put_new_items(client, table, item, unique_item).await
+}
+
+/// Puts a new subscription item and its uniqueness item in one transaction, each only if its key
+/// is new; [`PutOutcome::Duplicate`] when the uniqueness item exists already.
+pub async fn put_new_items(
+    client: &Client,
+    table: &str,
+    item: Item,
+    unique_item: Item,
+) -> Result<PutOutcome, BoxError> {
     let put = |item: Item| -> Result<TransactWriteItem, BoxError> {
         Ok(TransactWriteItem::builder()
             .put(
@@ -524,15 +538,13 @@ pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscriptio
         client.transact_write_items().transact_items(put(unique_item)?).transact_items(put(item)?).send().await;
     match result {
         Ok(_) => Ok(PutOutcome::Created),
-        Err(error) => match error.into_service_error() {
-            TransactWriteItemsError::TransactionCanceledException(cancelled)
-                if cancelled.cancellation_reasons().first().and_then(|r| r.code())
-                    == Some("ConditionalCheckFailed") =>
-            {
-                Ok(PutOutcome::Duplicate)
+        Err(error) => {
+            let cancelled = cancelled_transaction(error)?;
+            match cancelled.cancellation_reasons().first().and_then(|r| r.code()) {
+                Some("ConditionalCheckFailed") => Ok(PutOutcome::Duplicate),
+                other => Err(format!("TransactWriteItems cancelled: {other:?}").into()),
             }
-            other => Err(describe(&other).into()),
-        },
+        }
     }
 }
 

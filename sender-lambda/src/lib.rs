@@ -16,8 +16,10 @@
 //! - [`deliver`]: reservation ([`deliver::DeliveryStore`]), sending ([`deliver::Mailer`]), rate and retries;
 //! - [`dynamo`] and [`ses`]: the DynamoDB and SESv2 adapters (their shared attribute helpers are in
 //!   the private `attributes` module);
-//! - [`import`]: validating and importing subscribers from CSV;
-//! - [`address`]: the e-mail address rules shared by the sign-up API and the import;
+//! - [`import`]: validating and importing subscribers from CSV; [`repair`]: repairing tables
+//!   written by older versions;
+//! - [`address`] and [`anchor_date`]: the e-mail address and due/birth date rules shared by the
+//!   sign-up API and the import;
 //! - [`run`]: one day's run over every municipality, as used by the CLI (and the Lambda handler);
 //! - [`runs`]: durable run markers, so the hourly planner repairs missed runs and never redoes one;
 //! - [`fanout`]: the SQS messages between the hourly planner and the delivery workers;
@@ -29,6 +31,7 @@
 //! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag.
 
 pub mod address;
+pub mod anchor_date;
 pub mod api;
 mod attributes;
 pub mod compose;
@@ -42,6 +45,7 @@ pub mod links;
 pub mod metrics;
 pub mod model;
 pub mod plan;
+pub mod repair;
 pub mod run;
 pub mod runs;
 pub mod schedules;

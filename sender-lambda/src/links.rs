@@ -150,7 +150,8 @@ impl LinkKeys {
         mac.finalize().into_bytes().to_vec()
     }
 
-    fn payload(purpose: &str, kid: &str, subscription: &str, expiry: i64) -> String {
+    /// What is signed. `expiry` is the text of the token's expiry, exactly as written or received.
+    fn payload(purpose: &str, kid: &str, subscription: &str, expiry: &str) -> String {
         format!("kizuna-link/1|{purpose}|{kid}|{subscription}|{expiry}")
     }
 
@@ -158,7 +159,7 @@ impl LinkKeys {
     pub fn token(&self, purpose: Purpose, subscription_id: &str, now: i64) -> String {
         let (kid, key) = self.signing();
         let expiry = purpose.lifetime().map_or(0, |life| now + life);
-        let signature = Self::mac(key, &Self::payload(purpose.code(), kid, subscription_id, expiry));
+        let signature = Self::mac(key, &Self::payload(purpose.code(), kid, subscription_id, &expiry.to_string()));
         format!("{}.{kid}.{subscription_id}.{expiry}.{}", purpose.code(), URL_SAFE_NO_PAD.encode(signature))
     }
 
@@ -169,12 +170,15 @@ impl LinkKeys {
             return Err(LinkError::Malformed);
         };
         let purpose = Purpose::from_code(code).ok_or(LinkError::Malformed)?;
-        let expiry: i64 = expiry.parse().map_err(|_| LinkError::Malformed)?;
+        let expiry_value = canonical_expiry(expiry).ok_or(LinkError::Malformed)?;
         let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| LinkError::Malformed)?;
         let (_, key) = self.keys.iter().find(|(id, _)| id == kid).ok_or(LinkError::UnknownKey)?;
         let mut mac = HmacSha256::new_from_slice(key).map_err(|_| LinkError::BadSignature)?;
+        // The signature is checked over the text as received, never over a re-formatted value:
+        // a token has exactly one spelling.
         mac.update(Self::payload(code, kid, subscription, expiry).as_bytes());
         mac.verify_slice(&signature).map_err(|_| LinkError::BadSignature)?;
+        let expiry = expiry_value;
         let expires = match (purpose.lifetime(), expiry) {
             (None, 0) => None,
             (None, _) | (Some(_), 0) => return Err(LinkError::Malformed),
@@ -187,6 +191,18 @@ impl LinkKeys {
     /// The key for the e-mail hash derived from the first link key (when no own key is set).
     pub fn derived_email_hash_key(&self) -> Vec<u8> {
         Self::mac(&self.signing().1, "kizuna-email-hash/1")
+    }
+}
+
+/// An expiry as [`LinkKeys::token`] writes it: `0`, or ASCII digits without a leading zero (no
+/// sign, no `0N`, no spaces), within `i64`.
+fn canonical_expiry(text: &str) -> Option<i64> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let leading_zero = text.len() > 1 && text.starts_with('0');
+    if digits && !leading_zero {
+        text.parse().ok()
+    } else {
+        None
     }
 }
 
@@ -251,6 +267,22 @@ mod tests {
         let stranger = LinkKeys::parse("k9:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz").expect("secret");
         assert_eq!(stranger.verify(&token, NOW), Err(LinkError::UnknownKey));
         assert_eq!(keys.verify("u.k1.x", NOW), Err(LinkError::Malformed));
+    }
+
+    #[test]
+    fn non_canonical_expiries_are_refused() {
+        let keys = LinkKeys::parse(SECRET).expect("secret");
+        let manage = keys.token(Purpose::Manage, "abc", NOW);
+        let expiry = format!(".{}.", NOW + 30 * 86_400);
+        for other in [format!(".+{}.", NOW + 30 * 86_400), format!(".0{}.", NOW + 30 * 86_400), format!(". {}.", NOW)] {
+            let respelled = manage.replacen(&expiry, &other, 1);
+            assert_eq!(keys.verify(&respelled, NOW), Err(LinkError::Malformed), "{other}");
+        }
+        let unsubscribe = keys.token(Purpose::Unsubscribe, "abc", NOW);
+        for other in [".00.", ".+0.", ".-0."] {
+            assert_eq!(keys.verify(&unsubscribe.replacen(".0.", other, 1), NOW), Err(LinkError::Malformed), "{other}");
+        }
+        assert!(keys.verify(&manage, NOW).is_ok() && keys.verify(&unsubscribe, NOW).is_ok());
     }
 
     #[test]

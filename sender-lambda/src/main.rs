@@ -1,5 +1,9 @@
 //! `kizuna-sender`: the operator CLI — create tables, import subscribers, run a day.
 //!
+//! Every error is printed with its whole cause chain (`error: importing x.csv: the import stopped
+//! after 367 of 1000 rows …: dispatch failure: … Connection refused`), how far the command got and
+//! whether running it again is safe.
+//!
 //! Same code path as the Lambda handlers; AWS is configured the standard way (`AWS_ENDPOINT_URL`,
 //! `AWS_REGION`, profiles), Kizuna's settings by `KIZUNA_*` variables or their flags (see `--help`).
 
@@ -15,6 +19,7 @@ use kizuna_sender::deliver::{Delivery, Pacer};
 use kizuna_sender::dynamo::{create_table, DynamoDeliveries, DynamoRecipients};
 use kizuna_sender::import::{check_csv, import_rows};
 use kizuna_sender::metrics::RunMetrics;
+use kizuna_sender::repair::repair_uniqueness;
 use kizuna_sender::run::{preview_mail, run_day_with, RunRequest};
 use kizuna_sender::runs::DynamoRuns;
 use kizuna_sender::schedules::{load_schedules, s3_client, LoadedSchedule, ScheduleSource};
@@ -108,6 +113,14 @@ enum SubscribersCommand {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Repairs a table written before imported subscriptions named their uniqueness item: links
+    /// live subscriptions to their `UNIQ#` item and removes those of ended or deleted ones.
+    /// Safe to run any number of times.
+    RepairUniqueness {
+        /// Print the counts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The schedules of `--schedule` / `KIZUNA_SCHEDULE` (a directory or `s3://bucket/prefix`).
@@ -174,6 +187,9 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             let input = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
             let today = kizuna_schedule::japan_today();
             let checked = check_csv(input, known.as_ref(), today).with_context(|| format!("{}", file.display()))?;
+            if checked.shift_jis {
+                eprintln!("{}: read as Shift_JIS (CP932)", file.display());
+            }
             for bad in &checked.bad {
                 eprintln!("{}: {bad}", file.display());
             }
@@ -188,12 +204,27 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             let client = aws_sdk_dynamodb::Client::new(&aws_config().await);
             let mut counts = import_rows(&client, &settings.subscriptions_table, &hasher, &checked.rows)
                 .await
-                .map_err(|e| anyhow!(e))?;
+                .with_context(|| format!("importing {}", file.display()))?;
             counts.skipped = checked.bad.len();
             println!(
                 "imported {} new, {} already present, {} invalid skipped",
                 counts.created, counts.duplicates, counts.skipped
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Subscribers { command: SubscribersCommand::RepairUniqueness { json } } => {
+            let client = aws_sdk_dynamodb::Client::new(&aws_config().await);
+            let counts = repair_uniqueness(&client, &settings.subscriptions_table)
+                .await
+                .with_context(|| format!("repairing {}", settings.subscriptions_table))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&counts)?);
+            } else {
+                println!(
+                    "repair-uniqueness {}\n  items scanned          {}\n  subscriptions linked   {}\n  leftover items removed {}\n  changed meanwhile      {}",
+                    settings.subscriptions_table, counts.scanned, counts.linked, counts.removed, counts.changed
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::PreviewMail { municipality, date, due, birth, output } => {

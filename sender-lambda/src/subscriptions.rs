@@ -12,13 +12,13 @@
 //! Housekeeping uses the sparse `by_expiry` index ([`crate::model::BY_EXPIRY`]): pending sign-ups
 //! carry `pending` with their expiry, ended subscriptions `ended` with their deletion date.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kizuna_schedule::{AnchorKind, SystemMail};
 
-use crate::attributes::{describe, get_s, n, rfc3339, s, sdk_error, Item};
+use crate::attributes::{cancelled_transaction, get_s, n, rfc3339, s, sdk_error, Item};
+use crate::dynamo::{put_new_items, subscription_items, NewSubscription, PutOutcome};
 use crate::model::{
     by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, ExpiryKind,
     Recipient, SubscriptionStatus, BY_ANCHOR_PK, BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH,
@@ -180,79 +180,44 @@ impl SubscriptionStore {
     /// Stores a pending subscription with its uniqueness item, or finds the existing one.
     pub async fn create_pending(&self, signup: &PendingSignUp, now: DateTime<Utc>) -> Result<SignUpOutcome, BoxError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let pk = subscription_pk(&id);
-        let unique = uniqueness_pk(&signup.email_hash, &signup.municipality, signup.anchor_kind, signup.anchor_date);
-        let stamp = rfc3339(now);
-        let mut item = Item::new();
-        item.insert(PK.into(), s(&pk));
-        item.insert("municipality".into(), s(&signup.municipality));
-        item.insert("email".into(), s(&signup.email));
-        item.insert(EMAIL_HASH.into(), s(&signup.email_hash));
-        item.insert("anchor_kind".into(), s(signup.anchor_kind.as_str()));
-        item.insert("anchor_date".into(), s(signup.anchor_date.format("%Y-%m-%d").to_string()));
-        item.insert("anchor_version".into(), n(1));
-        item.insert("status".into(), s(SubscriptionStatus::Pending.as_str()));
-        item.insert("consent_version".into(), s(&signup.consent_version));
-        item.insert("created_at".into(), s(&stamp));
-        item.insert("updated_at".into(), s(&stamp));
-        item.insert(UNIQUENESS_KEY.into(), s(&unique));
+        let new = NewSubscription {
+            id: id.clone(),
+            municipality: signup.municipality.clone(),
+            email: signup.email.clone(),
+            email_hash: signup.email_hash.clone(),
+            anchor_kind: signup.anchor_kind,
+            anchor_date: signup.anchor_date,
+            status: SubscriptionStatus::Pending,
+            nickname: signup.nickname.clone(),
+            consent_version: signup.consent_version.clone(),
+        };
+        let (mut item, unique_item) = subscription_items(&new, &rfc3339(now));
         item.insert(EXPIRY_PK.into(), s(ExpiryKind::Pending.as_str()));
         item.insert(EXPIRY_SK.into(), s(expiry_sk(now + Duration::hours(PENDING_HOURS), &id)));
-        if let Some(nickname) = &signup.nickname {
-            item.insert("nickname".into(), s(nickname));
-        }
-        let mut unique_item = Item::new();
-        unique_item.insert(PK.into(), s(&unique));
-        unique_item.insert("subscription".into(), s(&pk));
-        unique_item.insert("created_at".into(), s(&stamp));
-        let put = |item: Item| -> Result<TransactWriteItem, BoxError> {
-            Ok(TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.subscriptions)
-                        .set_item(Some(item))
-                        .condition_expression("attribute_not_exists(#pk)")
-                        .expression_attribute_names("#pk", PK)
-                        .build()?,
-                )
-                .build())
-        };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put(unique_item)?)
-            .transact_items(put(item)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(SignUpOutcome::Created(id)),
-            Err(error) => match error.into_service_error() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled)
-                    if cancelled.cancellation_reasons().first().and_then(|r| r.code())
-                        == Some("ConditionalCheckFailed") =>
-                {
-                    let existing = self
-                        .client
-                        .get_item()
-                        .table_name(&self.subscriptions)
-                        .key(PK, s(&unique))
-                        .consistent_read(true)
-                        .send()
-                        .await
-                        .map_err(sdk_error)?;
-                    let id = existing
-                        .item()
-                        .and_then(|item| get_s(item, "subscription"))
-                        .and_then(subscription_id_from_pk)
-                        .map(str::to_owned);
-                    let subscription = match id {
-                        Some(id) => self.get(&id).await?,
-                        None => None,
-                    };
-                    Ok(SignUpOutcome::Existing(subscription))
-                }
-                other => Err(describe(&other).into()),
-            },
+        let unique = uniqueness_pk(&signup.email_hash, &signup.municipality, signup.anchor_kind, signup.anchor_date);
+        match put_new_items(&self.client, &self.subscriptions, item, unique_item).await? {
+            PutOutcome::Created => Ok(SignUpOutcome::Created(id)),
+            PutOutcome::Duplicate => {
+                let existing = self
+                    .client
+                    .get_item()
+                    .table_name(&self.subscriptions)
+                    .key(PK, s(&unique))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                let id = existing
+                    .item()
+                    .and_then(|item| get_s(item, "subscription"))
+                    .and_then(subscription_id_from_pk)
+                    .map(str::to_owned);
+                let subscription = match id {
+                    Some(id) => self.get(&id).await?,
+                    None => None,
+                };
+                Ok(SignUpOutcome::Existing(subscription))
+            }
         }
     }
 
@@ -289,10 +254,7 @@ impl SubscriptionStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) => match error.into_service_error() {
-                TransactWriteItemsError::TransactionCanceledException(_) => Ok(false),
-                other => Err(describe(&other).into()),
-            },
+            Err(error) => cancelled_transaction(error).map(|_| false),
         }
     }
 
@@ -455,10 +417,7 @@ impl SubscriptionStore {
         }
         let applied = match transaction.send().await {
             Ok(_) => true,
-            Err(error) => match error.into_service_error() {
-                TransactWriteItemsError::TransactionCanceledException(_) => false,
-                other => return Err(describe(&other).into()),
-            },
+            Err(error) => cancelled_transaction(error).map(|_| false)?,
         };
         self.reread(&current.id, applied).await
     }
@@ -648,10 +607,7 @@ impl SubscriptionStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) => match error.into_service_error() {
-                TransactWriteItemsError::TransactionCanceledException(_) => Ok(false),
-                other => Err(describe(&other).into()),
-            },
+            Err(error) => cancelled_transaction(error).map(|_| false),
         }
     }
 

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
+use kizuna_schedule::AnchorKind;
+
+use crate::anchor_date::DateProblem;
 
 /// A validation problem: the field and a Japanese message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -251,42 +254,32 @@ pub fn email(value: &str) -> Result<String, FieldError> {
 
 /// Parses `YYYY-MM-DD` (a real calendar date).
 pub fn date(field: &str, label: &str, value: &str) -> Result<NaiveDate, FieldError> {
-    let shape = value.len() == 10
-        && value.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    if !shape {
-        return Err(FieldError::new(field, format!("{label}は「2027-04-01」の形で入力してください。")));
-    }
-    value.parse().map_err(|_| FieldError::new(field, format!("{label}に存在しない日付が入力されています。")))
+    crate::anchor_date::parse(value).map_err(|problem| date_error(field, label, problem))
 }
 
-/// A due date within [today − 13 days, today + 280 days].
+/// A due date within the rule of [`crate::anchor_date`].
 pub fn due_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    let due = date(field, "出産予定日", value)?;
-    let earliest = today - chrono::Duration::days(13);
-    let latest = today + chrono::Duration::days(280);
-    if due < earliest {
-        return Err(FieldError::new(
-            field,
-            "出産予定日が2週間以上前です。お子さんが生まれている場合は、誕生日で登録してください。",
-        ));
-    }
-    if due > latest {
-        return Err(FieldError::new(field, "出産予定日が先すぎます（今日から280日後まで登録できます）。"));
-    }
-    Ok(due)
+    crate::anchor_date::check(AnchorKind::Due, value, today).map_err(|problem| date_error(field, "出産予定日", problem))
 }
 
-/// A birth date within [today − 18 years, today].
+/// A birth date within the rule of [`crate::anchor_date`].
 pub fn birth_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    let birth = date(field, "誕生日", value)?;
-    if birth > today {
-        return Err(FieldError::new(field, "誕生日に未来の日付は登録できません。"));
-    }
-    let earliest = today.checked_sub_months(Months::new(18 * 12)).unwrap_or(NaiveDate::MIN);
-    if birth < earliest {
-        return Err(FieldError::new(field, "18年以上前の誕生日は登録できません。"));
-    }
-    Ok(birth)
+    crate::anchor_date::check(AnchorKind::Birth, value, today).map_err(|problem| date_error(field, "誕生日", problem))
+}
+
+/// A date problem in the words of the sign-up and manage pages.
+fn date_error(field: &str, label: &str, problem: DateProblem) -> FieldError {
+    let message = match problem {
+        DateProblem::Shape => format!("{label}は「2027-04-01」の形で入力してください。"),
+        DateProblem::NoSuchDay => format!("{label}に存在しない日付が入力されています。"),
+        DateProblem::DueTooEarly => {
+            "出産予定日が2週間以上前です。お子さんが生まれている場合は、誕生日で登録してください。".to_owned()
+        }
+        DateProblem::DueTooLate => "出産予定日が先すぎます（今日から280日後まで登録できます）。".to_owned(),
+        DateProblem::BirthInFuture => "誕生日に未来の日付は登録できません。".to_owned(),
+        DateProblem::BirthTooOld => "18年以上前の誕生日は登録できません。".to_owned(),
+    };
+    FieldError::new(field, message)
 }
 
 /// An optional nickname of at most 20 characters.

@@ -1,0 +1,183 @@
+//! Imported subscriptions and their uniqueness items, against moto (issue 14 §1): an imported
+//! subscription names its `UNIQ#` item, so stopping or deleting it frees the address; tables
+//! written before the fix are repaired by `subscribers repair-uniqueness`; and an import that
+//! cannot reach the store says why, how far it got and that re-running is safe.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use chrono::Utc;
+use common::d;
+use common::moto::Moto;
+use kizuna_schedule::AnchorKind;
+use kizuna_sender::dynamo::{create_table, put_new_items, subscription_items, NewSubscription, PutOutcome};
+use kizuna_sender::import::{check_csv, import_rows};
+use kizuna_sender::links::EmailHasher;
+use kizuna_sender::model::{subscription_pk, uniqueness_pk, SubscriptionStatus, PK, UNIQUENESS_KEY};
+use kizuna_sender::subscriptions::SubscriptionStore;
+use kizuna_sender::tables::{deliveries_table, subscriptions_table};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kizuna-sender");
+const SUBSCRIPTIONS: &str = "kizuna-subscriptions";
+const DELIVERIES: &str = "kizuna-deliveries";
+const LINK_SECRET: &str = "k1:import-test-secret-import-test-secret-01";
+
+fn cli(endpoint: &str, home: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(BIN)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "ap-northeast-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("KIZUNA_LINK_SECRET", LINK_SECRET)
+        .args(args)
+        .output()
+        .expect("run kizuna-sender")
+}
+
+async fn store(moto: &Moto) -> SubscriptionStore {
+    let client = Client::new(&moto.config().await);
+    create_table(&client, &subscriptions_table(SUBSCRIPTIONS)).await.expect("subscriptions table");
+    create_table(&client, &deliveries_table(DELIVERIES)).await.expect("deliveries table");
+    SubscriptionStore::new(client, SUBSCRIPTIONS, DELIVERIES)
+}
+
+async fn exists(store: &SubscriptionStore, pk: &str) -> bool {
+    let output = store
+        .client()
+        .get_item()
+        .table_name(SUBSCRIPTIONS)
+        .key(PK, AttributeValue::S(pk.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item");
+    output.item().is_some()
+}
+
+fn hasher() -> EmailHasher {
+    EmailHasher::new(b"import-test-hash-key")
+}
+
+fn family(email: &str, date: &str) -> NewSubscription {
+    NewSubscription {
+        id: uuid::Uuid::new_v4().to_string(),
+        municipality: "hikari".to_owned(),
+        email: email.to_owned(),
+        email_hash: hasher().hash(email),
+        anchor_kind: AnchorKind::Birth,
+        anchor_date: d(date),
+        status: SubscriptionStatus::Active,
+        nickname: None,
+        consent_version: "import".to_owned(),
+    }
+}
+
+/// Stores a subscription as `subscribers import` did before the fix: without `uniqueness_pk`.
+async fn put_as_before_the_fix(store: &SubscriptionStore, sub: &NewSubscription) {
+    let (mut item, unique) = subscription_items(sub, "2026-01-01T00:00:00.000Z");
+    item.remove(UNIQUENESS_KEY);
+    let outcome = put_new_items(store.client(), SUBSCRIPTIONS, item, unique).await.expect("put");
+    assert_eq!(outcome, PutOutcome::Created);
+}
+
+fn unique_of(sub: &NewSubscription) -> String {
+    uniqueness_pk(&sub.email_hash, &sub.municipality, sub.anchor_kind, sub.anchor_date)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_or_deleting_an_imported_subscription_frees_its_uniqueness_item() {
+    let moto = Moto::start().await;
+    let store = store(&moto).await;
+    let today = d("2026-11-26");
+    let csv = "email,municipality,kind,date\nhanako@example.jp,hikari,birth,2026-05-01\ntaro@example.jp,hikari,birth,2026-06-01\n";
+    let checked = check_csv(csv.as_bytes(), None, today).expect("csv");
+    // One row at a time: moto is not safe under concurrent transactions.
+    for row in &checked.rows {
+        let counts =
+            import_rows(store.client(), SUBSCRIPTIONS, &hasher(), std::slice::from_ref(row)).await.expect("import");
+        assert_eq!(counts.created, 1);
+    }
+
+    for (row, stop) in checked.rows.iter().zip([true, false]) {
+        let hash = hasher().hash(&row.email);
+        let [(id, _)] = &store.ids_by_email_hash(&hash).await.expect("ids")[..] else { panic!("one subscription") };
+        let unique = uniqueness_pk(&hash, &row.municipality, row.kind, row.date);
+        assert!(exists(&store, &unique).await);
+        let current = store.get(id).await.expect("get").expect("stored");
+        assert_eq!(current.uniqueness_pk.as_deref(), Some(unique.as_str()), "the import names its uniqueness item");
+        if stop {
+            store.end(&current, SubscriptionStatus::Stopped, Some("other"), Utc::now()).await.expect("stop");
+        } else {
+            assert!(store.delete_everything(id).await.expect("delete"));
+        }
+        assert!(!exists(&store, &unique).await, "the family can sign up again (stop: {stop})");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repair_links_live_subscriptions_and_removes_leftover_items() {
+    let moto = Moto::start().await;
+    let store = store(&moto).await;
+    let (live, ended, deleted, current) = (
+        family("live@example.jp", "2026-03-01"),
+        family("ended@example.jp", "2026-03-02"),
+        family("deleted@example.jp", "2026-03-03"),
+        family("current@example.jp", "2026-03-04"),
+    );
+    for sub in [&live, &ended, &deleted] {
+        put_as_before_the_fix(&store, sub).await;
+    }
+    let (item, unique) = subscription_items(&current, "2026-01-01T00:00:00.000Z");
+    put_new_items(store.client(), SUBSCRIPTIONS, item, unique).await.expect("put current");
+    // What the bug did: ending or deleting an old-style subscription leaves its item behind.
+    let before = store.get(&ended.id).await.expect("get").expect("ended");
+    store.end(&before, SubscriptionStatus::Unsubscribed, None, Utc::now()).await.expect("end");
+    assert!(store.delete_everything(&deleted.id).await.expect("delete"));
+    assert!(exists(&store, &unique_of(&ended)).await && exists(&store, &unique_of(&deleted)).await);
+
+    let home = tempfile::tempdir().expect("home");
+    let repaired = cli(&moto.endpoint(), home.path(), &["subscribers", "repair-uniqueness", "--json"]);
+    assert!(repaired.status.success(), "{}", String::from_utf8_lossy(&repaired.stderr));
+    let counts: serde_json::Value = serde_json::from_slice(&repaired.stdout).expect("JSON counts");
+    assert_eq!((counts["linked"].as_u64(), counts["removed"].as_u64()), (Some(1), Some(2)), "{counts}");
+    assert!(!exists(&store, &unique_of(&ended)).await && !exists(&store, &unique_of(&deleted)).await);
+    assert!(exists(&store, &unique_of(&current)).await, "a correct subscription keeps its item");
+
+    let linked = store.get(&live.id).await.expect("get").expect("live");
+    assert_eq!(linked.uniqueness_pk, Some(unique_of(&live)));
+    store.end(&linked, SubscriptionStatus::Stopped, Some("other"), Utc::now()).await.expect("stop");
+    assert!(!exists(&store, &unique_of(&live)).await, "after the repair, stopping frees the item");
+    assert!(exists(&store, &subscription_pk(&live.id)).await);
+
+    let again = cli(&moto.endpoint(), home.path(), &["subscribers", "repair-uniqueness", "--json"]);
+    let counts: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON counts");
+    assert_eq!((counts["linked"].as_u64(), counts["removed"].as_u64()), (Some(0), Some(0)), "{counts}");
+}
+
+#[test]
+fn an_import_that_cannot_reach_the_store_names_the_cause_and_its_progress() {
+    let home = tempfile::tempdir().expect("home");
+    let file = home.path().join("families.csv");
+    std::fs::write(
+        &file,
+        "email,municipality,kind,date\na@example.jp,hikari,birth,2026-05-01\nb@example.jp,hikari,birth,2026-06-01\n",
+    )
+    .expect("write csv");
+    // A port nothing listens on: the store is unreachable.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let output =
+        cli(&format!("http://127.0.0.1:{port}"), home.path(), &["subscribers", "import", file.to_str().expect("path")]);
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("the import stopped after 0 of 2 rows"), "{error}");
+    assert!(error.contains("re-running the same file is safe"), "{error}");
+    assert!(error.contains("dispatch failure") && !error.contains("unhandled error"), "{error}");
+    assert!(!error.contains("a@example.jp"), "no address in the message: {error}");
+}
