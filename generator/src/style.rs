@@ -53,6 +53,10 @@ pub struct StyleRule {
     /// When present, the rule applies only where one of these follows the variant.
     #[serde(default)]
     pub before: Option<Vec<Follower>>,
+    /// Words that contain a variant but stay as written: compounds (合言葉) and proper names
+    /// (24時間子供SOSダイヤル). Each must contain one of the variants.
+    #[serde(default)]
+    pub keep: Vec<String>,
     /// Why the house writes it so (for editors; not used by the check).
     #[serde(default)]
     pub note: Option<String>,
@@ -118,6 +122,14 @@ pub fn parse(text: &str, shown: &Path) -> Result<HouseStyle, Diagnostics> {
         }
         if rule.variants.is_empty() {
             problem(format!("the rule for 「{}」 lists no variants", rule.prefer), "list the forms to replace");
+        }
+        for word in &rule.keep {
+            if !rule.variants.iter().any(|variant| word.contains(variant.as_str())) {
+                problem(
+                    format!("`keep` word 「{word}」 contains none of the variants"),
+                    "list only words that contain a variant and must stay as written",
+                );
+            }
         }
         if rule.before.as_ref().is_some_and(Vec::is_empty) {
             problem("`before` is empty".to_owned(), "list digit and/or kana, or remove `before`");
@@ -210,7 +222,16 @@ impl HouseStyle {
         for (index, rule) in self.rules.iter().enumerate() {
             for (variant_index, variant) in rule.variants.iter().enumerate() {
                 let region = &text[start..end];
+                // Where a kept word (合言葉, a proper name) stands, its variant is not one.
+                let kept: Vec<(usize, usize)> = rule
+                    .keep
+                    .iter()
+                    .flat_map(|word| region.match_indices(word.as_str()).map(|(at, w)| (at, at + w.len())))
+                    .collect();
                 for (at, _) in region.match_indices(variant.as_str()) {
+                    if kept.iter().any(|&(from, to)| from <= at && at + variant.len() <= to) {
+                        continue;
+                    }
                     let after = region[at + variant.len()..].chars().next();
                     let before = text[..start + at].chars().next_back();
                     let followed = rule
@@ -376,4 +397,28 @@ pub fn fix(style: &HouseStyle, root: &Path, diagnostics: &mut Diagnostics) -> Fi
         }
     }
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STYLE: &str = "rules:\n  - prefer: ことば\n    variants: [言葉]\n    keep: [合言葉]\n  - prefer: 子ども\n    variants: [子供]\n    keep: [24時間子供SOSダイヤル]\n";
+
+    #[test]
+    fn kept_words_are_not_variants_but_the_rest_of_the_text_is_checked() {
+        let style = parse(STYLE, Path::new("style.yaml")).expect("valid style");
+        let text = "title: 合言葉と言葉\nbody: |\n  24時間子供SOSダイヤルは子供のための窓口です。\n";
+        let found: Vec<(usize, String)> = style.findings(text).into_iter().map(|f| (f.line, f.variant)).collect();
+        assert_eq!(found, vec![(1, "言葉".to_owned()), (3, "子供".to_owned())]);
+        let fixed = style.fixed(text).expect("a safe fix");
+        assert_eq!(fixed, "title: 合言葉とことば\nbody: |\n  24時間子供SOSダイヤルは子どものための窓口です。\n");
+    }
+
+    #[test]
+    fn a_kept_word_must_contain_a_variant() {
+        let bad = "rules:\n  - prefer: ことば\n    variants: [言葉]\n    keep: [合図]\n";
+        let problems = parse(bad, Path::new("style.yaml")).expect_err("refused");
+        assert!(problems.to_string().contains("`keep` word 「合図」 contains none of the variants"), "{problems}");
+    }
 }
