@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
+use kizuna_schedule::forms;
 
 /// A validation problem: the field and a Japanese message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,12 +149,12 @@ impl Fields {
         self.text(name, label)?.ok_or_else(|| FieldError::new(name, format!("{label}を入力してください。")))
     }
 
-    /// A yes/no field: JSON `true`/`false`, or a form checkbox (`on`, `true`, `yes`, `1`).
+    /// A yes/no field: JSON `true`/`false`, or a form checkbox ([`forms::CONSENT_ACCEPTED`]).
     pub fn flag(&self, name: &str, label: &str) -> Result<bool, FieldError> {
         match self.map.get(name) {
             None => Ok(false),
             Some(FieldValue::Json(serde_json::Value::Bool(value))) => Ok(*value),
-            Some(FieldValue::Text(text)) if ["on", "true", "yes", "1"].contains(&text.as_str()) => Ok(true),
+            Some(FieldValue::Text(text)) if forms::CONSENT_ACCEPTED.contains(&text.as_str()) => Ok(true),
             Some(_) => Err(FieldError::new(name, format!("{label}の値が正しくありません。"))),
         }
     }
@@ -246,7 +247,7 @@ pub fn email(value: &str) -> Result<String, FieldError> {
         Err(AddressProblem::CarrierDots) => CARRIER_ADDRESS_MESSAGE,
         Err(AddressProblem::Domain) => "メールアドレスの「@」より後ろ（ドメイン）が正しくありません。",
     };
-    Err(FieldError::new("email", message))
+    Err(FieldError::new(forms::EMAIL.name, message))
 }
 
 /// Parses `YYYY-MM-DD` (a real calendar date).
@@ -267,7 +268,7 @@ pub fn due_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate,
     if due < earliest {
         return Err(FieldError::new(
             field,
-            "出産予定日が2週間以上前です。お子さんが生まれている場合は、誕生日で登録してください。",
+            "出産予定日が2週間以上前です。お子さんが生まれている場合は、生年月日で登録してください。",
         ));
     }
     if due > latest {
@@ -278,23 +279,24 @@ pub fn due_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate,
 
 /// A birth date within [today − 18 years, today].
 pub fn birth_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    let birth = date(field, "誕生日", value)?;
+    let birth = date(field, "生年月日", value)?;
     if birth > today {
-        return Err(FieldError::new(field, "誕生日に未来の日付は登録できません。"));
+        return Err(FieldError::new(field, "生年月日に未来の日付は登録できません。"));
     }
     let earliest = today.checked_sub_months(Months::new(18 * 12)).unwrap_or(NaiveDate::MIN);
     if birth < earliest {
-        return Err(FieldError::new(field, "18年以上前の誕生日は登録できません。"));
+        return Err(FieldError::new(field, "18年以上前の生年月日は登録できません。"));
     }
     Ok(birth)
 }
 
-/// An optional nickname of at most 20 characters.
+/// An optional nickname of at most [`forms::NICKNAME_MAX_CHARS`] characters.
 pub fn nickname(value: Option<String>) -> Result<Option<String>, FieldError> {
     match value {
-        Some(name) if name.chars().count() > 20 => {
-            Err(FieldError::new("nickname", "呼び名は20文字以内で入力してください。"))
-        }
+        Some(name) if name.chars().count() > forms::NICKNAME_MAX_CHARS => Err(FieldError::new(
+            forms::NICKNAME.name,
+            format!("{}は{}文字以内で入力してください。", forms::NICKNAME.label, forms::NICKNAME_MAX_CHARS),
+        )),
         other => Ok(other),
     }
 }
@@ -306,7 +308,10 @@ pub fn consent_version(value: &str) -> Result<String, FieldError> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(FieldError::new("consent_version", "同意した文書の版が正しくありません。ページを読み込み直してください。"))
+        Err(FieldError::new(
+            forms::CONSENT_VERSION_FIELD.name,
+            "同意した文書の版が正しくありません。ページを読み込み直してください。",
+        ))
     }
 }
 
@@ -318,7 +323,7 @@ pub fn municipality_id(value: &str) -> Result<String, FieldError> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(FieldError::new("municipality", "市区町村が正しくありません。"))
+        Err(FieldError::new(forms::MUNICIPALITY.name, "市区町村が正しくありません。"))
     }
 }
 
