@@ -2,7 +2,9 @@
 # The archive in a real browser (issue 10, DESIGN.md §7): builds the sample archive into a
 # temporary directory and runs tests/browser with node's test runner — the finder's date rules
 # against kizuna-schedule's vectors, then Debian Chromium driven by playwright-core over http
-# (navigation, Japanese search, the finder, no-JS pages, a 375×812 viewport, axe on every page type).
+# (navigation, Japanese search, the finder, no-JS pages, a 375×812 viewport, axe on every page type),
+# (forms.test.js, the form contract over the real API router and moto, is not in this line yet:
+# its submission flows are unfinished — see the file; its environment is prepared here already).
 #
 # Idempotent, for a fresh Debian machine or a used one. As root it installs what is missing
 # (apt: chromium, fonts-noto-cjk, and nodejs/npm when there is no node; npm ci in tests/browser).
@@ -39,11 +41,19 @@ echo "==> npm ci (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --prefer-offline >/dev/null) \
   || fail "npm ci in tests/browser failed (is the npm registry reachable?)"
 
-echo "==> building the sample archive"
+echo "==> moto (the forms test submits every form to the real API router over moto)"
+scripts/moto.sh >/dev/null || fail "scripts/moto.sh failed (python3-venv and pip access are needed)"
+moto_server="$(pwd)/.venv/bin/moto_server"
+[ -x "$moto_server" ] || fail "moto_server is not at $moto_server (run scripts/moto.sh)"
+
+echo "==> building the sample archive and the API"
 scripts/ipadic.sh
 cargo build -q -p kizuna-generator --bin kizuna
+cargo build -q -p kizuna-sender --bin kizuna-sender
 kizuna="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna"
+sender="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna-sender"
 [ -x "$kizuna" ] || fail "the kizuna binary is not at $kizuna"
+[ -x "$sender" ] || fail "the kizuna-sender binary is not at $sender"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 today=2026-11-26
@@ -55,4 +65,5 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | head -n1))"
 cd tests/browser
 KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
+  KIZUNA_SENDER_BIN="$sender" MOTO_SERVER="$moto_server" \
   node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js

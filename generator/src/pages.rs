@@ -6,17 +6,77 @@
 //! The subscription API (`sender-lambda/src/api/`) answers form posts with `303` to these pages and
 //! serves some of them itself, filling the markers it owns: `%%token%%` (hidden inputs of the
 //! confirm, manage and unsubscribe forms), `%%archive_url%%` (the confirmed page's link to the current week or age),
-//! `<!--kizuna:errors-->` and `<!--kizuna:error:<field>-->` (errors of a form shown again). Because
-//! the API serves pages under `/api/`, every link here is absolute (from the municipality's base URL).
+//! `<!--kizuna:errors-->` and `<!--kizuna:error:<field>-->` (errors of a form shown again), and
+//! `<!--kizuna:base-->`: links here are relative like the archive's (a local copy works), and the
+//! API, serving a page under `/api/`, puts a `<base>` of the page's published address there.
+//!
+//! The forms' field names and values come from `kizuna_schedule::forms` ([`insert_form_context`]),
+//! which the API reads its input with; the landing page's sign-up is the same partial.
 
-use kizuna_schedule::TrackId;
+use kizuna_schedule::forms::FormsView;
+use kizuna_schedule::{AnchorKind, TrackId};
+use serde::Serialize;
 use tera::Context;
 
 use crate::render::{BuildContext, MunicipalityView, OutputFile, RenderError, SiteView};
-use crate::resolve::Edition;
+use crate::resolve::{reference_anchor, Edition};
 
-/// The version of the consent text on the sign-up page (recorded with each subscription).
-pub const CONSENT_VERSION: &str = "2026-11";
+/// The version of the consent text on the sign-up page (recorded with each subscription): the
+/// contract's, re-exported for tests of the pages.
+pub use kizuna_schedule::forms::CONSENT_VERSION;
+
+/// What every page with a form needs (the landing page's sign-up and the subscription pages): the
+/// forms contract, the API, which dates the municipality takes, the sender's domain for the
+/// carrier-mail guidance, and the level of the terms heading (`h2` on its own page, `h3` inside
+/// the landing page's sign-up section).
+pub(crate) fn insert_form_context(context: &mut Context, edition: &Edition, terms_heading: &str) {
+    context.insert("forms", &FormsView::default());
+    context.insert("api", &edition.api_base_url);
+    context.insert("email_domain", edition.email.from.rsplit_once('@').map_or("", |(_, domain)| domain));
+    context.insert("accepts_due", &edition.tracks.contains(&TrackId::Maternity));
+    context.insert("terms_heading", terms_heading);
+}
+
+/// What a municipality sends, in words, for the landing page and the finder (a town that stops
+/// at the 3rd birthday must not promise messages "to 18").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct SpanText {
+    /// 「妊娠中から3歳の誕生日まで」
+    pub span: String,
+    /// 「妊娠4週0日から妊娠41週6日まで」, empty without the maternity track.
+    pub due_span: String,
+    /// 「生まれた日から3歳の誕生日まで」, empty without a track for children.
+    pub birth_span: String,
+}
+
+impl SpanText {
+    /// The span of the enabled tracks, ordered by their windows for one reference child.
+    pub(crate) fn of(enabled: &[TrackId]) -> SpanText {
+        // A child born mid-year: for an April 2 birthday (reference_anchor) the 6th birthday falls
+        // after 年長, which is true of no other day.
+        let reference = chrono::NaiveDate::from_ymd_opt(2020, 10, 1).unwrap_or_else(reference_anchor);
+        let window = |t: &TrackId| t.window(reference).map(|w| (w.start, w.end)).unwrap_or_default();
+        let children: Vec<TrackId> = enabled.iter().copied().filter(|t| t.anchor_kind() == AnchorKind::Birth).collect();
+        let first = children.iter().min_by_key(|t| window(t).0).map(|t| t.window_words().0);
+        let last = children.iter().max_by_key(|t| window(t).1).map(|t| t.window_words().1);
+        let birth_span = match (first, last) {
+            (Some(first), Some(last)) => format!("{first}から{last}まで"),
+            _ => String::new(),
+        };
+        let due_span = if enabled.contains(&TrackId::Maternity) {
+            let (first, last) = TrackId::Maternity.window_words();
+            format!("{first}から{last}まで")
+        } else {
+            String::new()
+        };
+        let span = match (due_span.is_empty(), last) {
+            (false, Some(last)) => format!("妊娠中から{last}まで"),
+            (false, None) => "妊娠中".to_owned(),
+            (true, _) => birth_span.clone(),
+        };
+        SpanText { span, due_span, birth_span }
+    }
+}
 
 /// The pages: (directory and template name, title).
 pub const PAGES: [(&str, &str); 11] = [
@@ -33,27 +93,17 @@ pub const PAGES: [(&str, &str); 11] = [
     ("error", "リンクを開けませんでした"),
 ];
 
-/// The site root of an archive base URL: `https://x/muni/` → `https://x/`.
-fn parent_url(base_url: &str) -> String {
-    let trimmed = base_url.trim_end_matches('/');
-    match trimmed.rsplit_once('/') {
-        Some((parent, _)) if parent.contains("://") && !parent.ends_with('/') => format!("{parent}/"),
-        _ => base_url.to_owned(),
-    }
-}
-
 /// Renders the subscription pages of a municipality.
 pub fn render_subscribe_pages(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<OutputFile>, RenderError> {
     let site = &build.content.site.value;
     let mut context = Context::new();
     context.insert("site", &SiteView::of(site));
     context.insert("muni", &MunicipalityView::of(edition));
-    context.insert("root", &parent_url(&edition.base_url));
-    context.insert("muni_root", &edition.base_url);
-    context.insert("api", &edition.api_base_url);
-    context.insert("consent_version", CONSENT_VERSION);
-    context.insert("email_domain", edition.email.from.rsplit_once('@').map_or("", |(_, domain)| domain));
-    context.insert("accepts_due", &edition.tracks.contains(&TrackId::Maternity));
+    // Relative, as the archive's links are: the pages then also work opened from a local copy, and
+    // the API, when it serves one under /api/, adds a <base> naming the page's published address.
+    context.insert("root", "../../../");
+    context.insert("muni_root", "../../");
+    insert_form_context(&mut context, edition, "h2");
     let mut files = Vec::with_capacity(PAGES.len());
     for (slug, title) in PAGES {
         let mut page = context.clone();
@@ -75,8 +125,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_site_root_is_the_parent_of_the_municipality() {
-        assert_eq!(parent_url("https://kizuna.example.jp/hikari/"), "https://kizuna.example.jp/");
-        assert_eq!(parent_url("https://kizuna.example.jp/"), "https://kizuna.example.jp/");
+    fn the_span_follows_the_enabled_tracks() {
+        let town = SpanText::of(&[TrackId::Maternity, TrackId::Baby]);
+        assert_eq!(town.span, "妊娠中から3歳の誕生日まで");
+        assert_eq!(town.birth_span, "生まれた日から3歳の誕生日まで");
+        assert_eq!(town.due_span, "妊娠4週0日から妊娠41週6日まで");
+        let city = SpanText::of(&[TrackId::Baby, TrackId::Preschool, TrackId::School, TrackId::FirstGrade]);
+        assert_eq!(city.birth_span, "生まれた日から高校3年生の3月31日まで");
+        let children = SpanText::of(&[TrackId::Preschool, TrackId::SchoolEntry]);
+        assert_eq!(children.span, "3歳の誕生日の翌日から年長の3月31日まで");
+        assert!(children.due_span.is_empty());
     }
 }

@@ -32,7 +32,7 @@ pub fn preview(
     let mut items = Vec::new();
     for date in from.iter_days().take_while(|d| *d <= to) {
         for delivery in document.deliveries_for(kind, anchor, date) {
-            let label = delivery.entry.when.label();
+            let label = delivery.entry.when.long_label();
             items.push(PreviewItem {
                 date: date.to_string(),
                 id: delivery.entry.id.clone(),

@@ -75,8 +75,14 @@ pub(crate) struct MunicipalityView<'a> {
     base_url: &'a str,
     api_base_url: &'a str,
     email_from: &'a str,
+    reply_to: &'a str,
     contact: &'a kizuna_schedule::Contact,
     description_html: Option<String>,
+    /// The service named with its place, once: 「こもれび町 子育てきずなメール」 stays as it is,
+    /// 「きずなメール」 becomes 「ひかり市のきずなメール」.
+    full_name: String,
+    /// What the municipality sends, in words.
+    finder: crate::pages::SpanText,
 }
 
 impl<'a> SiteView<'a> {
@@ -98,8 +104,15 @@ impl<'a> MunicipalityView<'a> {
             base_url: &edition.base_url,
             api_base_url: &edition.api_base_url,
             email_from: &edition.email.from,
+            reply_to: &edition.email.reply_to,
             contact: &edition.contact,
             description_html: edition.description.as_deref().map(markdown::to_html),
+            full_name: if edition.service_name.contains(&edition.name) {
+                edition.service_name.clone()
+            } else {
+                format!("{}の{}", edition.name, edition.service_name)
+            },
+            finder: crate::pages::SpanText::of(&edition.enabled()),
         }
     }
 }
@@ -131,9 +144,14 @@ fn render_template(tera: &Tera, template: &str, context: &Context, page: &str) -
     })
 }
 
+/// 「2026年4月1日」
+pub fn japanese_date(date: NaiveDate) -> String {
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
 /// 「2026年4月1日〜2027年3月31日」
 pub fn validity_label(valid: &Validity) -> Option<String> {
-    let day = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
+    let day = japanese_date;
     match (valid.from, valid.until) {
         (None, None) => None,
         (from, until) => Some(format!("{}〜{}", from.map(day).unwrap_or_default(), until.map(day).unwrap_or_default())),
@@ -202,6 +220,7 @@ pub fn render_edition_signed(
     let mut base = Context::new();
     base.insert("site", &SiteView::of(site));
     base.insert("muni", &muni);
+    crate::pages::insert_form_context(&mut base, edition, "h3");
     let message_texts = edition.messages.par_iter().map(|m| Texts::new(&m.body, m.to_partner.as_deref())).collect();
     let local_texts = edition.local.par_iter().map(|l| Texts::new(&l.body, None)).collect();
     let renderer = Renderer { build, edition, base, topics, message_texts, local_texts, signed };
@@ -427,6 +446,7 @@ impl Renderer<'_> {
             "body_html": self.local_texts[index].html,
             "upcoming": item.currency == Currency::Upcoming,
             "valid_label": validity_label(&item.valid),
+            "valid_from_label": item.valid.from.map(japanese_date),
         })
     }
 

@@ -63,8 +63,13 @@ fn every_municipality_has_every_subscription_page() {
             assert!(html.contains("<main id=\"main\""), "{muni}/{slug}");
             assert!(!html.contains("<script"), "{muni}/{slug} works without JavaScript");
             assert!(html.contains("noindex"), "{muni}/{slug} is not for search engines");
-            assert!(html.contains("https://"), "{muni}/{slug} uses absolute links (the API serves it too)");
-            assert!(!html.contains("href=\"../"), "{muni}/{slug} has no relative links");
+            // Relative like the archive (a local copy works); the API adds a <base> when it serves one.
+            assert!(
+                html.contains("href=\"../../../assets/style.css\""),
+                "{muni}/{slug} links its stylesheet relatively"
+            );
+            assert!(!html.contains("href=\"https://kizuna.example.jp/"), "{muni}/{slug} has no absolute archive links");
+            assert!(html.contains("<!--kizuna:base-->"), "{muni}/{slug} leaves room for the API's <base>");
         }
     }
 }
@@ -126,4 +131,88 @@ fn the_forms_carry_their_fields_labels_error_slots_and_markers() {
     assert!(confirm.contains("name=\"token\" value=\"%%token%%\""));
     assert!(page(out.path(), muni, "confirmed").contains("href=\"%%archive_url%%\""));
     assert!(page(out.path(), muni, "error").contains("<!--kizuna:errors-->"));
+}
+
+/// Every `<form>` of a page: its opening tag and every `<input …>` tag inside.
+fn forms_of(html: &str) -> Vec<(String, Vec<String>)> {
+    let mut forms = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<form") {
+        let end = rest[start..].find("</form>").map_or(rest.len(), |e| e + start);
+        let form = &rest[start..end];
+        let open = form[..form.find('>').unwrap_or(form.len())].to_owned();
+        let inputs = form.split("<input").skip(1).map(|i| i[..i.find('>').unwrap_or(i.len())].to_owned()).collect();
+        forms.push((open, inputs));
+        rest = &rest[end..];
+    }
+    forms
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    tag.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next())
+}
+
+fn html_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("dir").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            html_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_form_of_every_page_follows_the_forms_contract() {
+    use kizuna_schedule::forms::{self, StopReason};
+    use kizuna_schedule::AnchorKind;
+    let out = built();
+    let mut pages = Vec::new();
+    html_files(out.path(), &mut pages);
+    let mut posted = std::collections::BTreeSet::new();
+    for path in &pages {
+        let html = fs::read_to_string(path).expect("page");
+        let shown = path.strip_prefix(out.path()).expect("inside").display().to_string();
+        for (open, inputs) in forms_of(&html) {
+            let action = attribute(&open, "action").unwrap_or_default();
+            let Some(route) = action.split_once("/api/").map(|(_, route)| route) else {
+                // The search and the finder: no post, nothing personal leaves the page.
+                assert!(!open.contains("method=\"post\""), "{shown}: a form posting elsewhere than the API: {open}");
+                continue;
+            };
+            assert!(open.contains("method=\"post\""), "{shown}: {open}");
+            let form = forms::PAGE_FORMS
+                .iter()
+                .find(|f| f.route == route)
+                .unwrap_or_else(|| panic!("{shown}: {route} is no form of the contract"));
+            posted.insert(route.to_owned());
+            let mut reasons = Vec::new();
+            for input in &inputs {
+                let name = attribute(input, "name").unwrap_or_else(|| panic!("{shown}: an input without a name"));
+                assert!(form.names().contains(&name), "{shown}: {route} does not take `{name}`");
+                let value = attribute(input, "value").unwrap_or_default();
+                match name {
+                    n if n == forms::CONSENT.name => assert!(forms::CONSENT_ACCEPTED.contains(&value), "{shown}"),
+                    n if n == forms::CONSENT_VERSION_FIELD.name => assert_eq!(value, forms::CONSENT_VERSION),
+                    n if n == forms::KIND.name => assert!(value.parse::<AnchorKind>().is_ok(), "{shown}: {value}"),
+                    n if n == forms::REASON.name => reasons.push(value.parse::<StopReason>().expect("a reason")),
+                    n if n == forms::TOKEN.name => assert_eq!(value, "%%token%%", "{shown}"),
+                    _ => {}
+                }
+            }
+            if route == forms::STOP.route {
+                assert_eq!(reasons, StopReason::ALL.to_vec(), "{shown}: every reason, in order");
+            }
+        }
+    }
+    let expected: std::collections::BTreeSet<String> = forms::PAGE_FORMS.iter().map(|f| f.route.to_owned()).collect();
+    assert_eq!(posted, expected, "every form of the contract is on some page");
+    for muni in municipalities(out.path()) {
+        let landing = fs::read_to_string(out.path().join(&muni).join("index.html")).expect("landing");
+        let signups = forms_of(&landing).into_iter().filter(|(open, _)| open.contains("/api/subscriptions")).count();
+        assert_eq!(signups, 1, "{muni}: the landing page has the sign-up form");
+        assert!(landing.contains("利用規約と個人情報の取り扱い"), "{muni}: with the terms");
+        assert!(landing.contains("docomo"), "{muni}: and the carrier-mail guidance");
+    }
 }

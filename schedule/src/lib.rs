@@ -7,13 +7,15 @@
 //! - [`track`]: the tracks, their windows and cadences, and which tracks a subscription is in;
 //! - [`calendar`]: Japan dates (JST "today"), month arithmetic, school years, date ranges;
 //! - [`delivery_time`]: a municipality's delivery time of day, parsed once for generator and sender;
-//! - [`document`]: the `schedule.json` types the generator writes and the sender reads.
+//! - [`document`]: the `schedule.json` types the generator writes and the sender reads;
+//! - [`forms`]: the subscription forms' field names, accepted values and labels (pages and API).
 //!
 //! It has no I/O and no knowledge of YAML content, templates or AWS.
 
 pub mod calendar;
 pub mod delivery_time;
 pub mod document;
+pub mod forms;
 pub mod rule;
 pub mod track;
 

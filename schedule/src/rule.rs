@@ -265,12 +265,15 @@ impl Rule {
         }
     }
 
-    /// A longer label for tables of contents: 「小1・4月6日」 for school rules, else [`Rule::label`].
+    /// A longer label for tables of contents and headings: 「小1・4月6日」 for school rules,
+    /// 「生後232日目（7か月）」 after 生後100日目 (families count ages in months by then), else
+    /// [`Rule::label`].
     pub fn long_label(&self) -> String {
         match self {
             Rule::School(school) => {
                 format!("{}・{}月{}日", school.year.label(), school.date.month, school.date.day)
             }
+            Rule::Day(day) if day.0 > 100 => format!("生後{}日目（{}）", day.0, day.approximate_age()),
             _ => self.label(),
         }
     }
@@ -418,6 +421,24 @@ impl DayOfLife {
     /// The day number (1 = the birth date).
     pub fn get(self) -> u16 {
         self.0
+    }
+
+    /// The completed months of age on this day, counted as N × 12 / 365.25: the same as the
+    /// calendar count for every birth date except within a day of a month boundary, which is
+    /// precise enough for a 「（7か月）」 beside the exact day. Counting N (not the N − 1 days of
+    /// age) makes the first birthday, 生後366日目 in a common year, read 「1歳」.
+    pub fn approximate_months(self) -> u32 {
+        // × 100 keeps it in integers.
+        u32::from(self.0) * 1200 / 36_525
+    }
+
+    /// 「7か月」 or 「1歳3か月」: [`DayOfLife::approximate_months`] as families say an age.
+    pub fn approximate_age(self) -> String {
+        match self.approximate_months() {
+            months if months < 12 => format!("{months}か月"),
+            months if months % 12 == 0 => format!("{}歳", months / 12),
+            months => format!("{}歳{}か月", months / 12, months % 12),
+        }
     }
 }
 
@@ -824,6 +845,25 @@ mod tests {
         assert_eq!(rule("{ day: 14 }").delivery_date(born), Some(d("2026-01-14")));
         assert_eq!(rule("{ day: 100 }").delivery_date(born), Some(d("2026-04-10")));
         assert_eq!(rule("{ day: 100 }").label(), "生後100日目");
+        assert_eq!(rule("{ day: 100 }").long_label(), "生後100日目");
+    }
+
+    #[test]
+    fn days_after_100_are_labelled_with_the_age_in_months_too() {
+        assert_eq!(rule("{ day: 232 }").long_label(), "生後232日目（7か月）");
+        assert_eq!(rule("{ day: 232 }").label(), "生後232日目");
+        assert_eq!(rule("{ day: 101 }").long_label(), "生後101日目（3か月）");
+        assert_eq!(rule("{ day: 366 }").long_label(), "生後366日目（1歳）");
+        assert_eq!(rule("{ day: 1000 }").long_label(), "生後1000日目（2歳8か月）");
+        // Away from month boundaries the count is what every birth date gives.
+        let born = d("2026-01-31");
+        for (day, months) in [(232_u16, 7), (680, 22), (1000, 32)] {
+            let date = Rule::Day(DayOfLife(day)).delivery_date(born).expect("date");
+            let exact =
+                (0..=40).rev().find(|m| crate::calendar::add_months_clamped(born, *m).is_some_and(|x| x <= date));
+            assert_eq!(exact, Some(months), "day {day}");
+            assert_eq!(DayOfLife(day).approximate_months(), months, "day {day}");
+        }
     }
 
     #[test]

@@ -115,6 +115,19 @@ impl TrackId {
         }
     }
 
+    /// Where the window starts and ends, in the words families use (「生まれた日」…「3歳の誕生日」),
+    /// for pages that say what a municipality sends.
+    pub fn window_words(self) -> (&'static str, &'static str) {
+        match self {
+            TrackId::Maternity => ("妊娠4週0日", "妊娠41週6日"),
+            TrackId::Baby => ("生まれた日", "3歳の誕生日"),
+            TrackId::Preschool => ("3歳の誕生日の翌日", "6歳の誕生日"),
+            TrackId::School => ("6歳の誕生日の翌日", "高校3年生の3月31日"),
+            TrackId::SchoolEntry => ("年長の4月1日", "年長の3月31日"),
+            TrackId::FirstGrade => ("小学1年生の4月1日", "小学1年生の3月31日"),
+        }
+    }
+
     /// Add-ons are enabled with `addons:` rather than `tracks:`.
     pub fn is_addon(self) -> bool {
         matches!(self, TrackId::SchoolEntry | TrackId::FirstGrade)

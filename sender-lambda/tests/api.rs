@@ -404,7 +404,7 @@ async fn validation_names_the_field_in_japanese_and_changes_nothing() {
         (with("email", json!("a..b@docomo.ne.jp")), "email", "別のメールアドレス"),
         (with("email", json!("a.@ezweb.ne.jp")), "email", "RFC 5322"),
         (with("email", json!(format!("{}@example.jp", "a".repeat(250)))), "email", "長すぎます"),
-        (with("date", json!(today_plus(-14).to_string())), "date", "誕生日で登録"),
+        (with("date", json!(today_plus(-14).to_string())), "date", "生年月日で登録"),
         (with("date", json!(today_plus(281).to_string())), "date", "先すぎます"),
         (with("municipality", json!("atlantis")), "municipality", "見つかりません"),
         (with("nickname", json!("あ".repeat(21))), "nickname", "20文字"),

@@ -1,43 +1,38 @@
-//! The real subscription page templates (`site-theme/templates/subscribe/`) and the API agree: every
-//! form posts to a route the router serves, sends only fields that route accepts, carries the
-//! token marker where the route needs a token, and the stop reasons offered are exactly the API's.
+//! The forms contract (`kizuna_schedule::forms`, which the templates are written from) and the API
+//! agree: every form posts to a route the router serves and sends only fields that route accepts;
+//! errors are linked to their fields in the real sign-up form. (The generator's tests check that
+//! the built pages follow the contract; `tests/browser/forms.test.js` submits them to the router.)
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use kizuna_schedule::forms::{self, FormsView};
 use kizuna_sender::api::site::{fill_page, Page, Site};
-use kizuna_sender::api::{Api, ApiConfig, ApiRequest, ROUTES, STOP_REASONS};
+use kizuna_sender::api::{Api, ApiConfig, ApiRequest, ROUTES};
 use kizuna_sender::links::{EmailHasher, LinkKeys};
 use kizuna_sender::ses::SesMailer;
 use kizuna_sender::subscriptions::SubscriptionStore;
 
-fn templates() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme/templates/subscribe");
-    let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("templates/subscribe")
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).expect("template")))
-        .collect();
-    found.sort();
-    found
+fn template(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme/templates/subscribe").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// (route path, field names, raw form) of every form in the templates.
-fn forms() -> Vec<(String, BTreeSet<String>, String)> {
-    let mut forms = Vec::new();
-    for (_, text) in templates() {
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find("<form") {
-            let end = rest[start..].find("</form>").expect("closed form") + start;
-            let form = &rest[start..end];
-            let action = form.split("action=\"{{ api }}").nth(1).and_then(|a| a.split('"').next()).expect("action");
-            let names: BTreeSet<String> =
-                form.split("name=\"").skip(1).filter_map(|part| part.split('"').next()).map(str::to_owned).collect();
-            forms.push((format!("/api/{action}"), names, form.to_owned()));
-            rest = &rest[end..];
-        }
+/// A template with its `{{ forms.… }}` expressions replaced by the contract's values (the rest of
+/// the template language is left alone: the tests below only read fields and markers).
+fn with_contract(text: &str) -> String {
+    let view = serde_json::to_value(FormsView::default()).expect("forms view");
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{ forms.") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").expect("closed expression") + start;
+        let path = rest[start + 9..end].trim();
+        let value = path.split('.').fold(&view, |v, key| &v[key]);
+        out.push_str(value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()).as_str());
+        rest = &rest[end + 2..];
     }
-    forms
+    out.push_str(rest);
+    out
 }
 
 async fn api() -> Api<SesMailer> {
@@ -57,18 +52,13 @@ async fn api() -> Api<SesMailer> {
 }
 
 #[tokio::test]
-async fn every_form_posts_to_a_route_with_fields_it_accepts() {
-    let forms = forms();
-    assert!(forms.len() >= 7, "sign-up, confirm, four manage forms, unsubscribe: {}", forms.len());
+async fn every_form_of_the_contract_posts_to_a_route_that_accepts_its_fields() {
     let api = api().await;
-    for (route, names, form) in &forms {
+    for form in forms::PAGE_FORMS.iter().chain([&forms::ONE_CLICK_UNSUBSCRIBE]) {
+        let route = form.path();
         assert!(ROUTES.contains(&("POST", route.as_str())), "{route} is not served");
-        assert!(form.contains("method=\"post\""), "{route}: forms post");
-        if route != "/api/subscriptions" {
-            assert!(names.contains("token") && form.contains("value=\"%%token%%\""), "{route} carries the token");
-        }
-        // Every field the form sends is accepted: the router's answer never names one as unknown.
-        let body: Vec<String> = names.iter().map(|n| format!("{n}=x")).collect();
+        // Every field the form may send is accepted: the router's answer never names one as unknown.
+        let body: Vec<String> = form.fields.iter().map(|f| format!("{}=x", f.name)).collect();
         let request = ApiRequest {
             method: "POST".into(),
             path: route.clone(),
@@ -87,17 +77,8 @@ async fn every_form_posts_to_a_route_with_fields_it_accepts() {
 }
 
 #[test]
-fn the_stop_reasons_offered_are_the_apis() {
-    let manage = templates().into_iter().find(|(name, _)| name == "manage.html").expect("manage.html").1;
-    let offered: BTreeSet<&str> =
-        manage.split("name=\"reason\" value=\"").skip(1).filter_map(|p| p.split('"').next()).collect();
-    let known: BTreeSet<&str> = STOP_REASONS.iter().map(|(id, _)| *id).collect();
-    assert_eq!(offered, known);
-}
-
-#[test]
 fn errors_are_linked_to_their_fields_in_the_real_sign_up_page() {
-    let signup = templates().into_iter().find(|(name, _)| name == "signup.html").expect("signup.html").1;
+    let signup = with_contract(&template("signup_form.html"));
     let errors = [kizuna_sender::api::input::FieldError::new("email", "メールアドレスの形式が正しくありません。")];
     let html = fill_page(&signup, None, None, &errors, None);
     assert!(html.contains("<a href=\"#field-email\">メールアドレスの形式が正しくありません。</a>"));
@@ -110,4 +91,50 @@ fn errors_are_linked_to_their_fields_in_the_real_sign_up_page() {
         "no duplicate attribute"
     );
     assert_eq!(Page::ALL.len(), 11);
+}
+
+#[test]
+fn served_pages_get_a_base_so_their_relative_links_resolve_as_published() {
+    let layout = template("layout.html");
+    assert!(layout.contains(kizuna_sender::api::site::BASE_MARKER), "the layout leaves room for <base>");
+    let served = kizuna_sender::api::site::with_base(&layout, "https://kizuna.example.jp/hikari/subscribe/manage/");
+    assert!(served.contains("<base href=\"https://kizuna.example.jp/hikari/subscribe/manage/\">"));
+    assert!(!served.contains(kizuna_sender::api::site::BASE_MARKER));
+}
+
+#[test]
+fn the_openapi_document_describes_the_forms_of_the_contract() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).expect("openapi.yaml");
+    let document: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+    let schemas = &document["components"]["schemas"];
+    let properties = |schema: &str| -> Vec<String> {
+        let mut names: Vec<String> = schemas[schema]["properties"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("{schema} has properties"))
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    };
+    let sorted = |form: forms::Form| {
+        let mut names: Vec<String> = form.names().into_iter().map(str::to_owned).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(properties("SignUp"), sorted(forms::SIGN_UP));
+    assert_eq!(properties("Birth"), sorted(forms::BIRTH));
+    assert_eq!(properties("DueDate"), sorted(forms::CHANGE_DUE_DATE));
+    assert_eq!(properties("Stop"), sorted(forms::STOP));
+    assert_eq!(properties("OneClick"), sorted(forms::ONE_CLICK_UNSUBSCRIBE));
+    let mut reasons: Vec<&str> = schemas["Stop"]["properties"]["reason"]["enum"]
+        .as_sequence()
+        .expect("enum")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    reasons.sort_unstable();
+    let mut known: Vec<&str> = forms::StopReason::ALL.iter().map(|r| r.id()).collect();
+    known.sort_unstable();
+    assert_eq!(reasons, known);
 }

@@ -74,8 +74,8 @@
       nodes.push(
         el("p", {}, [
           kind === "due"
-            ? "メッセージは妊娠4週0日から41週6日までです。出産予定日を確かめてください。お子さんが生まれたら、生年月日で探せます。"
-            : "生年月日を確かめてください。メッセージは生まれた日から18歳までです。",
+            ? "メッセージは" + (section.getAttribute("data-due-span") || "妊娠中") + "です。出産予定日を確かめてください。お子さんが生まれたら、生年月日で探せます。"
+            : "生年月日を確かめてください。メッセージは" + (section.getAttribute("data-birth-span") || "") + "です。",
         ])
       );
     }
@@ -120,7 +120,12 @@
         render(dates.findMessages(index, kind, anchor, today), kind, today);
       },
       function () {
-        show([el("p", { class: "error" }, ["メッセージの一覧を読み込めませんでした。時間をおいて、もう一度お試しください。"])]);
+        // Browsers refuse fetch() on file:// pages: waiting would not help, a local server would.
+        var why =
+          window.location.protocol === "file:"
+            ? "ファイルとして開いたときは、この機能を使えません。`kizuna serve` で開いてください。"
+            : "メッセージの一覧を読み込めませんでした。時間をおいて、もう一度お試しください。";
+        show([el("p", { class: "error" }, [why])]);
       }
     );
   });

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use kizuna_schedule::AnchorKind;
+use kizuna_schedule::{forms, AnchorKind};
 
 use crate::anchor_date::DateProblem;
 
@@ -151,12 +151,12 @@ impl Fields {
         self.text(name, label)?.ok_or_else(|| FieldError::new(name, format!("{label}を入力してください。")))
     }
 
-    /// A yes/no field: JSON `true`/`false`, or a form checkbox (`on`, `true`, `yes`, `1`).
+    /// A yes/no field: JSON `true`/`false`, or a form checkbox ([`forms::CONSENT_ACCEPTED`]).
     pub fn flag(&self, name: &str, label: &str) -> Result<bool, FieldError> {
         match self.map.get(name) {
             None => Ok(false),
             Some(FieldValue::Json(serde_json::Value::Bool(value))) => Ok(*value),
-            Some(FieldValue::Text(text)) if ["on", "true", "yes", "1"].contains(&text.as_str()) => Ok(true),
+            Some(FieldValue::Text(text)) if forms::CONSENT_ACCEPTED.contains(&text.as_str()) => Ok(true),
             Some(_) => Err(FieldError::new(name, format!("{label}の値が正しくありません。"))),
         }
     }
@@ -249,7 +249,7 @@ pub fn email(value: &str) -> Result<String, FieldError> {
         Err(AddressProblem::CarrierDots) => CARRIER_ADDRESS_MESSAGE,
         Err(AddressProblem::Domain) => "メールアドレスの「@」より後ろ（ドメイン）が正しくありません。",
     };
-    Err(FieldError::new("email", message))
+    Err(FieldError::new(forms::EMAIL.name, message))
 }
 
 /// Parses `YYYY-MM-DD` (a real calendar date).
@@ -264,7 +264,7 @@ pub fn due_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate,
 
 /// A birth date within the rule of [`crate::anchor_date`].
 pub fn birth_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    crate::anchor_date::check(AnchorKind::Birth, value, today).map_err(|problem| date_error(field, "誕生日", problem))
+    crate::anchor_date::check(AnchorKind::Birth, value, today).map_err(|problem| date_error(field, "生年月日", problem))
 }
 
 /// A date problem in the words of the sign-up and manage pages.
@@ -273,21 +273,22 @@ fn date_error(field: &str, label: &str, problem: DateProblem) -> FieldError {
         DateProblem::Shape => format!("{label}は「2027-04-01」の形で入力してください。"),
         DateProblem::NoSuchDay => format!("{label}に存在しない日付が入力されています。"),
         DateProblem::DueTooEarly => {
-            "出産予定日が2週間以上前です。お子さんが生まれている場合は、誕生日で登録してください。".to_owned()
+            "出産予定日が2週間以上前です。お子さんが生まれている場合は、生年月日で登録してください。".to_owned()
         }
         DateProblem::DueTooLate => "出産予定日が先すぎます（今日から280日後まで登録できます）。".to_owned(),
-        DateProblem::BirthInFuture => "誕生日に未来の日付は登録できません。".to_owned(),
-        DateProblem::BirthTooOld => "18年以上前の誕生日は登録できません。".to_owned(),
+        DateProblem::BirthInFuture => "生年月日に未来の日付は登録できません。".to_owned(),
+        DateProblem::BirthTooOld => "18年以上前の生年月日は登録できません。".to_owned(),
     };
     FieldError::new(field, message)
 }
 
-/// An optional nickname of at most 20 characters.
+/// An optional nickname of at most [`forms::NICKNAME_MAX_CHARS`] characters.
 pub fn nickname(value: Option<String>) -> Result<Option<String>, FieldError> {
     match value {
-        Some(name) if name.chars().count() > 20 => {
-            Err(FieldError::new("nickname", "呼び名は20文字以内で入力してください。"))
-        }
+        Some(name) if name.chars().count() > forms::NICKNAME_MAX_CHARS => Err(FieldError::new(
+            forms::NICKNAME.name,
+            format!("{}は{}文字以内で入力してください。", forms::NICKNAME.label, forms::NICKNAME_MAX_CHARS),
+        )),
         other => Ok(other),
     }
 }
@@ -299,7 +300,10 @@ pub fn consent_version(value: &str) -> Result<String, FieldError> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(FieldError::new("consent_version", "同意した文書の版が正しくありません。ページを読み込み直してください。"))
+        Err(FieldError::new(
+            forms::CONSENT_VERSION_FIELD.name,
+            "同意した文書の版が正しくありません。ページを読み込み直してください。",
+        ))
     }
 }
 
@@ -311,7 +315,7 @@ pub fn municipality_id(value: &str) -> Result<String, FieldError> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(FieldError::new("municipality", "市区町村が正しくありません。"))
+        Err(FieldError::new(forms::MUNICIPALITY.name, "市区町村が正しくありません。"))
     }
 }
 

@@ -25,10 +25,12 @@
 
 pub mod input;
 pub mod lambda;
+pub mod local;
 pub mod mail;
 pub mod site;
 
 use chrono::{DateTime, Utc};
+use kizuna_schedule::forms::{self, StopReason, BIRTH_DATE, DUE_DATE, ONE_CLICK, REASON, TOKEN};
 use kizuna_schedule::{japan_date, AnchorKind, SystemMail};
 
 use crate::deliver::{Delivery, DeliveryOptions, Mailer, Pacer};
@@ -58,22 +60,6 @@ pub const ROUTES: [(&str, &str); 10] = [
     ("POST", "/api/unsubscribe"),
     ("POST", "/api/delete"),
 ];
-
-/// Reasons a family can give for stopping; the first three are losses.
-pub const STOP_REASONS: [(&str, &str); 7] = [
-    ("miscarriage", "流産"),
-    ("stillbirth", "死産"),
-    ("infant-death", "乳児の死亡"),
-    ("moved", "転居"),
-    ("not-needed", "必要なくなった"),
-    ("too-many", "メールが多い"),
-    ("other", "その他"),
-];
-
-/// Whether a stop reason is a loss.
-pub fn is_loss(reason: &str) -> bool {
-    matches!(reason, "miscarriage" | "stillbirth" | "infant-death")
-}
 
 /// One HTTP request, as the router sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -185,6 +171,37 @@ pub struct Api<M> {
     pub site: Site,
     /// Settings.
     pub config: ApiConfig,
+}
+
+impl Api<crate::ses::SesMailer> {
+    /// The API as the Lambda and the local adapter run it: DynamoDB and SES from `config`, keys,
+    /// the schedules' source and the CORS, redirect and origin settings from `settings` (secrets
+    /// already resolved).
+    pub fn from_settings(
+        settings: &crate::settings::Settings,
+        config: &aws_config::SdkConfig,
+    ) -> Result<Self, BoxError> {
+        let schedule = settings.schedule.as_deref().ok_or("KIZUNA_SCHEDULE (or --schedule) is required")?;
+        let source = crate::schedules::ScheduleSource::parse(schedule)?;
+        Ok(Api {
+            store: SubscriptionStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                &settings.subscriptions_table,
+                &settings.deliveries_table,
+            ),
+            mailer: crate::ses::SesMailer::new(crate::ses::ses_client(config), settings.configuration_set.clone()),
+            links: settings.link_keys()?,
+            hasher: settings.email_hasher()?,
+            site: Site::from_source(source, config),
+            config: ApiConfig {
+                allowed_origins: settings.api_allowed_origins.clone(),
+                archive_origin: settings.archive_origin.clone(),
+                allow_draft: settings.allow_draft,
+                send_rate: settings.max_send_rate.unwrap_or(1.0),
+                origin_verify: settings.origin_verify.clone(),
+            },
+        })
+    }
 }
 
 /// How the request came, hence how to answer.
@@ -387,7 +404,13 @@ impl<M: Mailer + Sync> Api<M> {
         }
         if let Some((municipality, page, token)) = &failure.page {
             let html = match self.site.schedule(municipality).await {
-                Ok(Some(schedule)) => self.site.page(&schedule, *page).await.ok().flatten(),
+                Ok(Some(schedule)) => self
+                    .site
+                    .page(&schedule, *page)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|html| site::with_base(&html, &self.page_url(&schedule, *page))),
                 _ => None,
             };
             if let Some(html) = html {
@@ -422,24 +445,24 @@ impl<M: Mailer + Sync> Api<M> {
         purposes: &[Purpose],
         now: DateTime<Utc>,
     ) -> Result<Subscription, Failure> {
-        let token = token.ok_or_else(|| Failure::new(400, "token", TOKEN_MESSAGE))?;
+        let token = token.ok_or_else(|| Failure::new(400, TOKEN.name, TOKEN_MESSAGE))?;
         if token.len() > 200 {
-            return Err(Failure::new(400, "token", TOKEN_MESSAGE));
+            return Err(Failure::new(400, TOKEN.name, TOKEN_MESSAGE));
         }
         let claims = match self.links.verify(token, now.timestamp()) {
             Ok(claims) => claims,
-            Err(LinkError::Expired) => return Err(Failure::new(410, "token", TOKEN_MESSAGE)),
-            Err(LinkError::Malformed) => return Err(Failure::new(400, "token", TOKEN_MESSAGE)),
-            Err(_) => return Err(Failure::new(403, "token", TOKEN_MESSAGE)),
+            Err(LinkError::Expired) => return Err(Failure::new(410, TOKEN.name, TOKEN_MESSAGE)),
+            Err(LinkError::Malformed) => return Err(Failure::new(400, TOKEN.name, TOKEN_MESSAGE)),
+            Err(_) => return Err(Failure::new(403, TOKEN.name, TOKEN_MESSAGE)),
         };
         if !purposes.contains(&claims.purpose) {
-            return Err(Failure::new(403, "token", TOKEN_MESSAGE));
+            return Err(Failure::new(403, TOKEN.name, TOKEN_MESSAGE));
         }
         match self.store.get(&claims.subscription_id).await {
             Ok(Some(subscription)) => Ok(subscription),
             Ok(None) => Err(Failure::new(
                 404,
-                "token",
+                TOKEN.name,
                 "このご登録は見つかりません。確認の期限（48時間）が過ぎたか、データが削除されています。",
             )),
             Err(error) => Err(Failure::internal(&error)),
@@ -475,38 +498,39 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn sign_up(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        const ALLOWED: [&str; 8] =
-            ["email", "municipality", "kind", "date", "nickname", "consent", "consent_version", "website"];
-        fields.only(&ALLOWED)?;
+        use forms::{CONSENT, CONSENT_VERSION_FIELD, DATE, EMAIL, HONEYPOT, KIND, MUNICIPALITY, NICKNAME};
+        fields.only(&forms::SIGN_UP.names())?;
         let today = japan_date(now);
-        let municipality = input::municipality_id(&fields.required("municipality", "市区町村")?)?;
+        let municipality = input::municipality_id(&fields.required(MUNICIPALITY.name, MUNICIPALITY.label)?)?;
         let schedule = self.schedule_of(&municipality).await?;
         let mut errors = Vec::new();
-        let email = fields.required("email", "メールアドレス").and_then(|e| input::email(&e));
-        let kind = match fields.required("kind", "登録の種類") {
-            Ok(kind) if kind == "due" => Ok(AnchorKind::Due),
-            Ok(kind) if kind == "birth" => Ok(AnchorKind::Birth),
-            Ok(_) => Err(FieldError::new("kind", "「出産予定日」か「誕生日」を選んでください。")),
+        let email = fields.required(EMAIL.name, EMAIL.label).and_then(|e| input::email(&e));
+        let kind = match fields.required(KIND.name, KIND.label) {
+            Ok(kind) => kind.parse::<AnchorKind>().map_err(|_| {
+                let choices = format!("「{}」か「{}」", AnchorKind::Due.label(), forms::KIND_BIRTH.label);
+                FieldError::new(KIND.name, format!("{choices}を選んでください。"))
+            }),
             Err(error) => Err(error),
         };
-        let date = match (&kind, fields.required("date", "日付")) {
+        let date = match (&kind, fields.required(DATE.name, DATE.label)) {
             (_, Err(error)) => Err(error),
-            (Ok(AnchorKind::Due), Ok(value)) => input::due_date("date", &value, today),
-            (Ok(AnchorKind::Birth), Ok(value)) => input::birth_date("date", &value, today),
-            (Err(_), Ok(value)) => input::date("date", "日付", &value),
+            (Ok(AnchorKind::Due), Ok(value)) => input::due_date(DATE.name, &value, today),
+            (Ok(AnchorKind::Birth), Ok(value)) => input::birth_date(DATE.name, &value, today),
+            (Err(_), Ok(value)) => input::date(DATE.name, DATE.label, &value),
         };
-        let nickname = fields.text("nickname", "呼び名").and_then(input::nickname);
-        let consent = fields.flag("consent", "同意").and_then(|given| {
+        let nickname = fields.text(NICKNAME.name, NICKNAME.label).and_then(input::nickname);
+        let consent = fields.flag(CONSENT.name, CONSENT.label).and_then(|given| {
             if given {
                 Ok(())
             } else {
-                Err(FieldError::new("consent", "利用規約と個人情報の取り扱いへの同意が必要です。"))
+                Err(FieldError::new(CONSENT.name, "利用規約と個人情報の取り扱いへの同意が必要です。"))
             }
         });
-        let consent_version =
-            fields.required("consent_version", "同意した文書の版").and_then(|v| input::consent_version(&v));
+        let consent_version = fields
+            .required(CONSENT_VERSION_FIELD.name, CONSENT_VERSION_FIELD.label)
+            .and_then(|v| input::consent_version(&v));
         // A field hidden from people: bots fill it in.
-        let honeypot = fields.text("website", "ウェブサイト");
+        let honeypot = fields.text(HONEYPOT.name, HONEYPOT.label);
         for error in [
             email.as_ref().err(),
             kind.as_ref().err(),
@@ -524,10 +548,10 @@ impl<M: Mailer + Sync> Api<M> {
         if let (Ok(kind), Ok(date)) = (&kind, &date) {
             if !site::accepts(&schedule.document, *kind, *date, today) {
                 errors.push(FieldError::new(
-                    "kind",
+                    KIND.name,
                     match kind {
                         AnchorKind::Due => "この市区町村では、出産予定日での登録を受け付けていません。",
-                        AnchorKind::Birth => "この市区町村では、この誕生日のお子さん向けの配信を行っていません。",
+                        AnchorKind::Birth => "この市区町村では、この生年月日のお子さん向けの配信を行っていません。",
                     },
                 ));
             }
@@ -594,10 +618,10 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn confirm(&self, face: Face, query: &str, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        fields.only(&["token"])?;
-        let token = match fields.text("token", "リンク")? {
+        fields.only(&forms::CONFIRM.names())?;
+        let token = match fields.text(TOKEN.name, TOKEN.label)? {
             Some(token) => Some(token),
-            None => query_param(query, "token")?,
+            None => query_param(query, TOKEN.name)?,
         };
         let current = self.subscription_for(token.as_deref(), &[Purpose::Confirm], now).await?;
         let schedule = self.schedule_of(&current.municipality).await?;
@@ -609,13 +633,13 @@ impl<M: Mailer + Sync> Api<M> {
                         *active
                     }
                     Change::Refused => {
-                        return Err(Failure::new(409, "token", "ほかの操作と重なりました。もう一度お試しください。"))
+                        return Err(Failure::new(409, TOKEN.name, "ほかの操作と重なりました。もう一度お試しください。"))
                     }
                 }
             }
             SubscriptionStatus::Active => current,
             _ => {
-                return Err(Failure::new(409, "token", "このご登録は停止されています。").on(
+                return Err(Failure::new(409, TOKEN.name, "このご登録は停止されています。").on(
                     &current.municipality,
                     Page::Error,
                     None,
@@ -632,6 +656,7 @@ impl<M: Mailer + Sync> Api<M> {
                 let page = self.site.page(&schedule, Page::Confirmed).await.map_err(|e| Failure::internal(&e))?;
                 match page {
                     Some(html) => {
+                        let html = site::with_base(&html, &self.page_url(&schedule, Page::Confirmed));
                         Ok(ApiResponse::html(200, site::fill_page(&html, None, Some(&archive_url), &[], None)))
                     }
                     None => Ok(ApiResponse::see_other(&archive_url)),
@@ -644,7 +669,7 @@ impl<M: Mailer + Sync> Api<M> {
     /// and link previews open links by GET, and must not complete a sign-up the address's owner
     /// never made. A link opened again after confirming shows the confirmed page, as POST would.
     async fn confirm_page(&self, face: Face, query: &str, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        let token = query_param(query, "token")?;
+        let token = query_param(query, TOKEN.name)?;
         let current = self.subscription_for(token.as_deref(), &[Purpose::Confirm], now).await?;
         match current.status {
             SubscriptionStatus::Pending => self.served_page(&current, Page::Confirm, token.as_deref()).await,
@@ -653,13 +678,13 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn manage_page(&self, query: &str, now: DateTime<Utc>) -> Outcome {
-        let token = query_param(query, "token")?;
+        let token = query_param(query, TOKEN.name)?;
         let current = self.subscription_for(token.as_deref(), &[Purpose::Manage], now).await?;
         self.served_page(&current, Page::Manage, token.as_deref()).await
     }
 
     async fn unsubscribe_page(&self, query: &str, now: DateTime<Utc>) -> Outcome {
-        let token = query_param(query, "token")?;
+        let token = query_param(query, TOKEN.name)?;
         let current = self.subscription_for(token.as_deref(), &[Purpose::Unsubscribe], now).await?;
         self.served_page(&current, Page::Unsubscribe, token.as_deref()).await
     }
@@ -667,7 +692,10 @@ impl<M: Mailer + Sync> Api<M> {
     async fn served_page(&self, current: &Subscription, page: Page, token: Option<&str>) -> Outcome {
         let schedule = self.schedule_of(&current.municipality).await?;
         match self.site.page(&schedule, page).await.map_err(|e| Failure::internal(&e))? {
-            Some(html) => Ok(ApiResponse::html(200, site::fill_page(&html, token, None, &[], None))),
+            Some(html) => {
+                let html = site::with_base(&html, &self.page_url(&schedule, page));
+                Ok(ApiResponse::html(200, site::fill_page(&html, token, None, &[], None)))
+            }
             None => Err(Failure::internal(&BoxError::from("subscription page missing"))),
         }
     }
@@ -680,21 +708,21 @@ impl<M: Mailer + Sync> Api<M> {
         now: DateTime<Utc>,
     ) -> Result<(Subscription, String), Failure> {
         fields.only(allowed)?;
-        let token = fields.text("token", "リンク")?;
+        let token = fields.text(TOKEN.name, TOKEN.label)?;
         let current = self.subscription_for(token.as_deref(), &[Purpose::Manage], now).await?;
         Ok((current, token.unwrap_or_default()))
     }
 
     async fn birth(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        let (current, token) = self.managed(fields, &["token", "birth_date"], now).await?;
+        let (current, token) = self.managed(fields, &forms::BIRTH.names(), now).await?;
         let on_page = |failure: Failure| failure.on(&current.municipality, Page::Manage, Some(&token));
         let today = japan_date(now);
         let birth = fields
-            .required("birth_date", "誕生日")
-            .and_then(|value| input::birth_date("birth_date", &value, today))
+            .required(BIRTH_DATE.name, BIRTH_DATE.label)
+            .and_then(|value| input::birth_date(BIRTH_DATE.name, &value, today))
             .map_err(|e| on_page(e.into()))?;
         if current.anchor_kind != AnchorKind::Due {
-            return Err(on_page(Failure::new(409, "birth_date", "出産の登録はすでに済んでいます。")));
+            return Err(on_page(Failure::new(409, BIRTH_DATE.name, "出産の登録はすでに済んでいます。")));
         }
         let schedule = self.schedule_of(&current.municipality).await?;
         let updated = match self.store.register_birth(&current, birth, now).await.map_err(|e| Failure::internal(&e))? {
@@ -702,7 +730,7 @@ impl<M: Mailer + Sync> Api<M> {
             Change::Refused => {
                 return Err(on_page(Failure::new(
                     409,
-                    "birth_date",
+                    BIRTH_DATE.name,
                     "このご登録では出産の登録ができません（登録の確認が済んでいないか、配信が停止されています）。",
                 )))
             }
@@ -763,15 +791,19 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn due_date(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        let (current, token) = self.managed(fields, &["token", "due_date"], now).await?;
+        let (current, token) = self.managed(fields, &forms::CHANGE_DUE_DATE.names(), now).await?;
         let on_page = |failure: Failure| failure.on(&current.municipality, Page::Manage, Some(&token));
         let today = japan_date(now);
         let due = fields
-            .required("due_date", "出産予定日")
-            .and_then(|value| input::due_date("due_date", &value, today))
+            .required(DUE_DATE.name, DUE_DATE.label)
+            .and_then(|value| input::due_date(DUE_DATE.name, &value, today))
             .map_err(|e| on_page(e.into()))?;
         if current.anchor_kind != AnchorKind::Due {
-            return Err(on_page(Failure::new(409, "due_date", "出産の登録が済んでいるため、予定日は変更できません。")));
+            return Err(on_page(Failure::new(
+                409,
+                DUE_DATE.name,
+                "出産の登録が済んでいるため、予定日は変更できません。",
+            )));
         }
         let schedule = self.schedule_of(&current.municipality).await?;
         if current.anchor_date != due {
@@ -780,7 +812,7 @@ impl<M: Mailer + Sync> Api<M> {
                 Change::Refused => {
                     return Err(on_page(Failure::new(
                         409,
-                        "due_date",
+                        DUE_DATE.name,
                         "このご登録では予定日を変更できません（配信が停止されています）。",
                     )))
                 }
@@ -795,21 +827,21 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn stop(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        let (current, token) = self.managed(fields, &["token", "reason"], now).await?;
+        let (current, token) = self.managed(fields, &forms::STOP.names(), now).await?;
         let on_page = |failure: Failure| failure.on(&current.municipality, Page::Manage, Some(&token));
-        let reason = fields.required("reason", "停止の理由").map_err(|e| on_page(e.into()))?;
-        if !STOP_REASONS.iter().any(|(id, _)| *id == reason) {
-            return Err(on_page(Failure::new(400, "reason", "停止の理由を選んでください。")));
-        }
+        let reason = fields.required(REASON.name, REASON.label).map_err(|e| on_page(e.into()))?;
+        let Ok(reason) = reason.parse::<StopReason>() else {
+            return Err(on_page(Failure::new(400, REASON.name, "停止の理由を選んでください。")));
+        };
         let schedule = self.schedule_of(&current.municipality).await?;
         match self
             .store
-            .end(&current, SubscriptionStatus::Stopped, Some(&reason), now)
+            .end(&current, SubscriptionStatus::Stopped, Some(reason.id()), now)
             .await
             .map_err(|e| Failure::internal(&e))?
         {
             Change::Applied(stopped) => {
-                let kind = if is_loss(&reason) { SystemMail::StoppedLoss } else { SystemMail::Stopped };
+                let kind = if reason.is_loss() { SystemMail::StoppedLoss } else { SystemMail::Stopped };
                 self.send_system(&schedule, kind, &stopped, now).await;
             }
             Change::Refused
@@ -818,25 +850,29 @@ impl<M: Mailer + Sync> Api<M> {
                     SubscriptionStatus::Pending | SubscriptionStatus::Active | SubscriptionStatus::Completed
                 ) => {}
             Change::Refused => {
-                return Err(on_page(Failure::new(409, "reason", "ほかの操作と重なりました。もう一度お試しください。")))
+                return Err(on_page(Failure::new(
+                    409,
+                    REASON.name,
+                    "ほかの操作と重なりました。もう一度お試しください。",
+                )))
             }
         }
         self.done(face, &schedule, Page::Stopped, serde_json::json!({ "status": "stopped" }))
     }
 
     async fn unsubscribe(&self, face: Face, query: &str, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        let one_click = fields.has("List-Unsubscribe");
+        let one_click = fields.has(ONE_CLICK.name);
         if one_click {
-            fields.only(&["List-Unsubscribe"])?;
-            if fields.required("List-Unsubscribe", "List-Unsubscribe")? != "One-Click" {
-                return Err(Failure::new(400, "List-Unsubscribe", "List-Unsubscribe=One-Click を送ってください。"));
+            fields.only(&forms::ONE_CLICK_UNSUBSCRIBE.names())?;
+            if fields.required(ONE_CLICK.name, ONE_CLICK.label)? != forms::ONE_CLICK_VALUE {
+                return Err(Failure::new(400, ONE_CLICK.name, "List-Unsubscribe=One-Click を送ってください。"));
             }
         } else {
-            fields.only(&["token"])?;
+            fields.only(&forms::UNSUBSCRIBE.names())?;
         }
-        let token = match fields.text("token", "リンク")? {
+        let token = match fields.text(TOKEN.name, TOKEN.label)? {
             Some(token) => Some(token),
-            None => query_param(query, "token")?,
+            None => query_param(query, TOKEN.name)?,
         };
         let current = self.subscription_for(token.as_deref(), &[Purpose::Unsubscribe], now).await?;
         let schedule = self.schedule_of(&current.municipality).await?;
@@ -855,7 +891,7 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn delete(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        let (current, _) = self.managed(fields, &["token"], now).await?;
+        let (current, _) = self.managed(fields, &forms::DELETE.names(), now).await?;
         let schedule = self.schedule_of(&current.municipality).await?;
         self.store.delete_everything(&current.id).await.map_err(|e| Failure::internal(&e))?;
         tracing::info!(subscription = %current.id, "deleted on request");

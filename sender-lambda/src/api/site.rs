@@ -4,13 +4,15 @@
 //!
 //! Pages carry markers the API fills: `%%token%%` (hidden inputs of the manage and unsubscribe
 //! pages), `%%archive_url%%` (the confirmed page's link to the family's current week or age),
-//! `<!--kizuna:errors-->` (the error summary) and `<!--kizuna:error:<field>-->` (a field's message).
+//! `<!--kizuna:errors-->` (the error summary), `<!--kizuna:error:<field>-->` (a field's message)
+//! and `<!--kizuna:base-->` (a `<base>` naming the page's published address: the pages' links are
+//! relative, like the archive's, and must resolve the same when the API serves them under `/api/`).
 //! Every value is HTML-escaped.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use kizuna_schedule::{tracks_on, AnchorKind, MailFrame, ScheduleDocument, SystemMail, TrackId};
+use kizuna_schedule::{forms, tracks_on, AnchorKind, MailFrame, ScheduleDocument, SystemMail, TrackId};
 
 use crate::api::input::{FieldError, Fields};
 use crate::compose::escape_html;
@@ -260,7 +262,8 @@ pub fn fill_page(
         html = html.replace("<!--kizuna:errors-->", &summary);
     }
     if let Some(fields) = fields {
-        for name in ["email", "nickname", "due_date", "birth_date", "date"] {
+        let shown_again = [forms::EMAIL, forms::NICKNAME, forms::DUE_DATE, forms::BIRTH_DATE, forms::DATE];
+        for name in shown_again.map(|field| field.name) {
             if let Ok(Some(value)) = fields.text(name, name) {
                 html = html.replace(
                     &format!("name=\"{name}\" value=\"\""),
@@ -271,6 +274,14 @@ pub fn fill_page(
     }
     html
 }
+
+/// Sets the `<base>` of a page the API serves to the page's published address ([`BASE_MARKER`]).
+pub fn with_base(page: &str, page_url: &str) -> String {
+    page.replacen(BASE_MARKER, &format!("<base href=\"{}\">", escape_html(page_url)), 1)
+}
+
+/// Where the generator leaves room for the `<base>` of a served page.
+pub const BASE_MARKER: &str = "<!--kizuna:base-->";
 
 /// A minimal page for errors when no municipality is known (a forged or unreadable link).
 pub fn fallback_page(title: &str, message: &str) -> String {
