@@ -24,7 +24,7 @@
 //! - [`delivery_handler`]: the delivery Lambda (hourly planner, SQS worker, lifecycle jobs);
 //! - [`metrics`]: CloudWatch Embedded Metric Format lines per run;
 //! - [`subscriptions`], [`api`], [`ses_events`], [`lifecycle`]: the subscription lifecycle — its
-//!   DynamoDB operations, the HTTP API, SES bounces and complaints, and the daily expiry jobs;
+//!   DynamoDB operations, the HTTP API (and its local adapter, `api::local`), SES bounces and complaints, and the daily expiry jobs;
 //! - [`secrets`]: link and hash keys from Secrets Manager at start-up;
 //! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag.
 

@@ -11,6 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use kizuna_schedule::AnchorKind;
+use kizuna_sender::api::{local, Api};
 use kizuna_sender::deliver::{Delivery, Pacer};
 use kizuna_sender::dynamo::{create_table, DynamoDeliveries, DynamoRecipients};
 use kizuna_sender::import::{check_csv, import_rows};
@@ -78,6 +79,11 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// The subscription API on this machine.
+    Api {
+        #[command(subcommand)]
+        command: ApiCommand,
+    },
     /// Lifecycle jobs of one Japan date: birth-registration reminders, completions, expiry of
     /// pending sign-ups (48 h) and deletion of ended subscriptions (90 days).
     Lifecycle {
@@ -96,6 +102,17 @@ enum TablesCommand {
     Create,
     /// Prints both table definitions as JSON (CloudFormation `AWS::DynamoDB::Table` property names).
     Describe,
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiCommand {
+    /// Serves the real API router over HTTP on a loopback address (demos, contract tests); the
+    /// same code the API Lambda runs, through a thin local adapter.
+    Serve {
+        /// The address to listen on (loopback only; port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -260,6 +277,18 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
                 print!("{}", summary.render());
             }
             Ok(if summary.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Api { command: ApiCommand::Serve { listen } } => {
+            let config = aws_config().await;
+            let mut settings = settings;
+            resolve_secrets(&mut settings, &config).await?;
+            let api = Api::from_settings(&settings, &config).map_err(|e| anyhow!(e))?;
+            let listener = local::bind(listen).await?;
+            let address = listener.local_addr()?;
+            // The port line is the contract with scripts and tests that start with `--listen …:0`.
+            println!("listening on http://{address}/api/");
+            local::serve(listener, std::sync::Arc::new(api)).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Lifecycle { date, json } => {
             let date = date.unwrap_or_else(kizuna_schedule::japan_today);

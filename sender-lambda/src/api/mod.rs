@@ -25,6 +25,7 @@
 
 pub mod input;
 pub mod lambda;
+pub mod local;
 pub mod mail;
 pub mod site;
 
@@ -185,6 +186,37 @@ pub struct Api<M> {
     pub site: Site,
     /// Settings.
     pub config: ApiConfig,
+}
+
+impl Api<crate::ses::SesMailer> {
+    /// The API as the Lambda and the local adapter run it: DynamoDB and SES from `config`, keys,
+    /// the schedules' source and the CORS, redirect and origin settings from `settings` (secrets
+    /// already resolved).
+    pub fn from_settings(
+        settings: &crate::settings::Settings,
+        config: &aws_config::SdkConfig,
+    ) -> Result<Self, BoxError> {
+        let schedule = settings.schedule.as_deref().ok_or("KIZUNA_SCHEDULE (or --schedule) is required")?;
+        let source = crate::schedules::ScheduleSource::parse(schedule)?;
+        Ok(Api {
+            store: SubscriptionStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                &settings.subscriptions_table,
+                &settings.deliveries_table,
+            ),
+            mailer: crate::ses::SesMailer::new(crate::ses::ses_client(config), settings.configuration_set.clone()),
+            links: settings.link_keys()?,
+            hasher: settings.email_hasher()?,
+            site: Site::from_source(source, config),
+            config: ApiConfig {
+                allowed_origins: settings.api_allowed_origins.clone(),
+                archive_origin: settings.archive_origin.clone(),
+                allow_draft: settings.allow_draft,
+                send_rate: settings.max_send_rate.unwrap_or(1.0),
+                origin_verify: settings.origin_verify.clone(),
+            },
+        })
+    }
 }
 
 /// How the request came, hence how to answer.
