@@ -2,7 +2,8 @@
 # The archive in a real browser (issue 10, DESIGN.md §7): builds the sample archive into a
 # temporary directory and runs tests/browser with node's test runner — the finder's date rules
 # against kizuna-schedule's vectors, then Debian Chromium driven by playwright-core over http
-# (navigation, Japanese search, the finder, no-JS pages, a 375×812 viewport, axe on every page type).
+# (navigation, Japanese search, the finder, no-JS pages, a 375×812 viewport, axe on every page type),
+# and the one-machine demo driven as a parent (demo.test.js starts scripts/demo.sh itself).
 #
 # Idempotent, for a fresh Debian machine or a used one. As root it installs what is missing
 # (apt: chromium, fonts-noto-cjk, and nodejs/npm when there is no node; npm ci in tests/browser).
@@ -54,4 +55,4 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | head -n1))"
 cd tests/browser
 KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
-  node --test --test-concurrency=1 vectors.test.js archive.test.js
+  node --test --test-concurrency=1 vectors.test.js archive.test.js demo.test.js
