@@ -3,8 +3,7 @@
 # temporary directory and runs tests/browser with node's test runner — the finder's date rules
 # against kizuna-schedule's vectors, then Debian Chromium driven by playwright-core over http
 # (navigation, Japanese search, the finder, no-JS pages, a 375×812 viewport, axe on every page type),
-# (forms.test.js, the form contract over the real API router and moto, is not in this line yet:
-# its submission flows are unfinished — see the file; its environment is prepared here already).
+# and the one-machine demo driven as a parent (demo.test.js starts scripts/demo.sh itself).
 #
 # Idempotent, for a fresh Debian machine or a used one. As root it installs what is missing
 # (apt: chromium, fonts-noto-cjk, and nodejs/npm when there is no node; npm ci in tests/browser).
@@ -66,4 +65,4 @@ echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | h
 cd tests/browser
 KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
   KIZUNA_SENDER_BIN="$sender" MOTO_SERVER="$moto_server" \
-  node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js
+  node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js demo.test.js

@@ -8,7 +8,9 @@
 #   - LibreOffice Calc and poppler-utils (scripts/office.sh) for the staff workbook and review tests;
 #   - the Rust workspace tests (unit, integration, property, snapshot and doc tests); the sender's
 #     integration tests start their own moto_server on free ports;
-#   - the archive in a real headless Chromium (scripts/browser-test.sh installs Debian chromium,
+#   - schemathesis over sender-lambda/openapi.yaml against the real API router on 127.0.0.1 and moto
+#     (scripts/api-contract.sh installs it into .venv-schemathesis);
+#   - the archive and the one-machine demo (scripts/demo.sh) in a real headless Chromium (scripts/browser-test.sh installs Debian chromium,
 #     Japanese fonts and the npm packages it needs).
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
@@ -28,5 +30,8 @@ scripts/ipadic.sh
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"
 
-echo "==> browser tests: archive, search, finder, accessibility (scripts/browser-test.sh)"
+echo "==> the API against its OpenAPI document: schemathesis over the real router and moto (scripts/api-contract.sh)"
+scripts/api-contract.sh
+
+echo "==> browser tests: archive, search, finder, accessibility, the demo (scripts/browser-test.sh)"
 scripts/browser-test.sh

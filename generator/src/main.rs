@@ -59,7 +59,8 @@ enum Command {
         /// Where to write the archive.
         #[arg(long, value_name = "DIR", default_value = "public")]
         out: PathBuf,
-        /// Publish under this URL instead of each municipality's site.base_url (<URL>/<id>/).
+        /// Publish under this URL instead of each municipality's site.base_url (<URL>/<id>/); the
+        /// forms then post to the API on the same origin (<URL>/api/) instead of api.base_url.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
         /// A production build: refuses draft content and marks schedule.json as production.
@@ -211,8 +212,8 @@ fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> 
         Ok(prepared) => prepared,
         Err(code) => return Ok(code),
     };
-    let started = std::time::Instant::now();
     if null_sink {
+        let started = std::time::Instant::now();
         let mut sink = NullSink::default();
         let report = build::build(&prepared, options, None, &mut sink)?;
         let seconds = started.elapsed().as_secs_f64();
@@ -226,8 +227,15 @@ fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> 
         );
         return Ok(ExitCode::SUCCESS);
     }
+    write_build(&prepared, options, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders and writes a prepared build into `out`, all or nothing.
+fn write_build(prepared: &build::Prepared, options: &BuildOptions, out: &std::path::Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let mut sink = DirectorySink::new(out, options.municipalities.is_empty());
-    match build::build(&prepared, options, Some(out), &mut sink) {
+    match build::build(prepared, options, Some(out), &mut sink) {
         Ok(report) => {
             let summary = sink.commit().with_context(|| format!("finishing the write to {}", out.display()))?;
             let seconds = started.elapsed().as_secs_f64();
@@ -242,12 +250,36 @@ fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> 
                 summary.removed,
                 report.build_id
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Err(error) => {
             sink.abort();
             Err(anyhow::Error::new(error).context("the build failed; the previous archive was left unchanged"))
         }
+    }
+}
+
+/// One build of `kizuna serve`: reported on the terminal and recorded in `status`, so that the
+/// browser shows the error (with file:line) instead of the previous build's pages.
+fn serve_build(options: &BuildOptions, out: &std::path::Path, status: &serve::BuildStatus) {
+    let failure = match build::prepare(options) {
+        Err(diagnostics) => {
+            print_problems(&diagnostics);
+            let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
+            eprintln!("kizuna: {errors} error(s), {warnings} warning(s); nothing was written");
+            Some(format!("{diagnostics}\n{errors} 件のエラー、{warnings} 件の警告があります。"))
+        }
+        Ok(prepared) => {
+            print_problems(&prepared.warnings);
+            write_build(&prepared, options, out).err().map(|error| {
+                eprintln!("kizuna: {error:#}");
+                format!("{error:#}")
+            })
+        }
+    };
+    match failure {
+        Some(report) => status.failed(report),
+        None => status.succeeded(),
     }
 }
 
@@ -460,20 +492,18 @@ fn run_local(command: LocalCommand) -> anyhow::Result<ExitCode> {
 fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitCode> {
     let base_url = format!("http://127.0.0.1:{port}");
     let options = options(sources, Vec::new(), Some(base_url.clone()), false, true);
-    run_build(&options, &out, false)?;
+    let status = serve::BuildStatus::default();
+    serve_build(&options, &out, &status);
     let listener =
         TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     println!("serving {} at {base_url}/ — edit content or theme files and reload (Ctrl+C to stop)", out.display());
     let watched = vec![options.content_dir.clone(), options.theme_dir.clone()];
-    let rebuild_options = options.clone();
-    let rebuild_out = out.clone();
+    let (rebuild_options, rebuild_out, rebuild_status) = (options.clone(), out.clone(), status.clone());
     serve::watch(watched, Duration::from_millis(700), move || {
         println!("change detected, rebuilding…");
-        if let Err(error) = run_build(&rebuild_options, &rebuild_out, false) {
-            eprintln!("kizuna: {error:#}");
-        }
+        serve_build(&rebuild_options, &rebuild_out, &rebuild_status);
     });
-    serve::serve(&out, listener, None)?;
+    serve::serve_with_status(&out, listener, None, &status)?;
     Ok(ExitCode::SUCCESS)
 }
 

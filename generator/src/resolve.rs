@@ -252,9 +252,14 @@ pub fn resolve(
         }
     }
 
-    let base_url = match base_url {
-        Some(root) => format!("{}/{}/", root.trim_end_matches('/'), municipality.id),
-        None => file.site.base_url.clone(),
+    // Publishing under another origin moves the API with it: the archive and `/api/` share one
+    // origin (CloudFront in production, `scripts/demo.sh` locally), so forms keep posting home.
+    let (base_url, api_base_url) = match base_url {
+        Some(root) => {
+            let root = root.trim_end_matches('/');
+            (format!("{root}/{}/", municipality.id), format!("{root}/api/"))
+        }
+        None => (file.site.base_url.clone(), file.api.base_url.clone()),
     };
     Edition {
         id: municipality.id.clone(),
@@ -268,7 +273,7 @@ pub fn resolve(
         delivery_time: file.delivery_time.clone(),
         email: file.email.clone(),
         base_url,
-        api_base_url: file.api.base_url.clone(),
+        api_base_url,
         theme_color: file.site.theme_color.clone(),
         contact: file.contact.clone(),
         messages,

@@ -2,12 +2,16 @@
 //!
 //! Deliberately small: a single-threaded static file server on 127.0.0.1 and a polling watcher.
 //! It is for editors previewing their work, not for production hosting.
+//!
+//! When a rebuild fails, the old archive stays on disk, but every page answers the error instead
+//! (file:line and the message, as Zola and Hugo overlay theirs), so an editor never mistakes the
+//! previous build for their edit; the error page reloads itself and becomes the page once fixed.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
@@ -37,8 +41,39 @@ pub fn watch(dirs: Vec<PathBuf>, interval: Duration, mut rebuild: impl FnMut() +
     });
 }
 
+/// The outcome of the latest build, shared by the watcher that rebuilds and the server.
+#[derive(Clone, Debug, Default)]
+pub struct BuildStatus(Arc<Mutex<Option<String>>>);
+
+impl BuildStatus {
+    /// Records a failed build and its report (diagnostics with file:line, or the error chain).
+    pub fn failed(&self, report: String) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+    }
+
+    /// Records a successful build.
+    pub fn succeeded(&self) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    /// The report of the latest build if it failed.
+    pub fn failure(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
 /// Serves `root` on `listener` until the process ends (or `stop` receives a message, for tests).
 pub fn serve(root: &Path, listener: TcpListener, stop: Option<mpsc::Receiver<()>>) -> std::io::Result<()> {
+    serve_with_status(root, listener, stop, &BuildStatus::default())
+}
+
+/// [`serve`], answering pages with the build error while `status` holds one.
+pub fn serve_with_status(
+    root: &Path,
+    listener: TcpListener,
+    stop: Option<mpsc::Receiver<()>>,
+    status: &BuildStatus,
+) -> std::io::Result<()> {
     listener.set_nonblocking(stop.is_some())?;
     loop {
         if let Some(stop) = &stop {
@@ -49,7 +84,7 @@ pub fn serve(root: &Path, listener: TcpListener, stop: Option<mpsc::Receiver<()>
         match listener.accept() {
             Ok((stream, _)) => {
                 stream.set_nonblocking(false)?;
-                let _ = respond(root, stream);
+                let _ = respond(root, stream, status);
             }
             Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(20)),
             Err(error) => return Err(error),
@@ -57,7 +92,26 @@ pub fn serve(root: &Path, listener: TcpListener, stop: Option<mpsc::Receiver<()>
     }
 }
 
-fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
+/// The page shown instead of every page while the latest build has failed.
+pub fn error_page(report: &str) -> String {
+    let mut escaped = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = tera::escape_html(report, &mut escaped);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"refresh\" content=\"2\"><title>ビルドエラー — kizuna serve</title></head>\
+         <body style=\"font-family:sans-serif;margin:2rem;line-height:1.6\"><main>\
+         <h1>ビルドに失敗しました</h1>\
+         <p>直前の編集に誤りがあるため、このページはまだ更新されていません。下の場所（ファイル:行）を直して保存すると、\
+         自動で再ビルドされ、このページは本来のページに置き換わります。</p>\
+         <pre id=\"build-error\" style=\"white-space:pre-wrap;background:#fff3f3;border:1px solid #c00;padding:1rem\">{}</pre>\
+         </main></body></html>\n",
+        String::from_utf8_lossy(&escaped)
+    )
+}
+
+fn respond(root: &Path, mut stream: TcpStream, status: &BuildStatus) -> std::io::Result<()> {
     let mut request_line = String::new();
     BufReader::new(&stream).read_line(&mut request_line)?;
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
@@ -78,6 +132,17 @@ fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
     }
     if file.is_dir() {
         file.push("index.html");
+    }
+    if let Some(report) = status.failure() {
+        if content_type(&file).starts_with("text/html") || path.ends_with('/') {
+            let page = error_page(&report);
+            return write_response(
+                &mut stream,
+                "500 Internal Server Error",
+                "text/html; charset=utf-8",
+                page.as_bytes(),
+            );
+        }
     }
     match fs::read(&file) {
         Ok(bytes) => write_response(&mut stream, "200 OK", content_type(&file), &bytes),

@@ -28,7 +28,8 @@
 //! - [`subscriptions`], [`api`], [`ses_events`], [`lifecycle`]: the subscription lifecycle — its
 //!   DynamoDB operations, the HTTP API (and its local adapter, `api::local`), SES bounces and complaints, and the daily expiry jobs;
 //! - [`secrets`]: link and hash keys from Secrets Manager at start-up;
-//! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag.
+//! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag;
+//! - [`demo`]: the one-machine demo (archive, API and mailbox on one origin), not used by the Lambdas.
 
 pub mod address;
 pub mod anchor_date;
@@ -37,6 +38,7 @@ mod attributes;
 pub mod compose;
 pub mod deliver;
 pub mod delivery_handler;
+pub mod demo;
 pub mod dynamo;
 pub mod fanout;
 pub mod import;

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use kizuna_schedule::AnchorKind;
 use kizuna_sender::api::{local, Api};
 use kizuna_sender::deliver::{Delivery, Pacer};
+use kizuna_sender::demo::Demo;
 use kizuna_sender::dynamo::{create_table, DynamoDeliveries, DynamoRecipients};
 use kizuna_sender::import::{check_csv, import_rows};
 use kizuna_sender::metrics::RunMetrics;
@@ -117,6 +118,11 @@ enum ApiCommand {
         /// The address to listen on (loopback only; port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// Demo only (`scripts/demo.sh`): also serve this built archive and the mailbox `/_mail/`
+        /// (the mail the emulator at AWS_ENDPOINT_URL captured) on the same origin. The mailbox's
+        /// runs inherit this process's environment, so give settings as `KIZUNA_*` variables.
+        #[arg(long, value_name = "ARCHIVE_DIR")]
+        demo: Option<PathBuf>,
     },
 }
 
@@ -309,7 +315,7 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if summary.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Api { command: ApiCommand::Serve { listen } } => {
+        Command::Api { command: ApiCommand::Serve { listen, demo } } => {
             let config = aws_config().await;
             let mut settings = settings;
             resolve_secrets(&mut settings, &config).await?;
@@ -318,7 +324,16 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
             let address = listener.local_addr()?;
             // The port line is the contract with scripts and tests that start with `--listen …:0`.
             println!("listening on http://{address}/api/");
-            local::serve(listener, std::sync::Arc::new(api)).await?;
+            match demo {
+                None => local::serve(listener, std::sync::Arc::new(api)).await?,
+                Some(archive) => {
+                    let emulator = std::env::var("AWS_ENDPOINT_URL")
+                        .context("--demo needs AWS_ENDPOINT_URL: the emulator whose captured mail the mailbox shows")?;
+                    let runner = std::env::current_exe().context("cannot find this program to run days")?;
+                    let demo = Demo { api, archive, emulator, runner, running: Default::default() };
+                    local::serve(listener, std::sync::Arc::new(demo)).await?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Lifecycle { date, json } => {

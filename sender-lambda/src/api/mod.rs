@@ -102,7 +102,10 @@ impl ApiResponse {
                 ("content-type".into(), content_type.into()),
                 ("cache-control".into(), "no-store".into()),
                 ("x-content-type-options".into(), "nosniff".into()),
-                ("referrer-policy".into(), "no-referrer".into()),
+                // Not `no-referrer`: browsers then send `Origin: null` with the pages' own form
+                // posts, which the origin check refuses. `strict-origin` still keeps tokens in
+                // the URL out of every Referer (only the origin is sent).
+                ("referrer-policy".into(), "strict-origin".into()),
                 ("content-security-policy".into(), "frame-ancestors 'none'".into()),
             ],
             body,
