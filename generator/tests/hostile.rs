@@ -7,45 +7,21 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::NaiveDate;
-use kizuna_generator::build::{self, BuildOptions};
+use kizuna_generator::build;
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::DirectorySink;
+
+mod support;
+use support::{assert_reported, fixture, fixture_copy, options};
 
 const XSS: &str = "<img src=x onerror=alert(1)>センター";
 const MUNICIPALITY: &str = "municipalities/testcity/municipality.yaml";
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid")
-}
-
-fn options(content: &Path) -> BuildOptions {
-    BuildOptions {
-        content_dir: content.to_path_buf(),
-        theme_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme"),
-        municipalities: Vec::new(),
-        base_url: None,
-        production: false,
-        build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
-        progress: false,
-        search: false,
-    }
-}
-
 /// A copy of the valid fixture with `file` replaced by what `edit` makes of it.
 fn fixture_with(file: &str, edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
-    let content = tempfile::tempdir().expect("tempdir");
-    for entry in walkdir::WalkDir::new(fixture()) {
-        let entry = entry.expect("walk fixture");
-        let target = content.path().join(entry.path().strip_prefix(fixture()).expect("inside"));
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
+    let content = fixture_copy();
     let path = content.path().join(file);
     let text = fs::read_to_string(&path).unwrap_or_default();
     fs::write(&path, edit(text)).expect("write");
@@ -57,14 +33,6 @@ fn problems(content: &Path) -> Diagnostics {
         Ok(_) => panic!("the content should be refused"),
         Err(problems) => problems,
     }
-}
-
-fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
-    let found = problems
-        .sorted()
-        .into_iter()
-        .any(|d| d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.to_string().contains(needle));
-    assert!(found, "expected {file_suffix}:{line:?} «{needle}» in:\n{problems}");
 }
 
 fn build_into(content: &Path, out: &Path) -> Result<(), String> {
