@@ -40,19 +40,11 @@ echo "==> npm ci (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --prefer-offline >/dev/null) \
   || fail "npm ci in tests/browser failed (is the npm registry reachable?)"
 
-echo "==> moto (the forms test submits every form to the real API router over moto)"
-scripts/moto.sh >/dev/null || fail "scripts/moto.sh failed (python3-venv and pip access are needed)"
-moto_server="$(pwd)/.venv/bin/moto_server"
-[ -x "$moto_server" ] || fail "moto_server is not at $moto_server (run scripts/moto.sh)"
-
-echo "==> building the sample archive and the API"
+echo "==> building the sample archive"
 scripts/ipadic.sh
 cargo build -q -p kizuna-generator --bin kizuna
-cargo build -q -p kizuna-sender --bin kizuna-sender
 kizuna="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna"
-sender="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna-sender"
 [ -x "$kizuna" ] || fail "the kizuna binary is not at $kizuna"
-[ -x "$sender" ] || fail "the kizuna-sender binary is not at $sender"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 today=2026-11-26
@@ -64,5 +56,4 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | head -n1))"
 cd tests/browser
 KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
-  KIZUNA_SENDER_BIN="$sender" MOTO_SERVER="$moto_server" \
   node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js demo.test.js
