@@ -37,10 +37,9 @@ sys.exit(0 if m.version('schemathesis') == '$SCHEMATHESIS_VERSION' and m.version
 fi
 
 echo "==> building kizuna and kizuna-sender"
-# One package at a time: built together, their dependencies would be built with the union of
-# their features, a second copy of everything.
-cargo build -q -p kizuna-generator --bin kizuna
-cargo build -q -p kizuna-sender --bin kizuna-sender
+# The whole workspace's binaries at once: the same features as `cargo test --workspace`, so the test
+# command reuses what its tests built instead of compiling the dependencies again per package.
+cargo build -q --workspace --bins
 bin="$(pwd)/${CARGO_TARGET_DIR:-target}/debug"
 
 source scripts/local-aws.sh

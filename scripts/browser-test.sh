@@ -42,7 +42,8 @@ echo "==> npm ci (tests/browser)"
 
 echo "==> building the sample archive"
 scripts/ipadic.sh
-cargo build -q -p kizuna-generator --bin kizuna
+# The workspace's binaries at once: the features `cargo test --workspace` built with, nothing recompiled.
+cargo build -q --workspace --bins
 kizuna="$(pwd)/${CARGO_TARGET_DIR:-target}/debug/kizuna"
 [ -x "$kizuna" ] || fail "the kizuna binary is not at $kizuna"
 work="$(mktemp -d)"

@@ -67,10 +67,9 @@ command -v cargo >/dev/null || fail "cargo is missing (install Rust from https:/
 echo "==> moto (scripts/moto.sh)"
 scripts/moto.sh >/dev/null
 echo "==> building kizuna and kizuna-sender"
-# One package at a time: built together, their dependencies would be built with the union of
-# their features, a second copy of everything.
-cargo build -q -p kizuna-generator --bin kizuna
-cargo build -q -p kizuna-sender --bin kizuna-sender
+# The whole workspace's binaries at once: the same features as `cargo test --workspace`, so the test
+# command reuses what its tests built instead of compiling the dependencies again per package.
+cargo build -q --workspace --bins
 bin="$(pwd)/${CARGO_TARGET_DIR:-target}/debug"
 
 state="${KIZUNA_DEMO_DIR:-.demo}"
