@@ -43,7 +43,7 @@ pub(crate) fn insert_form_context(context: &mut Context, edition: &Edition, term
 pub(crate) struct SpanText {
     /// 「妊娠中から3歳の誕生日まで」
     pub span: String,
-    /// 「妊娠4週0日から妊娠41週6日まで」, empty without the maternity track.
+    /// 「妊娠4週0日から41週6日まで」, empty without the maternity track.
     pub due_span: String,
     /// 「生まれた日から3歳の誕生日まで」, empty without a track for children.
     pub birth_span: String,
@@ -64,8 +64,9 @@ impl SpanText {
             _ => String::new(),
         };
         let due_span = if enabled.contains(&TrackId::Maternity) {
+            // 「妊娠4週0日から41週6日まで」: the second 「妊娠」 is not repeated, as people write it.
             let (first, last) = TrackId::Maternity.window_words();
-            format!("{first}から{last}まで")
+            format!("{first}から{}まで", last.strip_prefix("妊娠").unwrap_or(last))
         } else {
             String::new()
         };
@@ -129,7 +130,7 @@ mod tests {
         let town = SpanText::of(&[TrackId::Maternity, TrackId::Baby]);
         assert_eq!(town.span, "妊娠中から3歳の誕生日まで");
         assert_eq!(town.birth_span, "生まれた日から3歳の誕生日まで");
-        assert_eq!(town.due_span, "妊娠4週0日から妊娠41週6日まで");
+        assert_eq!(town.due_span, "妊娠4週0日から41週6日まで");
         let city = SpanText::of(&[TrackId::Baby, TrackId::Preschool, TrackId::School, TrackId::FirstGrade]);
         assert_eq!(city.birth_span, "生まれた日から高校3年生の3月31日まで");
         let children = SpanText::of(&[TrackId::Preschool, TrackId::SchoolEntry]);
