@@ -19,6 +19,7 @@ use super::workbook::{
     NEW_SHEET, REVIEW_COLUMNS, REVIEW_SHEET,
 };
 use super::yaml::{block, flow_scalar, line, set_key};
+use crate::catalogue::Lang;
 use crate::content::{Content, KeyLines, Loaded, LocalFile, MunicipalityContent};
 use crate::diagnostics::Severity;
 use crate::validate::{self, ValidationOptions};
@@ -372,20 +373,21 @@ fn validate_proposed(
         }
     }
     let mut diagnostics = crate::diagnostics::Diagnostics::default();
-    let options = ValidationOptions { production: false };
+    let options = ValidationOptions { production: false, today: None };
     validate::validate_municipality(input.content, &municipality, options, &mut HashMap::new(), &mut diagnostics);
     for diagnostic in diagnostics.sorted() {
         if diagnostic.severity != Severity::Error {
             continue;
         }
-        let hint = diagnostic.hint.as_deref().map(|h| format!("（{h}）")).unwrap_or_default();
+        // The workbook is the staff's: its problems are always told in Japanese.
+        let hint = diagnostic.hint(Lang::Ja).map(|h| format!("（{h}）")).unwrap_or_default();
         match places.get(&diagnostic.file) {
             Some((row, lines)) => {
                 let key = diagnostic.line.and_then(|l| lines_key(lines, l));
                 problems.push(format!(
                     "{}: {}{hint}",
                     cell_ref(row.sheet, row.row, key_column(key.as_deref())),
-                    diagnostic.message
+                    diagnostic.message(Lang::Ja)
                 ));
             }
             None => problems.push(format!("{diagnostic}")),
