@@ -1,4 +1,6 @@
 //! `kizuna`: the command line of the generator (build, check, preview, serve, local export/import).
+//!
+//! Over 500 lines for one reason: every subcommand's clap definition and its thin runner live here.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
