@@ -140,29 +140,34 @@ pub(crate) fn full_width_colons(text: &str) -> Vec<(usize, String)> {
 /// catalogue text.
 pub(crate) fn yaml_text(message: &str) -> Text {
     let message = message.split(" at line ").next().unwrap_or(message);
-    // serde_yaml may put the path of a nested value first (`tracks[0]: unknown variant …`).
+    // serde_yaml puts the place of a nested value first (`email: missing field …`): a key is named
+    // with it (`email.from`).
     let kind = ["unknown field", "unknown variant", "missing field"].into_iter().find(|k| message.contains(k));
-    let message = kind.and_then(|k| message.find(k).map(|at| &message[at..])).unwrap_or(message);
+    let (place, message) = match kind.and_then(|k| message.find(k)) {
+        Some(at) => (message[..at].trim_end_matches([':', ' ']), &message[at..]),
+        None => ("", message),
+    };
+    let qualified = |name: String| if place.is_empty() { name } else { format!("{place}.{name}") };
     let quoted = |text: &str| text.split('`').nth(1).unwrap_or_default().to_owned();
     let expected = |text: &str| -> Vec<String> {
         let list = text.split_once("expected ").map(|(_, rest)| rest).unwrap_or_default();
         list.split('`').skip(1).step_by(2).map(str::to_owned).collect()
     };
-    let with_expected = |entry: &'static msg::Entry, name: &'static str| {
+    let with_expected = |entry: &'static msg::Entry, name: &'static str, shown_name: String| {
         let value = quoted(message);
         let known = expected(message);
         let shown = if known.is_empty() { "—".to_owned() } else { known.join(", ") };
         Text::new(entry)
-            .arg(name, &value)
+            .arg(name, shown_name)
             .arg("expected", shown)
             .suggest(msg::nearest(&value, known.iter().map(String::as_str)))
     };
     if message.starts_with("unknown field") {
-        with_expected(&msg::YAML_UNKNOWN_FIELD, "field")
+        with_expected(&msg::YAML_UNKNOWN_FIELD, "field", qualified(quoted(message)))
     } else if message.starts_with("unknown variant") {
-        with_expected(&msg::YAML_UNKNOWN_VALUE, "value")
+        with_expected(&msg::YAML_UNKNOWN_VALUE, "value", quoted(message))
     } else if message.starts_with("missing field") {
-        Text::new(&msg::YAML_MISSING_FIELD).arg("field", quoted(message))
+        Text::new(&msg::YAML_MISSING_FIELD).arg("field", qualified(quoted(message)))
     } else if message.contains("invalid type") || message.contains("invalid value") || message.contains("is not") {
         Text::new(&msg::YAML_INVALID_VALUE).arg("detail", message)
     } else {
@@ -192,5 +197,9 @@ mod tests {
         let text = yaml_text("tracks[0]: unknown variant `matrnity`, expected one of `maternity`, `baby`");
         assert!(text.message(Lang::Ja).contains("もしかして「maternity」？"), "{}", text.message(Lang::Ja));
         assert_eq!(yaml_text("missing field `body`").message(Lang::Ja), "必要な項目「body」がありません");
+        let nested = yaml_text("valid: unknown field `fro`, expected `from` or `until` at line 5 column 10");
+        assert!(nested.message(Lang::Ja).starts_with("「valid.fro」という項目"), "{}", nested.message(Lang::Ja));
+        assert!(nested.message(Lang::Ja).ends_with("（もしかして「from」？）"), "{}", nested.message(Lang::Ja));
+        assert_eq!(yaml_text("email: missing field `from`").message(Lang::Ja), "必要な項目「email.from」がありません");
     }
 }
