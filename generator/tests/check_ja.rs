@@ -90,6 +90,11 @@ fn a_full_width_colon_is_reported_at_its_own_line_with_the_fix() {
     let shown = problems.to_string();
     assert!(shown.contains("対処: 「title: 」のように半角のコロン（:）と半角スペースにしてください"), "{shown}");
     assert_eq!(problems.error_count(), 1, "only the colon, not YAML's complaint about a later line:\n{shown}");
+
+    // Inside a flow map too, at its line.
+    edit(root, &format!("{TOWN}/local/boshi-techo.yaml"), |t| t.replace("until: 2027", "until：2027"));
+    let problems = problems_on(root, "2026-11-26");
+    assert_ja(&problems, Severity::Error, "local/boshi-techo.yaml", 5, "「until：」のコロンが全角です");
 }
 
 #[test]

@@ -123,17 +123,38 @@ fn parse<T: DeserializeOwned>(text: &str, shown: &Path) -> Result<Loaded<T>, Dia
     }
 }
 
-/// Lines whose key ends with a full-width colon (`title：…`, also nested `  from：…`): (line, key).
+/// Keys written with a full-width colon — `title：…` at a line's start (also nested, or after
+/// `- `) or `from：…` inside a flow map `{ … }` — as (line, key). Lines of block scalars (`body: |`)
+/// are text, where 「TEL：」 is fine, and are skipped.
 pub(crate) fn full_width_colons(text: &str) -> Vec<(usize, String)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(number, line)| {
-            let (key, _) = line.trim_start().trim_start_matches("- ").split_once('：')?;
-            let key = key.trim();
-            let is_key = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            is_key.then(|| (number + 1, key.to_owned()))
-        })
-        .collect()
+    let is_key =
+        |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut found = Vec::new();
+    let mut block_indent: Option<usize> = None;
+    for (number, line) in text.lines().enumerate() {
+        if let Some(block) = block_indent {
+            if line.trim().is_empty() || indent(line) > block {
+                continue;
+            }
+            block_indent = None;
+        }
+        let value = line.split_once(':').map(|(_, value)| value.trim()).unwrap_or_default();
+        if value.starts_with('|') || value.starts_with('>') {
+            block_indent = Some(indent(line));
+        }
+        let starts = std::iter::once(line.trim_start().trim_start_matches("- "))
+            .chain(line.split(['{', ',']).skip(1).map(str::trim_start));
+        for start in starts {
+            if let Some((key, _)) = start.split_once('：') {
+                if is_key(key.trim()) {
+                    found.push((number + 1, key.trim().to_owned()));
+                    break;
+                }
+            }
+        }
+    }
+    found
 }
 
 /// serde_yaml's message (English, with its position cut off: the line is shown already) as a
@@ -182,9 +203,11 @@ mod tests {
 
     #[test]
     fn a_full_width_colon_is_found_at_its_own_line() {
-        let text =
-            "when: { day: 3 }\ntitle：はじめての\nbody: |\n  注意：本文の中は対象外\nvalid:\n  from：2027-04-01\n";
-        assert_eq!(full_width_colons(text), vec![(2, "title".to_owned()), (6, "from".to_owned())]);
+        let text = "when: { day: 3 }\ntitle：はじめての\nbody: |\n  TEL：本文の中は対象外\n\n  URL：これも\nvalid:\n  from：2027-04-01\nvalid: { from: 2027-04-01, until：2028-03-31 }\n";
+        assert_eq!(
+            full_width_colons(text),
+            vec![(2, "title".to_owned()), (8, "from".to_owned()), (9, "until".to_owned())]
+        );
     }
 
     #[test]
