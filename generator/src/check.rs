@@ -58,6 +58,20 @@ pub struct GapReport {
     pub example: NaiveDate,
 }
 
+/// What a gap report names instead of a message at the start or the end of the window.
+pub const WINDOW_START: &str = "(start of the window)";
+/// See [`WINDOW_START`].
+pub const WINDOW_END: &str = "(end of the window)";
+
+/// A message id of a gap report, or the words for the window's edge in the reader's language.
+fn gap_end(name: &str) -> Text {
+    match name {
+        WINDOW_START => Text::new(&msg::WINDOW_START),
+        WINDOW_END => Text::new(&msg::WINDOW_END),
+        id => Text::new(&msg::PLAIN).arg("text", id),
+    }
+}
+
 /// Every anchor of a leap cycle.
 pub fn coverage_anchors() -> Vec<NaiveDate> {
     let first = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default();
@@ -122,8 +136,8 @@ fn measure(track: TrackId, addons: Vec<TrackId>, messages: &[(String, Rule)], an
         let dates: Vec<NaiveDate> = by_date.keys().copied().collect();
         for gap in track.gaps(*anchor, &dates) {
             let name = |date: NaiveDate, edge: &str| by_date.get(&date).copied().unwrap_or(edge).to_owned();
-            let after = name(gap.after, "(start of the window)");
-            let before = name(gap.before, "(end of the window)");
+            let after = name(gap.after, WINDOW_START);
+            let before = name(gap.before, WINDOW_END);
             let report = gaps.entry((after.clone(), before.clone())).or_insert(GapReport {
                 after,
                 before,
@@ -156,8 +170,8 @@ pub fn report_coverage(content: &Content, coverage: &[TrackCoverage], diagnostic
                 .arg("track", track.label())
                 .arg("days", gap.days)
                 .arg("allowed", gap.allowed)
-                .arg("after", &gap.after)
-                .arg("before", &gap.before)
+                .arg_text("after", gap_end(&gap.after))
+                .arg_text("before", gap_end(&gap.before))
                 .arg("anchors", gap.anchors)
                 .arg("sampled", 1461)
                 .arg("example", gap.example);

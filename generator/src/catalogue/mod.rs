@@ -99,8 +99,15 @@ pub fn all() -> impl Iterator<Item = &'static Entry> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
     entry: &'static Entry,
-    args: Vec<(&'static str, String)>,
+    args: Vec<(&'static str, Arg)>,
     suggestion: Option<String>,
+}
+
+/// A value filled into a text: as written, or words of the catalogue shown in the same language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Arg {
+    Plain(String),
+    Words(Box<Text>),
 }
 
 impl Text {
@@ -112,7 +119,14 @@ impl Text {
     /// Fills `{name}` with `value`.
     #[must_use]
     pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.args.push((name, value.to_string()));
+        self.args.push((name, Arg::Plain(value.to_string())));
+        self
+    }
+
+    /// Fills `{name}` with another text of the catalogue, shown in the same language.
+    #[must_use]
+    pub fn arg_text(mut self, name: &'static str, words: Text) -> Self {
+        self.args.push((name, Arg::Words(Box::new(words))));
         self
     }
 
@@ -134,7 +148,7 @@ impl Text {
             Lang::Ja => self.entry.ja,
             Lang::En => self.entry.en,
         };
-        let mut text = self.fill(template);
+        let mut text = self.fill(template, lang);
         if let Some(suggestion) = &self.suggestion {
             match lang {
                 Lang::Ja => text.push_str(&format!("（もしかして「{suggestion}」？）")),
@@ -150,13 +164,17 @@ impl Text {
             Lang::Ja => self.entry.ja_hint,
             Lang::En => self.entry.en_hint,
         };
-        (!template.is_empty()).then(|| self.fill(template))
+        (!template.is_empty()).then(|| self.fill(template, lang))
     }
 
-    fn fill(&self, template: &str) -> String {
+    fn fill(&self, template: &str, lang: Lang) -> String {
         let mut text = template.to_owned();
         for (name, value) in &self.args {
-            text = text.replace(&format!("{{{name}}}"), value);
+            let value = match value {
+                Arg::Plain(value) => value.clone(),
+                Arg::Words(words) => words.message(lang),
+            };
+            text = text.replace(&format!("{{{name}}}"), &value);
         }
         text
     }
@@ -231,6 +249,9 @@ mod tests {
         assert_eq!(text.message(Lang::Ja), "トピック「乳幼児検診」は登録されていません（もしかして「乳幼児健診」？）");
         assert_eq!(text.message(Lang::En), "unknown topic `乳幼児検診` (did you mean `乳幼児健診`?)");
         assert!(text.hint(Lang::Ja).is_some_and(|h| h.contains("site.yaml")));
+        let gap = Text::new(&COVERAGE_GAP).arg_text("after", Text::new(&WINDOW_START));
+        assert!(gap.message(Lang::Ja).contains("（期間のはじめ） と"), "{}", gap.message(Lang::Ja));
+        assert!(gap.message(Lang::En).contains("between (start of the window) and"), "{}", gap.message(Lang::En));
     }
 
     #[test]

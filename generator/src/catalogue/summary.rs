@@ -1,5 +1,6 @@
 //! The lines `kizuna check` and `kizuna build` print around the problems: counts and coverage.
-//! They are not problems, so the staff guide's list of messages leaves them out.
+//! They are not problems, so the staff guide's list of messages leaves them out; so are the words
+//! filled into problems (the edges of a track's window).
 
 use super::{entries, Entry};
 
@@ -50,6 +51,25 @@ entries! {
         ja: "kizuna check --fix: 使える content/style.yaml がないため、何も変更していません",
         ja_hint: "",
         en: "kizuna check --fix: no valid content/style.yaml to apply; nothing was changed",
+        en_hint: "",
+    }
+    /// A value shown as written where words of the catalogue could also stand.
+    PLAIN = "plain" {
+        ja: "{text}",
+        ja_hint: "",
+        en: "{text}",
+        en_hint: "",
+    }
+    WINDOW_START = "window-start" {
+        ja: "（期間のはじめ）",
+        ja_hint: "",
+        en: "(start of the window)",
+        en_hint: "",
+    }
+    WINDOW_END = "window-end" {
+        ja: "（期間の終わり）",
+        ja_hint: "",
+        en: "(end of the window)",
         en_hint: "",
     }
     FIX_SUMMARY = "fix-summary" {
