@@ -78,6 +78,23 @@ fn near_misses_of_categories_topics_and_track_ids_get_a_suggestion() {
     let problems = problems_on(content.path(), "2026-11-26");
     assert_ja(&problems, Severity::Error, "testcity/municipality.yaml", 7, "「bbay」はここに書ける値ではありません");
     assert_ja(&problems, Severity::Error, "testcity/municipality.yaml", 7, "（もしかして「baby」？）");
+
+    // A misspelt track folder and a misspelt message id of attach_to.
+    let content = fixture_copy();
+    let root = content.path();
+    write(root, "tracks/matrnity/30w0d.yaml", "when: { pregnancy: 30w0d }\n");
+    edit(root, &format!("{TOWN}/local/boshi-techo.yaml"), |t| t.replace("maternity/12w3d", "maternity/12w3"));
+    let problems = problems_on(root, "2026-11-26");
+    let shown = problems.to_string();
+    assert!(shown.contains("「matrnity」というトラックはありません"), "{shown}");
+    assert!(shown.contains("（もしかして「maternity」？）"), "{shown}");
+    assert_ja(
+        &problems,
+        Severity::Error,
+        "local/boshi-techo.yaml",
+        6,
+        "attach_to「maternity/12w3」というメッセージはありません（もしかして「maternity/12w3d」？）",
+    );
 }
 
 #[test]
