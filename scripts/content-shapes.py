@@ -18,18 +18,22 @@ import sys
 import yaml
 
 LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
-TABLE_ROW = re.compile(r"^\s*\|")
+LABEL = re.compile(r"^\*\*[^*]+\*\*[：:]")
 
 
 def blocks(body):
-    """Splits a Markdown body into its kinds of block: 'p' paragraph, 'l' list, 't' table."""
+    """Splits a Markdown body into its kinds of block: 'p' paragraph, 'l' list, 'k' labelled paragraph.
+
+    The Markdown subset has no tables; a small table is written as short paragraphs that each
+    open with a bold label (「**保育所**：…」), counted here as 'k'.
+    """
     kinds = []
     for chunk in re.split(r"\n\s*\n", body.strip()):
         lines = [ln for ln in chunk.splitlines() if ln.strip()]
         if not lines:
             continue
-        if all(TABLE_ROW.match(ln) for ln in lines):
-            kind = "t"
+        if LABEL.match(lines[0]):
+            kind = "k"
         elif LIST_ITEM.match(lines[0]):
             kind = "l"
         else:
@@ -47,7 +51,7 @@ def is_mould(kinds):
         and kinds[0] == "p"
         and kinds.count("l") == 1
         and kinds[-1] == "p"
-        and "t" not in kinds
+        and "k" not in kinds
     )
 
 
@@ -87,19 +91,19 @@ def measure(tracks_dir):
 
 
 def report(rows):
-    print("| track | messages | with a list | intro→list→caveat | ends 「てください。」 | table | openings |")
+    print("| track | messages | with a list | intro→list→caveat | ends 「てください。」 | labelled paragraphs | openings |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for track, files in rows.items():
         n = len(files) or 1
         lists = sum(1 for _, _, k in files if "l" in k)
         mould = sum(1 for _, _, k in files if is_mould(k))
         kudasai = sum(1 for _, b, _ in files if ends_kudasai(b))
-        tables = sum(1 for _, _, k in files if "t" in k)
+        labelled = sum(1 for _, _, k in files if "k" in k)
         openings = collections.Counter(opening(b) for _, b, _ in files)
         opens = ", ".join(f"{k} {v}" for k, v in openings.most_common())
         print(
             f"| {track} | {len(files)} | {lists} ({100 * lists // n} %) | {mould} ({100 * mould // n} %)"
-            f" | {kudasai} ({100 * kudasai // n} %) | {tables} | {opens} |"
+            f" | {kudasai} ({100 * kudasai // n} %) | {labelled} | {opens} |"
         )
 
 
