@@ -2,12 +2,12 @@
 //!
 //! | module | output |
 //! | --- | --- |
-//! | [`archive`] | the archive's pages: landing, track contents, messages, local items, topics |
-//! | [`feeds`] | `feed.xml` (the town's own news) and `sitemap.xml` |
-//! | [`mail`] | mail payloads: one section per message and local item, the shell, transactional mails |
+//! | `archive` | the archive's pages: landing, track contents, messages, local items, topics |
+//! | `feeds` | `feed.xml` (the town's own news) and `sitemap.xml` |
+//! | `mail` | mail payloads: one section per message and local item, the shell, transactional mails |
 //! | [`schedule`] | `schedule.json`, a pure projection of the resolved edition and the section hashes |
 //! | `review` | 原稿確認, the sign-off document |
-//! | [`views`], [`labels`] | the typed template contexts and the labels (dates, periods) they share |
+//! | `views`, [`labels`] | the typed template contexts and the labels (dates, periods) they share |
 //!
 //! Every template context is a typed view (`#[derive(Serialize)]`) built from the edition; pages and
 //! mail sections are rendered in parallel. Nothing here touches the file system: the result is a

@@ -147,13 +147,7 @@ impl Renderer<'_> {
     /// The transactional mails the theme has texts for.
     fn system_mails(&self) -> Result<Vec<OutputFile>, RenderError> {
         let edition = self.edition;
-        let values = Values([
-            edition.name.clone(),
-            edition.service_name.clone(),
-            edition.contact.name.clone(),
-            edition.contact.phone.clone(),
-            edition.contact.hours.clone(),
-        ]);
+        let values = Values::of(&edition.name, &edition.service_name, &edition.contact);
         let mut files = Vec::new();
         for kind in SystemMail::ALL {
             let Some(text) = self.build.theme.system_mails.get(kind.as_str()) else { continue };

@@ -110,30 +110,14 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
         let target: PathBuf;
         let (kind, fields, text) = match input.municipality.local.get(&read.item.id) {
             Some(existing) if read.sheet == LOCAL_SHEET => {
-                let original = LocalRow::from_file(&read.item.id, &existing.value);
-                // The file as loaded (it may be a .yml), relative to the content folder's parent.
                 target = input.content.root.parent().unwrap_or(&input.content.root).join(&existing.path);
-                let text = match std::fs::read_to_string(&target) {
-                    Ok(text) => text,
-                    Err(error) => {
-                        problems.push(format!("{}: 読み込めません（{error}）", target.display()));
+                match plan_existing(&mut read, existing, &target, fiscal_year) {
+                    Ok(change) => change,
+                    Err(problem) => {
+                        problems.push(problem);
                         continue;
                     }
-                };
-                if read.next_year == Some(NextYear::End) {
-                    let end = fiscal_year_end(fiscal_year - 1);
-                    if read.item.until.is_none() || read.item.until > end {
-                        read.item.until = end;
-                    }
                 }
-                let fields = changed_fields(&original, &read.item);
-                let kind = match (fields.is_empty(), read.next_year) {
-                    (true, _) => ChangeKind::Unchanged,
-                    (false, Some(NextYear::End)) => ChangeKind::Ended,
-                    (false, _) => ChangeKind::Changed,
-                };
-                let text = if fields.is_empty() { text } else { edit(&text, &original, &read.item) };
-                (kind, fields, text)
             }
             _ => {
                 if read.item.id.is_empty() {
@@ -171,6 +155,33 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
     } else {
         Err(problems)
     }
+}
+
+/// The change a row of 自治体情報 makes to its existing file at `target` (the file as loaded, maybe
+/// a .yml, relative to the content folder's parent): its kind, the fields changed and the new text.
+fn plan_existing(
+    read: &mut ReadRow,
+    existing: &Loaded<LocalFile>,
+    target: &Path,
+    fiscal_year: i32,
+) -> Result<(ChangeKind, Vec<&'static str>, String), String> {
+    let original = LocalRow::from_file(&read.item.id, &existing.value);
+    let text =
+        std::fs::read_to_string(target).map_err(|error| format!("{}: 読み込めません（{error}）", target.display()))?;
+    if read.next_year == Some(NextYear::End) {
+        let end = fiscal_year_end(fiscal_year - 1);
+        if read.item.until.is_none() || read.item.until > end {
+            read.item.until = end;
+        }
+    }
+    let fields = changed_fields(&original, &read.item);
+    let kind = match (fields.is_empty(), read.next_year) {
+        (true, _) => ChangeKind::Unchanged,
+        (false, Some(NextYear::End)) => ChangeKind::Ended,
+        (false, _) => ChangeKind::Changed,
+    };
+    let text = if fields.is_empty() { text } else { edit(&text, &original, &read.item) };
+    Ok((kind, fields, text))
 }
 
 fn read_meta(grid: &Grid, municipality: &str, problems: &mut Vec<String>) -> Option<i32> {
