@@ -6,7 +6,7 @@
 //! what a family receives from the fixture municipality (`ScheduleDocument::deliveries_for`, as the
 //! sender does) — and compares them with the committed `tests/browser/vectors.json`, which
 //! `tests/browser/vectors.test.js` runs the JavaScript against. After changing the rules, rewrite
-//! the file with `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test js_vectors`.
+//! the file with `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test integration js_vectors`.
 
 use std::fs;
 use std::io;
@@ -251,7 +251,7 @@ fn committed_vectors_match_kizuna_schedule() {
     assert!(
         committed == text,
         "{} is missing or out of date with kizuna-schedule: rewrite it with \
-         `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test js_vectors`, then run the \
+         `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test integration js_vectors`, then run the \
          JavaScript tests (scripts/browser-test.sh)",
         path.display()
     );
