@@ -13,7 +13,7 @@ use std::io;
 use std::path::PathBuf;
 
 use chrono::{Days, NaiveDate};
-use kizuna_generator::build::{self, BuildOptions};
+use kizuna_generator::build;
 use kizuna_generator::output::Sink;
 use kizuna_generator::render::OutputFile;
 use kizuna_schedule::calendar::add_months_clamped;
@@ -143,17 +143,7 @@ impl Sink for Collect {
 /// The fixture municipality's finder.json, and what families with some anchors receive from its
 /// schedule.json, day by day, as the sender computes it.
 fn fixture_deliveries() -> (Value, Vec<Value>) {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let options = BuildOptions {
-        content_dir: manifest.join("tests/fixtures/valid"),
-        theme_dir: manifest.join("../site-theme"),
-        municipalities: Vec::new(),
-        base_url: None,
-        production: false,
-        build_date: d("2026-11-26"),
-        progress: false,
-        search: true,
-    };
+    let options = crate::support::options_with_search(&crate::support::fixture());
     let prepared = build::prepare(&options).unwrap_or_else(|e| panic!("fixture is invalid:\n{e}"));
     let mut sink = Collect::default();
     build::build(&prepared, &options, None, &mut sink).expect("build");
