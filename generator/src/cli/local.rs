@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
+use kizuna_generator::catalogue::Lang;
 use kizuna_generator::staff::{atomic, export, import, town};
 
 use crate::{options, print_problems, Sources};
@@ -45,7 +46,8 @@ pub(crate) enum LocalCommand {
 fn load_town(sources: &Sources, municipality: &str) -> Result<town::Town, ExitCode> {
     let options = options(sources, vec![municipality.to_owned()], None, false, false);
     town::load(&options, municipality).map_err(|diagnostics| {
-        print_problems(&diagnostics);
+        // The yearly workbook is the staff's: always in Japanese.
+        print_problems(&diagnostics, Lang::Ja);
         eprintln!("kizuna: 内容にエラーがあるため処理できません（{} 件）", diagnostics.error_count());
         ExitCode::FAILURE
     })

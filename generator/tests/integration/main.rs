@@ -12,6 +12,7 @@ mod support;
 
 mod addon_rule;
 mod build;
+mod check_ja;
 mod cli;
 mod editorial_checks;
 mod hostile;
@@ -20,4 +21,5 @@ mod local_origin;
 mod office;
 mod serve_errors;
 mod staff;
+mod staff_year;
 mod subscribe_pages;
