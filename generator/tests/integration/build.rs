@@ -195,7 +195,7 @@ fn problems_with(file: &str, text: &str) -> Diagnostics {
     problems
 }
 
-/// Asserts the English text (as `--lang en` shows it); tests/check_ja.rs asserts the Japanese.
+/// Asserts the English text (as `--lang en` shows it); tests/integration/check_ja.rs asserts the Japanese.
 fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
     let found = problems.sorted().into_iter().any(|d| {
         d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.render(Lang::En).contains(needle)

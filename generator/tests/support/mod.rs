@@ -82,7 +82,7 @@ pub fn build_with(options: &BuildOptions, out: &Path) -> WriteSummary {
 }
 
 /// Asserts a problem at `file_suffix`:`line` whose English text (as `--lang en` shows it)
-/// contains `needle`. The Japanese texts are asserted by tests of their own (tests/check_ja.rs).
+/// contains `needle`. The Japanese texts are asserted by tests of their own (tests/integration/check_ja.rs).
 pub fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
     let found = problems.sorted().into_iter().any(|d| {
         d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.render(Lang::En).contains(needle)
