@@ -121,6 +121,9 @@ pub enum BuildError {
     /// A template failed to render.
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    /// The search index could not be built.
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
     /// Writing failed.
     #[error("writing the output failed: {0}")]
     Io(#[from] std::io::Error),

@@ -25,7 +25,6 @@
 //! katakana or colloquial query finds the page a parent means; `search.js` folds the query the
 //! same way, drops hits that match only part of a word and cuts excerpts at word boundaries.
 
-use std::io;
 use std::path::Path;
 
 use kizuna_schedule::{Rule, TrackId, Validity};
@@ -34,7 +33,6 @@ use pagefind::options::PagefindServiceConfig;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::build::BuildError;
 use crate::render::OutputFile;
 use crate::resolve::{Edition, Placement};
 use crate::search_text::{aid_words, indexed_text, with_aids};
@@ -72,12 +70,6 @@ pub struct SearchError {
     pub municipality: String,
     /// What went wrong.
     pub message: String,
-}
-
-impl From<SearchError> for BuildError {
-    fn from(error: SearchError) -> Self {
-        BuildError::Io(io::Error::other(error))
-    }
 }
 
 /// The search bundle and the finder index of one municipality, from its rendered files.
