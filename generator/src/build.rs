@@ -19,6 +19,7 @@ use crate::diagnostics::Diagnostics;
 use crate::output::Sink;
 use crate::render::{self, BuildContext, RootEntry};
 use crate::resolve;
+use crate::search;
 use crate::theme::Theme;
 use crate::validate::{self, ValidationOptions};
 
@@ -123,7 +124,7 @@ pub enum BuildError {
     Render(#[from] render::RenderError),
     /// The search index could not be built.
     #[error(transparent)]
-    Search(#[from] crate::search::SearchError),
+    Search(#[from] search::SearchError),
     /// Writing failed.
     #[error("writing the output failed: {0}")]
     Io(#[from] std::io::Error),
@@ -168,6 +169,8 @@ pub fn build(
         // peak and a rendered municipality never add up (peak RSS < 300 MB).
         crate::yomi::Reader::open().map_err(std::io::Error::other)?;
     }
+    let layout = search::Layout::for_build(options.search);
+    let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
     let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
@@ -191,7 +194,7 @@ pub fn build(
             .collect();
         let mut files = render::render_edition_signed(context, &edition, &signed)?;
         files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
-        files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir, &content.synonyms)?);
+        files.extend(indexer.index_edition(&edition, &files)?);
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;
