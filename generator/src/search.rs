@@ -45,7 +45,7 @@ use national::{National, SearchConfig, CONFIG_FILE, CONFIG_SCHEMA, NATIONAL_DIR}
 /// The folder of a municipality's own Pagefind bundle inside its archive.
 pub const BUNDLE_DIR: &str = "pagefind";
 
-/// Set (to anything) to index every archive whole ([`Layout::PerMunicipality`]): for the browser
+/// Set (to anything but nothing) to index every archive whole ([`Layout::PerMunicipality`]): for the browser
 /// tests that compare the layouts and for benchmarks, not for publishing.
 pub const PER_MUNICIPALITY_ENV: &str = "KIZUNA_SEARCH_PER_MUNICIPALITY";
 
@@ -79,7 +79,7 @@ pub enum Layout {
 impl Layout {
     /// The layout of a build with or without search, [`PER_MUNICIPALITY_ENV`] deciding which.
     pub fn for_build(search: bool) -> Self {
-        match (search, std::env::var_os(PER_MUNICIPALITY_ENV).is_some()) {
+        match (search, std::env::var_os(PER_MUNICIPALITY_ENV).is_some_and(|v| !v.is_empty())) {
             (false, _) => Layout::Off,
             (true, false) => Layout::Shared,
             (true, true) => Layout::PerMunicipality,
