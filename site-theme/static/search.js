@@ -1,6 +1,6 @@
 /*
  * 「メッセージを検索」 on a municipality's landing page: full-text search of its messages and local
- * information with the Pagefind bundle the generator writes to <muni>/pagefind/ (Japanese words
+ * information with the Pagefind bundles the generator writes to <muni>/pagefind-national/ and <muni>/pagefind/ (Japanese words
  * segmented at build time). Each result shows the label (「妊娠12週3日」), the title and a snippet.
  * The bundle is loaded only when a search starts. `?q=…` (the search box on every other page)
  * runs a search on arrival. Without JavaScript the section points to the topics and contents.

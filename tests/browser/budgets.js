@@ -108,7 +108,7 @@ async function lighthouse(url) {
   let ok = true;
   try {
     const message = await transfers(browser, server.url + PAGES.message);
-    const counted = message.rows.filter((r) => !r.url.includes("/pagefind/"));
+    const counted = message.rows.filter((r) => !/\/pagefind(-national)?\//.test(r.url));
     const total = counted.reduce((sum, r) => sum + r.bytes, 0);
     const messageOk = total < MESSAGE_BUDGET;
     ok &&= messageOk;
@@ -126,7 +126,7 @@ async function lighthouse(url) {
     await page.locator(".search-results li").first().waitFor();
     let searchBytes = 0;
     let searchFiles = 0;
-    for (const request of searchRequests.filter((r) => r.url().includes("/pagefind/"))) {
+    for (const request of searchRequests.filter((r) => /\/pagefind(-national)?\//.test(r.url()))) {
       const sizes = await request.sizes();
       searchBytes += sizes.responseBodySize + sizes.responseHeadersSize;
       searchFiles += 1;
