@@ -31,17 +31,19 @@ today=2026-11-26
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-measure() { # $1 = label, rest = command: prints a Markdown row (wall time, peak RSS, last output line)
+measure() { # $1 = label, rest = command: prints a Markdown row (wall time, CPU time, peak RSS, last output line)
   local label=$1; shift
   /usr/bin/time -v "$@" >"$work/out" 2>"$work/time" || { cat "$work/out" "$work/time" >&2; exit 1; }
-  local rss secs
+  local rss secs cpu
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
-  echo "| $label | $secs | $((rss / 1024)) MB | $(tail -n 1 "$work/out" | cut -c1-110) |"
+  # CPU time (user + system) says what a run costs when other work shares the machine.
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f s", s}' "$work/time")
+  echo "| $label | $secs | $cpu | $((rss / 1024)) MB | $(tail -n 1 "$work/out" | cut -c1-110) |"
 }
 
-echo "| run | wall time | peak RSS | output |"
-echo "| --- | ---: | ---: | --- |"
+echo "| run | wall time | CPU (user + sys) | peak RSS | output |"
+echo "| --- | ---: | ---: | ---: | --- |"
 for n in "${@:-35}"; do
   content=$work/content-$n
   scripts/compare/synthesise.sh "$n" "$content"
@@ -65,6 +67,6 @@ for n in "${@:-35}"; do
   measure "Hugo N=$n, fresh build" hugo --quiet --source "$site" --destination "$site/public"
   measure "Pagefind CLI over Hugo's N=$n output" "$pagefind" --site "$site/public" --force-language ja --quiet
   end=$(date +%s.%N)
-  echo "| Hugo + Pagefind N=$n, together | $(python3 -c "print(f'{$end - $start:.1f} s')") | — | $(find "$site/public" -name '*.html' | wc -l) HTML files |"
+  echo "| Hugo + Pagefind N=$n, together | $(python3 -c "print(f'{$end - $start:.1f} s')") | — | — | $(find "$site/public" -name '*.html' | wc -l) HTML files |"
   rm -rf "$site"
 done
