@@ -164,11 +164,9 @@ pub fn build(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    if options.search {
-        // The dictionary is compiled before any municipality's pages are in memory: its compiler's
-        // peak and a rendered municipality never add up (peak RSS < 300 MB).
-        crate::yomi::Reader::open().map_err(std::io::Error::other)?;
-    }
+    // The national search bundle is made (or reused) here, before any municipality's pages are in
+    // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
+    // reuses every bundle does not pay for it.
     let layout = search::Layout::for_build(options.search);
     let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
