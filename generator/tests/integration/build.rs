@@ -151,8 +151,8 @@ fn rebuild_writes_only_changes_and_removes_what_is_gone() {
     let again = build_into(content.path(), out.path());
     assert_eq!((again.written, again.removed, again.unchanged), (0, 0, first.produced), "no-op rebuild: {again:?}");
 
-    // The search bundle of unchanged pages is reused, not indexed again: a marked bundle file stays.
-    let entry = out.path().join("testcity/pagefind/pagefind-entry.json");
+    // The national search bundle of unchanged pages is reused, not indexed again: a marked file stays.
+    let entry = out.path().join("testcity/pagefind-national/pagefind-entry.json");
     let original = fs::read(&entry).expect("pagefind entry");
     fs::write(&entry, b"{\"marked\":true}").expect("mark");
     build_into(content.path(), out.path());
@@ -422,7 +422,9 @@ fn without_search_the_finder_index_is_still_written() {
     sink.commit().expect("commit");
     assert!(out.path().join("testcity/finder.json").exists());
     assert!(!out.path().join("testcity/pagefind").exists());
+    assert!(!out.path().join("testcity/pagefind-national").exists());
     let with_search = tempfile::tempdir().expect("tempdir");
     build_into(&fixture(), with_search.path());
-    assert!(with_search.path().join("testcity/pagefind/pagefind.js").exists());
+    assert!(with_search.path().join("testcity/pagefind-national/pagefind.js").exists());
+    assert!(with_search.path().join("testcity/search.json").exists());
 }
