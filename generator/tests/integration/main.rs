@@ -19,6 +19,7 @@ mod hostile;
 mod js_vectors;
 mod local_origin;
 mod office;
+mod search_layout;
 mod serve_errors;
 mod staff;
 mod staff_year;

@@ -4,16 +4,14 @@
 //! `search.json` which national pages the browser must leave out. The browser side is
 //! `tests/browser/search-shared.test.js`.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::path::Path;
 
+use crate::support::{fixture_copy, options, write};
 use kizuna_generator::build;
 use kizuna_generator::output::DirectorySink;
-use support::{fixture_copy, options, write};
 
 fn build_with_search(content: &Path, out: &Path) {
     let mut options = options(content);
