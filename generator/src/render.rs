@@ -716,6 +716,7 @@ impl Renderer<'_> {
                         section: section_path(&item.id),
                         hash: hash_of(&item.id)?,
                         valid: optional_validity(item.valid),
+                        line: None,
                     })
                 })
                 .collect::<Result<Vec<_>, RenderError>>()?;
@@ -731,6 +732,7 @@ impl Renderer<'_> {
                     url: self.url(&format!("{}/{}/", message.track, message.stem)),
                     section: section_path(&message.id),
                     hash: hash_of(&message.id)?,
+                    line: None,
                     review: message.review,
                     local,
                     valid: None,
@@ -751,6 +753,7 @@ impl Renderer<'_> {
                         url: self.url(&format!("local/{}/", item.stem)),
                         section: section_path(&item.id),
                         hash: hash_of(&item.id)?,
+                        line: None,
                         review: item.review,
                         local: Vec::new(),
                         valid: optional_validity(item.valid),
@@ -774,6 +777,7 @@ impl Renderer<'_> {
                 archive_base_url: edition.base_url.clone(),
                 api_base_url: edition.api_base_url.clone(),
                 contact: edition.contact.clone(),
+                line: None,
             },
             mail: MailParts {
                 shell: "mail/shell.json".to_owned(),
@@ -783,6 +787,7 @@ impl Renderer<'_> {
                     .map(|k| (k, format!("mail/system/{}.json", k.as_str())))
                     .collect(),
             },
+            line: None,
             entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
         };
         let path = format!("{}/schedule.json", edition.id);
