@@ -22,6 +22,7 @@ use crate::placeholders::{self, Values};
 use crate::resolve::{reference_anchor, Currency, Edition, LocalItem, Placement};
 use crate::theme::Theme;
 
+pub mod line;
 mod review;
 
 /// One produced file, its path relative to the output root.
@@ -241,7 +242,13 @@ pub fn render_edition_signed(
     files.push(renderer.feed()?);
     let mail = renderer.mail_parts()?;
     files.extend(mail.files);
-    files.push(renderer.schedule(&mail.hashes)?);
+    let line = line::render(edition, &build.theme.system_line);
+    files.push(renderer.schedule(&mail.hashes, &line)?);
+    let in_muni = |file: &line::PayloadFile| OutputFile {
+        path: format!("{}/{}", edition.id, file.path),
+        bytes: file.bytes.clone(),
+    };
+    files.extend(line.sections.values().chain(line.system.values()).map(in_muni));
     let sitemap = renderer.sitemap(&files)?;
     files.push(sitemap);
     Ok(files)
@@ -691,7 +698,7 @@ impl Renderer<'_> {
         Ok(MailOutput { files, hashes })
     }
 
-    fn schedule(&self, hashes: &BTreeMap<String, String>) -> Result<OutputFile, RenderError> {
+    fn schedule(&self, hashes: &BTreeMap<String, String>, line: &line::LineOutput) -> Result<OutputFile, RenderError> {
         let edition = self.edition;
         let section_path = |id: &str| format!("mail/sections/{id}.json");
         // Every section was rendered and hashed before the schedule; a missing hash would publish an
@@ -716,7 +723,7 @@ impl Renderer<'_> {
                         section: section_path(&item.id),
                         hash: hash_of(&item.id)?,
                         valid: optional_validity(item.valid),
-                        line: None,
+                        line: line.section(&item.id),
                     })
                 })
                 .collect::<Result<Vec<_>, RenderError>>()?;
@@ -732,7 +739,7 @@ impl Renderer<'_> {
                     url: self.url(&format!("{}/{}/", message.track, message.stem)),
                     section: section_path(&message.id),
                     hash: hash_of(&message.id)?,
-                    line: None,
+                    line: line.section(&message.id),
                     review: message.review,
                     local,
                     valid: None,
@@ -753,7 +760,7 @@ impl Renderer<'_> {
                         url: self.url(&format!("local/{}/", item.stem)),
                         section: section_path(&item.id),
                         hash: hash_of(&item.id)?,
-                        line: None,
+                        line: line.section(&item.id),
                         review: item.review,
                         local: Vec::new(),
                         valid: optional_validity(item.valid),
@@ -777,7 +784,7 @@ impl Renderer<'_> {
                 archive_base_url: edition.base_url.clone(),
                 api_base_url: edition.api_base_url.clone(),
                 contact: edition.contact.clone(),
-                line: None,
+                line: edition.line.clone(),
             },
             mail: MailParts {
                 shell: "mail/shell.json".to_owned(),
@@ -787,7 +794,7 @@ impl Renderer<'_> {
                     .map(|k| (k, format!("mail/system/{}.json", k.as_str())))
                     .collect(),
             },
-            line: None,
+            line: edition.line.is_some().then(|| line.parts()),
             entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
         };
         let path = format!("{}/schedule.json", edition.id);

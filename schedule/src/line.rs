@@ -30,6 +30,9 @@ pub const MAX_URI_CHARS: usize = 1_000;
 /// A message action's `text` limit (characters).
 pub const MAX_ACTION_TEXT_CHARS: usize = 300;
 
+/// The longest add-friend URL (LINE's are under 60 characters; the QR code stays easy to scan).
+pub const MAX_ADD_FRIEND_URL_CHARS: usize = 200;
+
 /// The `line:` block of `municipality.yaml`, copied to `schedule.json` (`municipality.line`).
 /// A municipality without it has no LINE channel: no payloads, no button, no QR code.
 /// Channel id, secret and access token are never here: they live in Secrets Manager.
@@ -51,7 +54,7 @@ pub enum LineSettingsError {
         "line.basic_id「{0}」はLINE公式アカウントのベーシックID（@から始まる英数字、例: @123abcde）ではありません"
     )]
     BasicId(String),
-    /// The add-friend URL is not an https URL of LINE.
+    /// The add-friend URL is not an https URL of LINE (or longer than [`MAX_ADD_FRIEND_URL_CHARS`]).
     #[error(
         "line.add_friend_url「{0}」は友だち追加のURL（https://lin.ee/… または https://line.me/R/ti/p/… ）ではありません"
     )]
@@ -72,7 +75,8 @@ impl LineSettings {
         let url_ok = ["https://lin.ee/", "https://line.me/R/ti/p/", "https://page.line.me/"]
             .iter()
             .any(|prefix| url.len() > prefix.len() && url.starts_with(prefix))
-            && url.chars().all(|c| c.is_ascii_graphic());
+            && url.len() <= MAX_ADD_FRIEND_URL_CHARS
+            && url.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`'));
         if !url_ok {
             return Err(LineSettingsError::AddFriendUrl(url.clone()));
         }

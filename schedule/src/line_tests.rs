@@ -120,7 +120,15 @@ fn settings_accept_line_urls_only() {
     assert!(settings("@hikari-kosodate", "https://line.me/R/ti/p/@hikari-kosodate").check().is_ok());
     assert!(matches!(settings("123abcde", "https://lin.ee/x").check(), Err(LineSettingsError::BasicId(_))));
     assert!(matches!(settings("@ab cd", "https://lin.ee/x").check(), Err(LineSettingsError::BasicId(_))));
-    for url in ["http://lin.ee/x", "https://lin.ee/", "https://evil.example/lin.ee/x", "https://lin.ee/a b"] {
+    let long = format!("https://lin.ee/{}", "a".repeat(MAX_ADD_FRIEND_URL_CHARS));
+    for url in [
+        "http://lin.ee/x",
+        "https://lin.ee/",
+        "https://evil.example/lin.ee/x",
+        "https://lin.ee/a b",
+        "https://lin.ee/a\"b",
+        &long,
+    ] {
         assert!(matches!(settings("@a", url).check(), Err(LineSettingsError::AddFriendUrl(_))), "{url}");
     }
 }
