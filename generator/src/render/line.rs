@@ -277,6 +277,27 @@ impl LineOutput {
     pub fn section(&self, id: &str) -> Option<LineFile> {
         self.sections.get(id).map(PayloadFile::reference)
     }
+
+    /// Lists the payloads in `schedule.json`: the town's `line:` settings, the transactional
+    /// messages and each entry's and local section's file (nothing for a town without LINE).
+    pub fn list_in(&self, document: &mut kizuna_schedule::ScheduleDocument, edition: &Edition) {
+        let Some(settings) = &edition.line else { return };
+        document.municipality.line = Some(settings.clone());
+        document.line = Some(self.parts());
+        for entry in &mut document.entries {
+            entry.line = self.section(&entry.id);
+            for local in &mut entry.local {
+                local.line = self.section(&local.id);
+            }
+        }
+    }
+
+    /// The files to write, below the output root.
+    pub fn files(&self, municipality: &str) -> Vec<super::OutputFile> {
+        let all = self.sections.values().chain(self.system.values());
+        all.map(|file| super::OutputFile { path: format!("{municipality}/{}", file.path), bytes: file.bytes.clone() })
+            .collect()
+    }
 }
 
 /// Renders the payloads of an edition (nothing for a municipality without LINE). The limits were
