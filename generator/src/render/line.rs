@@ -149,6 +149,13 @@ pub fn local_payload(edition: &Edition, item: &LocalItem) -> LinePayload {
     section_payload(&header, &item.title, body.trim_end(), None, &url)
 }
 
+/// A sender's marker written in a section: sections carry none (the sender fills the markers of
+/// the whole push, so a manuscript must not be able to pull a family's links into its text).
+fn marker_in(payload: &LinePayload) -> Option<&'static str> {
+    let json = serde_json::to_string(payload).unwrap_or_default();
+    LineMarker::ALL.iter().map(|m| m.token()).find(|token| json.contains(token))
+}
+
 /// Why an entry cannot be pushed: its own payload, or with its local sections.
 fn entry_problem(own: &LinePayload, locals: &[&LinePayload]) -> Option<LineLimitError> {
     if let Err(error) = own.check() {
@@ -209,9 +216,15 @@ pub fn check_edition(
     let hint = format!(
         "LINEでは1回に{MAX_MESSAGES_PER_PUSH}件まで、1件{MAX_TEXT_UNITS}文字までしか送れません。本文を短くするか、段落に分けてください"
     );
+    let marker_hint = "%%…%% は送信側が埋める記号です。原稿では別の書き方にしてください";
     for message in &edition.messages {
         let attached: Vec<&LinePayload> = message.sections.iter().map(|&i| &locals[i]).collect();
-        if let Some(error) = entry_problem(&message_payload(edition, message), &attached) {
+        let own = message_payload(edition, message);
+        let problem = match marker_in(&own) {
+            Some(token) => Some(format!("本文に{token}があります")),
+            None => entry_problem(&own, &attached).map(|error| error.to_string()),
+        };
+        if let Some(error) = problem {
             let loaded = municipality
                 .overrides
                 .get(&message.id)
@@ -223,15 +236,22 @@ pub fn check_edition(
             } else {
                 "（この日の地域のお知らせを含めて）".to_owned()
             };
-            diagnostics.error(file, line, format!("`{}`はLINEで送れません{with}: {error}", message.id), hint.as_str());
+            let hint = if error.contains("%%") { marker_hint } else { hint.as_str() };
+            diagnostics.error(file, line, format!("`{}`はLINEで送れません{with}: {error}", message.id), hint);
         }
     }
     for (item, payload) in edition.local.iter().zip(&locals) {
-        if let (Placement::Own { .. }, Err(error)) = (&item.placement, payload.check()) {
+        let problem = match marker_in(payload) {
+            Some(token) => Some(format!("本文に{token}があります")),
+            None if matches!(item.placement, Placement::Own { .. }) => payload.check().err().map(|e| e.to_string()),
+            None => None,
+        };
+        if let Some(error) = problem {
             let loaded = municipality.local.get(&item.stem);
             let (file, line) = loaded
                 .map_or((municipality.file.path.as_path(), None), |l| (l.path.as_path(), l.lines.line_or_top("body")));
-            diagnostics.error(file, line, format!("`{}`はLINEで送れません: {error}", item.id), hint.as_str());
+            let hint = if error.contains("%%") { marker_hint } else { hint.as_str() };
+            diagnostics.error(file, line, format!("`{}`はLINEで送れません: {error}", item.id), hint);
         }
     }
 }
