@@ -6,6 +6,7 @@
 //! | `feeds` | `feed.xml` (the town's own news) and `sitemap.xml` |
 //! | `mail` | mail payloads: one section per message and local item, the shell, transactional mails |
 //! | [`schedule`] | `schedule.json`, a pure projection of the resolved edition and the section hashes |
+//! | [`line`] | LINE payloads (towns with a `line:` block): sections and transactional messages |
 //! | `review` | 原稿確認, the sign-off document |
 //! | `views`, `labels` | the typed template contexts and the labels (dates, periods) they share |
 //!
@@ -29,6 +30,7 @@ use crate::theme::Theme;
 mod archive;
 mod feeds;
 mod labels;
+pub mod line;
 mod mail;
 mod review;
 pub mod schedule;
@@ -119,7 +121,9 @@ pub fn render_edition_signed(
     files.push(renderer.feed()?);
     let mail = renderer.mail_parts()?;
     files.extend(mail.files);
-    files.push(renderer.schedule(&mail.hashes)?);
+    let line = line::render(edition, &build.theme.system_line);
+    files.push(renderer.schedule(&mail.hashes, &line)?);
+    files.extend(line.files(&edition.id));
     let sitemap = renderer.sitemap(&files)?;
     files.push(sitemap);
     Ok(files)

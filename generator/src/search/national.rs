@@ -113,6 +113,7 @@ fn neutral_municipality(context: BuildContext<'_>, tracks: Vec<TrackId>, addons:
         site: SiteSettings { base_url: format!("/{NATIONAL_ID}/"), theme_color: "#000000".to_owned() },
         api: ApiSettings { base_url: "/api/".to_owned() },
         contact: Contact { name: contact_name, phone, hours, url: String::new() },
+        line: None,
     };
     MunicipalityContent {
         id: NATIONAL_ID.to_owned(),

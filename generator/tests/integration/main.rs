@@ -17,6 +17,7 @@ mod cli;
 mod editorial_checks;
 mod hostile;
 mod js_vectors;
+mod line;
 mod local_origin;
 mod office;
 mod search_layout;
