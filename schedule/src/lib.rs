@@ -16,12 +16,16 @@ pub mod calendar;
 pub mod delivery_time;
 pub mod document;
 pub mod forms;
+pub mod markers;
+pub mod municipality_id;
 pub mod rule;
 pub mod track;
 
 pub use calendar::{japan_date, japan_today, merge_ranges, DateRange};
 pub use delivery_time::{DeliveryTime, DeliveryTimeError};
 pub use document::*;
+pub use markers::{MailMarker, PageMarker, SubscribePage, MAIL_MARKERS};
+pub use municipality_id::{MunicipalityId, MunicipalityIdError};
 pub use rule::{
     Age, AnchorKind, BirthdayNumber, CalendarDate, DayOfLife, GestationalAge, MonthDay, Rule, RuleError, SchoolDay,
     SchoolGrade,
