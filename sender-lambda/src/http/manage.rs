@@ -2,6 +2,7 @@
 //! register the birth (and today's mail), change the due date, stop, unsubscribe, delete.
 
 use super::*;
+use crate::domain::model;
 
 impl<M: Mailer + Sync> Api<M> {
     pub(super) async fn manage_page(&self, query: &str, now: DateTime<Utc>) -> Outcome {
@@ -168,7 +169,7 @@ impl<M: Mailer + Sync> Api<M> {
         let schedule = self.schedule_of(&current.municipality).await?;
         match self
             .store
-            .end(&current, SubscriptionStatus::Stopped, Some(reason.id()), now)
+            .end(&current, SubscriptionStatus::Stopped, Some(model::StopReason::Family(reason).as_str()), now)
             .await
             .map_err(|e| Failure::internal(&e))?
         {
@@ -210,7 +211,7 @@ impl<M: Mailer + Sync> Api<M> {
         let schedule = self.schedule_of(&current.municipality).await?;
         if let Change::Applied(ended) = self
             .store
-            .end(&current, SubscriptionStatus::Unsubscribed, Some("unsubscribe"), now)
+            .end(&current, SubscriptionStatus::Unsubscribed, Some(model::StopReason::Unsubscribe.as_str()), now)
             .await
             .map_err(|e| Failure::internal(&e))?
         {

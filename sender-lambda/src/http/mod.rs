@@ -1,5 +1,6 @@
 //! The subscription API (DESIGN.md §6) as a library: a router over method, path, headers and body,
-//! so the `api-lambda` binary stays a thin wrapper over API Gateway HTTP API events ([`lambda`]).
+//! so the `api-lambda` binary stays a thin wrapper over API Gateway HTTP API events
+//! ([`crate::lambdas::api`]).
 //!
 //! Three faces share every route:
 //! - **JSON** (`Content-Type: application/json`): answers JSON; errors are
