@@ -13,12 +13,14 @@ use chrono::NaiveDate;
 use super::read::{read_workbook, Grid};
 use super::rows::{check_header, local_titles, read_row, ReadRow};
 use super::signoff::{self, Manuscript, Signoffs};
+use super::split::{ended, free_id, split, splits};
 use super::timing::{self, Timing};
 use super::workbook::{
-    cell_ref, col, fiscal_year_end, LocalRow, NextYear, GUIDE_SHEET, LOCAL_SHEET, META_FISCAL_YEAR, META_MUNICIPALITY,
-    NEW_SHEET, REVIEW_COLUMNS, REVIEW_SHEET,
+    cell_ref, col, LocalRow, NextYear, GUIDE_SHEET, LOCAL_SHEET, META_FISCAL_YEAR, META_MUNICIPALITY, NEW_SHEET,
+    REVIEW_COLUMNS, REVIEW_SHEET,
 };
 use super::yaml::{block, flow_scalar, line, set_key};
+use crate::catalogue::Lang;
 use crate::content::{Content, KeyLines, Loaded, LocalFile, MunicipalityContent};
 use crate::diagnostics::Severity;
 use crate::validate::{self, ValidationOptions};
@@ -101,61 +103,39 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
     }
     let fiscal_year = read_meta(&grids[GUIDE_SHEET], &input.municipality.id, &mut problems).unwrap_or_default();
     let rows = read_rows(input, &grids, &mut problems);
-    let mut plan =
+    let plan =
         Plan { fiscal_year, changes: Vec::new(), signed: Vec::new(), requests: Vec::new(), writes: BTreeMap::new() };
-    let mut proposed: BTreeMap<String, (ReadRow, String)> = BTreeMap::new();
-    let mut taken: BTreeSet<String> = input.municipality.local.keys().cloned().collect();
+    let taken = input.municipality.local.keys().cloned().collect();
+    let mut planned = Planned { plan, proposed: BTreeMap::new(), taken };
     let mut counter = 0;
     for mut read in rows {
-        let target: PathBuf;
-        let (kind, fields, text) = match input.municipality.local.get(&read.item.id) {
+        match input.municipality.local.get(&read.item.id) {
             Some(existing) if read.sheet == LOCAL_SHEET => {
-                let original = LocalRow::from_file(&read.item.id, &existing.value);
                 // The file as loaded (it may be a .yml), relative to the content folder's parent.
-                target = input.content.root.parent().unwrap_or(&input.content.root).join(&existing.path);
-                let text = match std::fs::read_to_string(&target) {
-                    Ok(text) => text,
-                    Err(error) => {
-                        problems.push(format!("{}: 読み込めません（{error}）", target.display()));
-                        continue;
-                    }
-                };
-                if read.next_year == Some(NextYear::End) {
-                    let end = fiscal_year_end(fiscal_year - 1);
-                    if read.item.until.is_none() || read.item.until > end {
-                        read.item.until = end;
-                    }
+                let target = input.content.root.parent().unwrap_or(&input.content.root).join(&existing.path);
+                if let Err(problem) = planned.existing(read, existing, target, municipality_dir) {
+                    problems.push(problem);
                 }
-                let fields = changed_fields(&original, &read.item);
-                let kind = match (fields.is_empty(), read.next_year) {
-                    (true, _) => ChangeKind::Unchanged,
-                    (false, Some(NextYear::End)) => ChangeKind::Ended,
-                    (false, _) => ChangeKind::Changed,
-                };
-                let text = if fields.is_empty() { text } else { edit(&text, &original, &read.item) };
-                (kind, fields, text)
             }
             _ => {
                 if read.item.id.is_empty() {
                     read.item.id = loop {
                         counter += 1;
                         let candidate = format!("new-{fiscal_year}-{counter:02}");
-                        if !taken.contains(&candidate) {
+                        if !planned.taken.contains(&candidate) {
                             break candidate;
                         }
                     };
                 }
-                target = municipality_dir.join("local").join(format!("{}.yaml", read.item.id));
-                (ChangeKind::New, Vec::new(), new_file(&read.item))
+                let target = municipality_dir.join("local").join(format!("{}.yaml", read.item.id));
+                let text = new_file(&read.item);
+                let change =
+                    Change { id: format!("local/{}", read.item.id), kind: ChangeKind::New, fields: Vec::new() };
+                planned.record(read, change, target, text);
             }
-        };
-        taken.insert(read.item.id.clone());
-        if kind != ChangeKind::Unchanged {
-            plan.writes.insert(target, text.clone());
         }
-        plan.changes.push(Change { id: format!("local/{}", read.item.id), kind, fields });
-        proposed.insert(read.item.id.clone(), (read, text));
     }
+    let Planned { mut plan, proposed, .. } = planned;
     validate_proposed(input, &proposed, &mut problems);
     let signoffs_path = signoff::signoff_path(municipality_dir);
     let review = super::review_sheet::read(&grids[REVIEW_SHEET], input.manuscripts, &signoffs_path, &mut problems);
@@ -170,6 +150,65 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
         Ok(plan)
     } else {
         Err(problems)
+    }
+}
+
+/// The plan as the rows add to it: each item's row and text (validated together at the end) and
+/// the ids in use.
+struct Planned {
+    plan: Plan,
+    proposed: BTreeMap<String, (ReadRow, String)>,
+    taken: BTreeSet<String>,
+}
+
+impl Planned {
+    /// One item's change; its file `path` is written unless the item is unchanged.
+    fn record(&mut self, row: ReadRow, change: Change, path: PathBuf, text: String) {
+        if change.kind != ChangeKind::Unchanged {
+            self.plan.writes.insert(path, text.clone());
+        }
+        self.taken.insert(row.item.id.clone());
+        self.plan.changes.push(change);
+        self.proposed.insert(row.item.id.clone(), (row, text));
+    }
+
+    /// A row of 自治体情報 for an existing item, whose file is `target`: unchanged, changed or
+    /// ended in place, or split at the fiscal year (来年度 = 変更 of published text).
+    fn existing(
+        &mut self,
+        mut read: ReadRow,
+        existing: &Loaded<LocalFile>,
+        target: PathBuf,
+        municipality_dir: &Path,
+    ) -> Result<(), String> {
+        let fiscal_year = self.plan.fiscal_year;
+        let original = LocalRow::from_file(&read.item.id, &existing.value);
+        let text = std::fs::read_to_string(&target)
+            .map_err(|error| format!("{}: 読み込めません（{error}）", target.display()))?;
+        if read.next_year == Some(NextYear::End) {
+            read.item.until = ended(read.item.until, fiscal_year);
+        }
+        if splits(&original, &read, fiscal_year) {
+            let new_id = free_id(&format!("{}-{fiscal_year}", read.item.id), &self.taken);
+            for (row, change, text) in split(text, &original, &read, fiscal_year, new_id) {
+                let path = match change.kind {
+                    ChangeKind::New => municipality_dir.join("local").join(format!("{}.yaml", row.item.id)),
+                    _ => target.clone(),
+                };
+                self.record(row, change, path, text);
+            }
+            return Ok(());
+        }
+        let fields = changed_fields(&original, &read.item);
+        let kind = match (fields.is_empty(), read.next_year) {
+            (true, _) => ChangeKind::Unchanged,
+            (false, Some(NextYear::End)) => ChangeKind::Ended,
+            (false, _) => ChangeKind::Changed,
+        };
+        let text = if fields.is_empty() { text } else { edit(&text, &original, &read.item) };
+        let change = Change { id: format!("local/{}", read.item.id), kind, fields };
+        self.record(read, change, target, text);
+        Ok(())
     }
 }
 
@@ -247,7 +286,7 @@ pub fn exported_words(content: &Content, timing: &Timing) -> String {
     timing::words(timing, title)
 }
 
-fn changed_fields(before: &LocalRow, after: &LocalRow) -> Vec<&'static str> {
+pub(super) fn changed_fields(before: &LocalRow, after: &LocalRow) -> Vec<&'static str> {
     let mut fields = Vec::new();
     let checks: [(&'static str, bool); 9] = [
         ("区分", before.category != after.category),
@@ -295,7 +334,7 @@ fn tracks_line(tracks: &[kizuna_schedule::TrackId]) -> Option<String> {
 
 /// The file text with only the changed keys rewritten; a new text goes back to draft (a review
 /// claim covers only the text that was reviewed).
-fn edit(text: &str, before: &LocalRow, after: &LocalRow) -> String {
+pub(super) fn edit(text: &str, before: &LocalRow, after: &LocalRow) -> String {
     let mut text = text.to_owned();
     if before.category != after.category {
         text = set_key(&text, "category", Some(&line("category", &flow_scalar(&after.category))));
@@ -330,7 +369,7 @@ fn edit(text: &str, before: &LocalRow, after: &LocalRow) -> String {
 }
 
 /// A new item's file, in the order DESIGN.md §4 shows; always a draft until reviewed.
-fn new_file(item: &LocalRow) -> String {
+pub(super) fn new_file(item: &LocalRow) -> String {
     let (when, attach_to) = timing_keys(item.timing.as_ref());
     let parts = [
         Some(line("category", &flow_scalar(&item.category))),
@@ -372,20 +411,21 @@ fn validate_proposed(
         }
     }
     let mut diagnostics = crate::diagnostics::Diagnostics::default();
-    let options = ValidationOptions { production: false };
+    let options = ValidationOptions { production: false, today: None };
     validate::validate_municipality(input.content, &municipality, options, &mut HashMap::new(), &mut diagnostics);
     for diagnostic in diagnostics.sorted() {
         if diagnostic.severity != Severity::Error {
             continue;
         }
-        let hint = diagnostic.hint.as_deref().map(|h| format!("（{h}）")).unwrap_or_default();
+        // The workbook is the staff's: its problems are always told in Japanese.
+        let hint = diagnostic.hint(Lang::Ja).map(|h| format!("（{h}）")).unwrap_or_default();
         match places.get(&diagnostic.file) {
             Some((row, lines)) => {
                 let key = diagnostic.line.and_then(|l| lines_key(lines, l));
                 problems.push(format!(
                     "{}: {}{hint}",
                     cell_ref(row.sheet, row.row, key_column(key.as_deref())),
-                    diagnostic.message
+                    diagnostic.message(Lang::Ja)
                 ));
             }
             None => problems.push(format!("{diagnostic}")),
