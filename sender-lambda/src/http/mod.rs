@@ -250,6 +250,7 @@ impl<M: Mailer + Sync> Api<M> {
     }
 
     async fn route(&self, request: &ApiRequest, path: &str, origin: Option<&str>, now: DateTime<Utc>) -> ApiResponse {
+        // Long on purpose: one arm per route of the table in the module documentation.
         let methods: Vec<&str> = ROUTES.iter().filter(|(_, p)| *p == path).map(|(m, _)| *m).collect();
         if methods.is_empty() {
             return ApiResponse::error(404, "path", "このアドレスは見つかりません。");

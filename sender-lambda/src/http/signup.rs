@@ -5,6 +5,7 @@ use super::*;
 
 impl<M: Mailer + Sync> Api<M> {
     pub(super) async fn sign_up(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
+        // Long on purpose: the sign-up's checks and answers in the order the API documents them.
         use forms::{CONSENT, CONSENT_VERSION_FIELD, DATE, EMAIL, HONEYPOT, KIND, MUNICIPALITY, NICKNAME};
         fields.only(&forms::SIGN_UP.names())?;
         let today = japan_date(now);

@@ -248,6 +248,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         abort: &AtomicBool,
         stats: &Stats,
     ) -> Outcome {
+        // Long on purpose: this is the state machine itself, one arm per outcome, read top to bottom.
         let id = mail.recipient.subscription_id.as_str();
         if abort.load(Ordering::Relaxed) {
             return Outcome::Retry;

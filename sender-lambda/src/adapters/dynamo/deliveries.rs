@@ -92,6 +92,7 @@ impl DynamoDeliveries {
 
 impl DeliveryStore for DynamoDeliveries {
     fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<Reservation, BoxError>> + Send {
+        // Long on purpose: the one transaction and its retries (conflicts, taken entries, stale records) stay together.
         let mut entries = request.entries.clone();
         let records: HashMap<String, Item> = entries.iter().map(|e| (e.clone(), self.record(request, e))).collect();
         let subscription = subscription_pk(&request.recipient.subscription_id);
