@@ -368,10 +368,6 @@ pub struct MailFrame {
     pub text: String,
 }
 
-/// The markers only the sender fills.
-pub const MAIL_MARKERS: [&str; 5] =
-    ["%%sections%%", "%%unsubscribe_url%%", "%%manage_url%%", "%%nickname%%", "%%archive_url%%"];
-
 /// `current.json`: the pointer to the published build, switched last so readers never see half a build.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,9 @@
 //! - [`delivery_time`]: a municipality's delivery time of day, parsed once for generator and sender;
 //! - [`document`]: the `schedule.json` types the generator writes and the sender reads;
 //! - [`line`]: the LINE channel's settings, payload files, markers, chat words and limits;
-//! - [`forms`]: the subscription forms' field names, accepted values and labels (pages and API).
+//! - [`forms`]: the subscription forms' field names, accepted values and labels (pages and API);
+//! - [`markers`]: the mail-shell and subscribe-page markers and page slugs the sender fills;
+//! - [`municipality_id`]: the one rule for a municipality id (folder name, URL segment, key).
 //!
 //! It has no I/O and no knowledge of YAML content, templates or AWS.
 
@@ -18,12 +20,16 @@ pub mod delivery_time;
 pub mod document;
 pub mod forms;
 pub mod line;
+pub mod markers;
+pub mod municipality_id;
 pub mod rule;
 pub mod track;
 
 pub use calendar::{japan_date, japan_today, merge_ranges, DateRange};
 pub use delivery_time::{DeliveryTime, DeliveryTimeError};
 pub use document::*;
+pub use markers::{MailMarker, PageMarker, SubscribePage, MAIL_MARKERS};
+pub use municipality_id::{MunicipalityId, MunicipalityIdError};
 pub use rule::{
     Age, AnchorKind, BirthdayNumber, CalendarDate, DayOfLife, GestationalAge, MonthDay, Rule, RuleError, SchoolDay,
     SchoolGrade,

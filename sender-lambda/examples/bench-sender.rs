@@ -1,89 +1,23 @@
 //! Benchmark of the daily run (issue 7): planning and delivery of one Japan date for many
-//! subscriptions with an in-memory `by_anchor` store, an in-memory delivery store and a counting
-//! mailer — mails per CPU-second, Queries and items read per mail — against a Scan-based baseline
+//! subscriptions with the in-memory twins of the ports (`adapters::memory`: the `by_anchor` source,
+//! the delivery store and a counting mailer) — mails per CPU-second, Queries and items read per mail — against a Scan-based baseline
 //! (read every subscription, compute what it gets) in the same run.
 //!
 //! `scripts/bench-sender.sh` runs it (outside CI) and writes `docs/benchmarks-sender.md`.
 //! Usage: `bench-sender [--schedule public] [--subscribers 1000000] [--date 2026-11-26] [--output FILE]`
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use kizuna_schedule::{AnchorKind, ReviewStatus};
+use kizuna_sender::adapters::memory::{MemoryDeliveries, MemoryMailer, MemoryRecipients};
 use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
 use kizuna_sender::domain::links::LinkKeys;
 use kizuna_sender::domain::model::{Recipient, SubscriptionStatus};
-use kizuna_sender::domain::plan::MemoryRecipients;
-use kizuna_sender::ports::channel::ComposedMail;
-use kizuna_sender::ports::channel::{Mailer, SendError};
-use kizuna_sender::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::BoxError;
-
-/// Delivery records in memory.
-#[derive(Debug, Default)]
-struct MemoryDeliveries {
-    records: Mutex<HashMap<(String, String), &'static str>>,
-}
-
-impl DeliveryStore for MemoryDeliveries {
-    async fn reserve(&self, request: &ReserveRequest<'_>) -> Result<Reservation, BoxError> {
-        let mut records = self.records.lock().map_err(|_| "poisoned")?;
-        let id = &request.recipient.subscription_id;
-        let free: Vec<String> =
-            request.entries.iter().filter(|e| !records.contains_key(&(id.clone(), (*e).clone()))).cloned().collect();
-        if free.is_empty() {
-            return Ok(ReserveOutcome::AlreadySent.into());
-        }
-        for entry in &free {
-            records.insert((id.clone(), entry.clone()), "sending");
-        }
-        Ok(ReserveOutcome::Reserved(free).into())
-    }
-
-    async fn mark_sent(&self, id: &str, entries: &[String], _message_id: &str) -> Result<(), BoxError> {
-        let mut records = self.records.lock().map_err(|_| "poisoned")?;
-        for entry in entries {
-            records.insert((id.to_owned(), entry.clone()), "sent");
-        }
-        Ok(())
-    }
-
-    async fn mark_failed(&self, id: &str, entries: &[String], _code: &str) -> Result<(), BoxError> {
-        let mut records = self.records.lock().map_err(|_| "poisoned")?;
-        for entry in entries {
-            records.insert((id.to_owned(), entry.clone()), "failed");
-        }
-        Ok(())
-    }
-
-    async fn release(&self, id: &str, entries: &[String]) -> Result<(), BoxError> {
-        let mut records = self.records.lock().map_err(|_| "poisoned")?;
-        for entry in entries {
-            records.remove(&(id.to_owned(), entry.clone()));
-        }
-        Ok(())
-    }
-}
-
-/// Counts mails and their bytes.
-#[derive(Debug, Default)]
-struct CountingMailer {
-    mails: AtomicUsize,
-    bytes: AtomicUsize,
-}
-
-impl Mailer for CountingMailer {
-    async fn send(&self, mail: &ComposedMail) -> Result<String, SendError> {
-        let n = self.mails.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(mail.raw.len(), Ordering::Relaxed);
-        Ok(format!("m{n}"))
-    }
-}
 
 /// CPU seconds (user + system) of this process, from /proc/self/stat.
 fn cpu_seconds() -> f64 {
@@ -147,8 +81,8 @@ fn main() -> Result<(), BoxError> {
     let request = |dry_run| RunRequest { date, dry_run, allow_draft: true };
 
     // 1. Planning only, by Query on by_anchor.
-    let store = MemoryDeliveries::default();
-    let mailer = CountingMailer::default();
+    let store = MemoryDeliveries::new();
+    let mailer = MemoryMailer::discarding();
     let pacer = Pacer::new(f64::INFINITY);
     let options = DeliveryOptions { concurrency: 64, ..DeliveryOptions::default() };
     let delivery = Delivery { store: &store, mailer: &mailer, pacer: &pacer, options };
@@ -173,8 +107,7 @@ fn main() -> Result<(), BoxError> {
     // 3. Planning and delivery (reserve, compose, send, record).
     let (sent, deliver_cost): (RunSummary, Measure) =
         measure(|| runtime.block_on(run_day(&schedules, &source, &delivery, &links, &request(false))));
-    let mails = mailer.mails.load(Ordering::Relaxed);
-    let bytes = mailer.bytes.load(Ordering::Relaxed);
+    let (mails, bytes) = mailer.accepted();
     let per_mail = |v: usize| v as f64 / mails.max(1) as f64;
     let per_cpu = |n: usize, m: &Measure| n as f64 / m.cpu.max(0.01);
 

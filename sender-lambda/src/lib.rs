@@ -12,7 +12,7 @@
 //! | [`domain`] | plain values and pure rules: the stored vocabulary (statuses, stop reasons, transitions, channels), addresses, due/birth dates, signed links and keyed hashes, the day's planning |
 //! | [`ports`] | one small trait per thing a use case needs: recipients, deliveries, subscriptions, run markers, the group queue, the published site, secrets, and the delivery **channel** |
 //! | [`use_cases`] | the daily run and the worker's group, the delivery state machine, lifecycle jobs, SES feedback, import, repair, metrics |
-//! | [`adapters`] | the ports over services: `dynamo/`, `ses/` (the mail channel), `sqs`, `site/` (local directory or S3), `secrets_manager` |
+//! | [`adapters`] | the ports over services: `dynamo/`, `ses/` (the mail channel), `sqs`, `site/` (local directory or S3), `secrets_manager`; `memory/`: in-memory twins of the ports (feature `test-util`) |
 //! | [`http`] | the subscription API: router, input parsing, pages, responses, the local server |
 //! | [`lambdas`] | the thin Lambda entry points (delivery, API, SES events) |
 //! | [`demo`] | the one-machine demo (archive, API and mailbox on one origin), not used by the Lambdas |

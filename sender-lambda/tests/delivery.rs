@@ -8,14 +8,14 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use common::moto::{unique, Captured, Moto};
 use common::{attached, d, local_entry, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{tracks_on, AnchorKind, EntryTrack, ReviewStatus, Rule, ScheduleDocument, TrackId};
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::dynamo::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::{
-    change_anchor_date, create_table, put_subscription, set_status, subscription_items, DynamoDeliveries,
-    DynamoRecipients, NewSubscription, PutOutcome,
+    create_table, subscription_items, DynamoDeliveries, DynamoRecipients, NewSubscription, PutOutcome,
 };
 use kizuna_sender::adapters::ses::compose::Composer;
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
@@ -23,6 +23,7 @@ use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule, Sections}
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys, Purpose};
 use kizuna_sender::domain::model::SubscriptionStatus;
 use kizuna_sender::domain::plan::{plan_day, PlanOptions};
+use kizuna_sender::ports::subscriptions::Change;
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use mail_parser::MessageParser;
@@ -105,10 +106,23 @@ impl World {
         }
     }
 
+    /// The subscription store over the test's tables.
+    fn subscriptions_store(&self) -> SubscriptionStore {
+        SubscriptionStore::new(self.dynamo.clone(), &self.subscriptions, &self.deliveries)
+    }
+
+    /// Ends a subscription the way the API does (stop, unsubscribe).
+    async fn stop(&self, id: &str, status: SubscriptionStatus, reason: Option<&str>) {
+        let store = self.subscriptions_store();
+        let current = store.get(id).await.expect("get").expect("subscription");
+        let change = store.end(&current, status, reason, Utc::now()).await.expect("end");
+        assert!(matches!(change, Change::Applied(_)), "{id}: {change:?}");
+    }
+
     /// Stores one subscription the way the API and the import do (one transaction).
     async fn subscribe(&self, id: &str, muni: &str, kind: AnchorKind, anchor: NaiveDate, status: SubscriptionStatus) {
         let subscription = self.subscription(id, muni, kind, anchor, status);
-        let outcome = put_subscription(&self.dynamo, &self.subscriptions, &subscription).await.expect("put");
+        let outcome = self.subscriptions_store().put_new(&subscription).await.expect("put");
         assert_eq!(outcome, PutOutcome::Created);
     }
 
@@ -394,9 +408,13 @@ async fn a_subscription_stopped_or_changed_after_planning_gets_nothing() {
     let plan = plan_day(&schedule.document, d(DAY), &world.source(), PlanOptions::default()).await.expect("plan");
     assert_eq!(plan.mails.len(), 5);
 
-    set_status(&world.dynamo, &world.subscriptions, "stop", SubscriptionStatus::Stopped).await.expect("stop");
-    set_status(&world.dynamo, &world.subscriptions, "unsub", SubscriptionStatus::Unsubscribed).await.expect("unsub");
-    change_anchor_date(&world.dynamo, &world.subscriptions, "moved", d("2027-06-20")).await.expect("move");
+    // The family's own operations, racing the planned mails' reservations.
+    let subscriptions = world.subscriptions_store();
+    world.stop("stop", SubscriptionStatus::Stopped, Some("other")).await;
+    world.stop("unsub", SubscriptionStatus::Unsubscribed, Some("unsubscribe")).await;
+    let moved = subscriptions.get("moved").await.expect("get").expect("moved");
+    let change = subscriptions.change_due_date(&moved, d("2027-06-20"), Utc::now()).await.expect("move");
+    assert!(matches!(change, Change::Applied(_)), "{change:?}");
 
     let sections = Sections::load_for(schedule, &plan).expect("sections");
     let composer =
@@ -422,7 +440,10 @@ async fn a_changed_due_date_repeats_no_entry() {
     let first = world.run(DAY).await;
     assert_eq!(first.delivery.sent, 1);
     // The due date moves a day later: on 2026-11-27 the family is at 12w3d again.
-    change_anchor_date(&world.dynamo, &world.subscriptions, "family", d("2027-06-08")).await.expect("move");
+    let subscriptions = world.subscriptions_store();
+    let family = subscriptions.get("family").await.expect("get").expect("family");
+    let change = subscriptions.change_due_date(&family, d("2027-06-08"), Utc::now()).await.expect("move");
+    assert!(matches!(change, Change::Applied(_)), "{change:?}");
     let second = world.run("2026-11-27").await;
     assert_eq!((second.planned, second.delivery.sent), (1, 1), "{second:?}");
     let third = world.run("2026-11-28").await;

@@ -19,7 +19,8 @@ use common::{d, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{AnchorKind, TrackId};
 use kizuna_sender::adapters::dynamo::run_markers::DynamoRuns;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
-use kizuna_sender::adapters::dynamo::{create_table, put_subscription, DynamoDeliveries, NewSubscription};
+use kizuna_sender::adapters::dynamo::SubscriptionStore;
+use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, NewSubscription};
 use kizuna_sender::adapters::site::{load_schedules, s3_client, ScheduleError, ScheduleSource, Sections};
 use kizuna_sender::domain::links::EmailHasher;
 use kizuna_sender::domain::model::{Recipient, SubscriptionStatus};
@@ -160,7 +161,10 @@ impl World {
             nickname: None,
             consent_version: "test".to_owned(),
         };
-        put_subscription(&self.dynamo, &self.subscriptions, &subscription).await.expect("subscribe");
+        SubscriptionStore::new(self.dynamo.clone(), &self.subscriptions, &self.deliveries)
+            .put_new(&subscription)
+            .await
+            .expect("subscribe");
     }
 
     /// Receives up to `max` queued messages as the Lambda SQS event source would pass them.

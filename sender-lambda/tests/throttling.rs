@@ -16,9 +16,8 @@ use common::proxy::Proxy;
 use common::{d, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{AnchorKind, TrackId};
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
-use kizuna_sender::adapters::dynamo::{
-    create_table, put_subscription, DynamoDeliveries, DynamoRecipients, NewSubscription,
-};
+use kizuna_sender::adapters::dynamo::SubscriptionStore;
+use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, DynamoRecipients, NewSubscription};
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
 use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
@@ -99,7 +98,10 @@ impl World {
         }
         // One at a time: moto answers concurrent transactions with errors now and then.
         for subscription in &subscriptions {
-            put_subscription(&world.dynamo, &world.subscriptions, subscription).await.expect("subscribe");
+            SubscriptionStore::new(world.dynamo.clone(), &world.subscriptions, &world.deliveries)
+                .put_new(subscription)
+                .await
+                .expect("subscribe");
         }
         (world, expected)
     }

@@ -115,8 +115,8 @@ impl Content {
 
 /// Whether a file stem is a valid id part: lowercase ASCII letters, digits and `-`.
 pub fn is_valid_stem(stem: &str) -> bool {
-    stem.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    // The municipality-id rule of the contract, for every id part alike.
+    kizuna_schedule::MunicipalityId::is_valid(stem)
 }
 
 /// Loads `content/` except the municipalities, which are only listed: they are loaded one at a

@@ -3,6 +3,8 @@
 //! directory or S3) and Secrets Manager. Each implements a port of `crate::ports`.
 
 pub mod dynamo;
+#[cfg(any(test, feature = "test-util"))]
+pub mod memory;
 pub mod secrets_manager;
 pub mod ses;
 pub mod site;

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
+use kizuna_sender::adapters::dynamo::SubscriptionStore;
 use kizuna_sender::settings::{aws_config, Settings};
 use kizuna_sender::use_cases::import::{check_csv, import_rows};
 use kizuna_sender::use_cases::repair::repair_uniqueness;
@@ -43,9 +44,9 @@ pub async fn import(settings: &Settings, file: &Path, skip_invalid: bool) -> Res
         );
     }
     let client = aws_sdk_dynamodb::Client::new(&aws_config().await);
-    let mut counts = import_rows(&client, &settings.subscriptions_table, &hasher, &checked.rows)
-        .await
-        .with_context(|| format!("importing {}", file.display()))?;
+    let store = SubscriptionStore::new(client, &settings.subscriptions_table, &settings.deliveries_table);
+    let mut counts =
+        import_rows(&store, &hasher, &checked.rows).await.with_context(|| format!("importing {}", file.display()))?;
     counts.skipped = checked.bad.len();
     println!(
         "imported {} new, {} already present, {} invalid skipped",

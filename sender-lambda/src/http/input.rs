@@ -3,6 +3,7 @@
 //!
 //! Nothing here logs: values are personal data.
 
+use kizuna_schedule::MunicipalityId;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -309,16 +310,11 @@ pub fn consent_version(value: &str) -> Result<String, FieldError> {
     }
 }
 
-/// A municipality id's shape (lower-case letters, digits, `-`; at most 64).
+/// A municipality id ([`MunicipalityId`], the contract's one rule).
 pub fn municipality_id(value: &str) -> Result<String, FieldError> {
-    let ok = !value.is_empty()
-        && value.len() <= 64
-        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(value.to_owned())
-    } else {
-        Err(FieldError::new(forms::MUNICIPALITY.name, "市区町村が正しくありません。"))
-    }
+    MunicipalityId::parse(value)
+        .map(MunicipalityId::into_string)
+        .map_err(|_| FieldError::new(forms::MUNICIPALITY.name, "市区町村が正しくありません。"))
 }
 
 #[cfg(test)]

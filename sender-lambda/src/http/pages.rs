@@ -4,7 +4,7 @@
 //! value is HTML-escaped.
 
 use chrono::NaiveDate;
-use kizuna_schedule::{forms, tracks_on, AnchorKind, ScheduleDocument, TrackId};
+use kizuna_schedule::{forms, tracks_on, AnchorKind, PageMarker, ScheduleDocument, TrackId};
 
 use crate::adapters::ses::compose::escape_html;
 use crate::http::input::{FieldError, Fields};
@@ -55,8 +55,8 @@ pub fn fill_page(
     errors: &[FieldError],
     fields: Option<&Fields>,
 ) -> String {
-    let mut html = page.replace("%%token%%", &escape_html(token.unwrap_or_default()));
-    html = html.replace("%%archive_url%%", &escape_html(archive_url.unwrap_or_default()));
+    let mut html = page.replace(PageMarker::Token.as_str(), &escape_html(token.unwrap_or_default()));
+    html = html.replace(PageMarker::ArchiveUrl.as_str(), &escape_html(archive_url.unwrap_or_default()));
     if !errors.is_empty() {
         let mut summary = String::from(
             "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\">\
@@ -66,7 +66,7 @@ pub fn fill_page(
             let field = escape_html(&error.field);
             summary.push_str(&format!("<li><a href=\"#field-{field}\">{}</a></li>", escape_html(&error.message)));
             html = html.replace(
-                &format!("<!--kizuna:error:{}-->", error.field),
+                &PageMarker::field_error(&error.field),
                 &format!("<p class=\"field-error\" id=\"error-{field}\">{}</p>", escape_html(&error.message)),
             );
             let hint = format!("aria-describedby=\"hint-{}\"", error.field);
@@ -82,7 +82,7 @@ pub fn fill_page(
             );
         }
         summary.push_str("</ul></div>");
-        html = html.replace("<!--kizuna:errors-->", &summary);
+        html = html.replace(PageMarker::Errors.as_str(), &summary);
     }
     if let Some(fields) = fields {
         let shown_again = [forms::EMAIL, forms::NICKNAME, forms::DUE_DATE, forms::BIRTH_DATE, forms::DATE];
@@ -104,7 +104,7 @@ pub fn with_base(page: &str, page_url: &str) -> String {
 }
 
 /// Where the generator leaves room for the `<base>` of a served page.
-pub const BASE_MARKER: &str = "<!--kizuna:base-->";
+pub const BASE_MARKER: &str = PageMarker::Base.as_str();
 
 /// A minimal page for errors when no municipality is known (a forged or unreadable link).
 pub fn fallback_page(title: &str, message: &str) -> String {

@@ -9,4 +9,5 @@ pub mod published_site;
 pub mod recipients;
 pub mod run_markers;
 pub mod secrets;
+pub mod store_error;
 pub mod subscriptions;

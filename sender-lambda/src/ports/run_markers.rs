@@ -46,7 +46,7 @@ pub trait RunMarkers {
         build: &str,
         previous: Option<&str>,
     ) -> impl Future<Output = Result<bool, BoxError>> + Send;
-    /// Records a group as done; `true` when this call recorded it.
+    /// Records a finished group; `true` when the run is now complete (and marked so).
     fn group_done(
         &self,
         municipality: &str,

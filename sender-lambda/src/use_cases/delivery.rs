@@ -43,13 +43,17 @@ impl Pacer {
 
     /// Waits for the next slot.
     pub async fn wait(&self) {
-        let slot = {
-            let mut next = self.next.lock().await;
-            let slot = (*next).max(Instant::now());
-            *next = slot + self.interval;
-            slot
-        };
+        let slot = self.slot(Instant::now()).await;
         tokio::time::sleep_until(slot).await;
+    }
+
+    /// Takes the next slot as of `now`: the earliest free one, never before `now` (an idle pacer
+    /// does not make up for lost time).
+    pub async fn slot(&self, now: Instant) -> Instant {
+        let mut next = self.next.lock().await;
+        let slot = (*next).max(now);
+        *next = slot + self.interval;
+        slot
     }
 }
 
@@ -244,6 +248,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         abort: &AtomicBool,
         stats: &Stats,
     ) -> Outcome {
+        // Long on purpose: this is the state machine itself, one arm per outcome, read top to bottom.
         let id = mail.recipient.subscription_id.as_str();
         if abort.load(Ordering::Relaxed) {
             return Outcome::Retry;

@@ -17,7 +17,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use kizuna_schedule::AnchorKind;
 
-use crate::adapters::dynamo::{put_subscription, NewSubscription, PutOutcome};
+use crate::adapters::dynamo::{NewSubscription, PutOutcome, SubscriptionStore};
 use crate::domain::anchor_date::{self, DateProblem};
 use crate::domain::model::SubscriptionStatus;
 
@@ -118,10 +118,7 @@ pub fn email_problem(email: &str) -> Option<String> {
 }
 
 fn municipality_problem(id: &str, known: Option<&BTreeSet<String>>) -> Option<String> {
-    let shape = !id.is_empty()
-        && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !shape {
+    if !kizuna_schedule::MunicipalityId::is_valid(id) {
         return Some(format!("municipality `{id}` is not an id (lower-case letters, digits and `-`)"));
     }
     if let Some(known) = known {
@@ -243,8 +240,7 @@ pub struct ImportStopped {
 
 /// Imports checked rows as active subscriptions (a few at a time); duplicates are counted, not stored.
 pub async fn import_rows(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
+    store: &SubscriptionStore,
     hasher: &crate::domain::links::EmailHasher,
     rows: &[ImportRow],
 ) -> Result<ImportCounts, ImportStopped> {
@@ -271,7 +267,7 @@ pub async fn import_rows(
                 nickname: None,
                 consent_version: "import".to_owned(),
             };
-            async move { put_subscription(client, table, &subscription).await }
+            async move { store.put_new(&subscription).await }
         })
         .buffered(16);
     let (mut created, mut present) = (0, 0);

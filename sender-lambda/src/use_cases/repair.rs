@@ -178,6 +178,6 @@ async fn apply(client: &Client, table: &str, fix: &Fix) -> Result<bool, BoxError
     };
     match transaction.send().await {
         Ok(_) => Ok(true),
-        Err(error) => cancelled_transaction(error).map(|_| false),
+        Err(error) => Ok(cancelled_transaction(error).map(|_| false)?),
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::adapters::dynamo::subscriptions::{SubscriptionStore, TRANSIENT_BOUNCE_LIMIT};
 use crate::domain::links::EmailHasher;
-use crate::domain::model::SubscriptionStatus;
+use crate::domain::model::{StopReason, SubscriptionStatus};
 use crate::ports::subscriptions::Change;
 use crate::BoxError;
 
@@ -96,7 +96,7 @@ async fn end_all(
     store: &SubscriptionStore,
     email_hash: &str,
     status: SubscriptionStatus,
-    reason: &str,
+    reason: StopReason,
     now: DateTime<Utc>,
 ) -> Result<usize, BoxError> {
     let mut changed = 0;
@@ -108,9 +108,9 @@ async fn end_all(
         // Retry a few times: a concurrent change (a stop, a birth registration) moves the version.
         for _ in 0..3 {
             let Some(subscription) = store.get(&id).await? else { break };
-            match store.end(&subscription, status, Some(reason), now).await? {
+            match store.end(&subscription, status, Some(reason.as_str()), now).await? {
                 Change::Applied(_) => {
-                    tracing::info!(subscription = %id, status = status.as_str(), reason, "ended by an SES notification");
+                    tracing::info!(subscription = %id, status = status.as_str(), reason = reason.as_str(), "ended by an SES notification");
                     changed += 1;
                     break;
                 }
@@ -141,13 +141,20 @@ pub async fn apply_notification(
         Some(SesEvent::PermanentBounce(recipients)) => {
             for address in recipients {
                 counts.bounced +=
-                    end_all(store, &hasher.hash(&address), SubscriptionStatus::Bounced, "bounce", now).await?;
+                    end_all(store, &hasher.hash(&address), SubscriptionStatus::Bounced, StopReason::Bounce, now)
+                        .await?;
             }
         }
         Some(SesEvent::Complaint(recipients)) => {
             for address in recipients {
-                counts.unsubscribed +=
-                    end_all(store, &hasher.hash(&address), SubscriptionStatus::Unsubscribed, "complaint", now).await?;
+                counts.unsubscribed += end_all(
+                    store,
+                    &hasher.hash(&address),
+                    SubscriptionStatus::Unsubscribed,
+                    StopReason::Complaint,
+                    now,
+                )
+                .await?;
             }
         }
         Some(SesEvent::TransientBounce(recipients)) => {
@@ -156,7 +163,7 @@ pub async fn apply_notification(
                 counts.transient += 1;
                 if store.count_transient_bounce(&hash, now).await? >= TRANSIENT_BOUNCE_LIMIT {
                     counts.bounced +=
-                        end_all(store, &hash, SubscriptionStatus::Bounced, "transient-bounces", now).await?;
+                        end_all(store, &hash, SubscriptionStatus::Bounced, StopReason::TransientBounces, now).await?;
                 }
             }
         }

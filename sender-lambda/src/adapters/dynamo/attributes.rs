@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::error::TransactionCanceledException;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use crate::BoxError;
+use crate::ports::store_error::StoreError;
 
 /// One item, as the SDK reads and writes it.
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -49,15 +49,19 @@ pub(crate) fn describe<E: ProvideErrorMetadata + std::fmt::Display>(error: &E) -
     }
 }
 
-/// An SDK error as a message: the service's code and message, or what failed on the way.
-pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>) -> BoxError
+/// An SDK error as a [`StoreError`]: classified by the service's code (with its message), or what
+/// failed on the way.
+pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     match &error {
-        SdkError::ServiceError(service) => describe(service.err()).into(),
-        other => DisplayErrorContext(other).to_string().into(),
+        SdkError::ServiceError(service) => StoreError::from_code(service.err().code(), describe(service.err())),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Service(DisplayErrorContext(&error).to_string())
+        }
+        other => StoreError::Service(DisplayErrorContext(other).to_string()),
     }
 }
 
@@ -66,14 +70,14 @@ where
 /// the error into its service error first would leave only "unhandled error".
 pub(crate) fn cancelled_transaction<R>(
     error: SdkError<TransactWriteItemsError, R>,
-) -> Result<TransactionCanceledException, BoxError>
+) -> Result<TransactionCanceledException, StoreError>
 where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     match error {
         SdkError::ServiceError(service) => match service.into_err() {
             TransactWriteItemsError::TransactionCanceledException(cancelled) => Ok(cancelled),
-            other => Err(describe(&other).into()),
+            other => Err(StoreError::from_code(other.code(), describe(&other))),
         },
         other => Err(sdk_error(other)),
     }

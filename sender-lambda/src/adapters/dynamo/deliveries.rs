@@ -13,6 +13,7 @@ use crate::adapters::dynamo::attributes::{cancelled_transaction, get_s, n, now_r
 use crate::adapters::dynamo::keys::{subscription_pk, DELIVERY_TTL_DAYS, EXPIRES_AT, PK, SK};
 use crate::domain::model::{DeliveryStatus, SubscriptionStatus};
 use crate::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
+use crate::ports::store_error::StoreError;
 use crate::BoxError;
 
 /// The delivery records in DynamoDB, with the subscription check of each reservation.
@@ -91,6 +92,7 @@ impl DynamoDeliveries {
 
 impl DeliveryStore for DynamoDeliveries {
     fn reserve(&self, request: &ReserveRequest<'_>) -> impl Future<Output = Result<Reservation, BoxError>> + Send {
+        // Long on purpose: the one transaction and its retries (conflicts, taken entries, stale records) stay together.
         let mut entries = request.entries.clone();
         let records: HashMap<String, Item> = entries.iter().map(|e| (e.clone(), self.record(request, e))).collect();
         let subscription = subscription_pk(&request.recipient.subscription_id);
@@ -149,7 +151,7 @@ impl DeliveryStore for DynamoDeliveries {
                     Err(cause) => {
                         failures += 1;
                         if failures > 3 {
-                            return Err(format!("TransactWriteItems failed: {cause}").into());
+                            return Err(cause.into());
                         }
                         tokio::time::sleep(Duration::from_millis(fastrand::u64(50..=200) << failures)).await;
                         continue;
@@ -157,7 +159,10 @@ impl DeliveryStore for DynamoDeliveries {
                 };
                 let reasons: Vec<Option<&str>> = cancelled.cancellation_reasons().iter().map(|r| r.code()).collect();
                 if reasons.len() != entries.len() + 1 {
-                    return Err(format!("TransactWriteItems cancelled without usable reasons: {reasons:?}").into());
+                    return Err(StoreError::Service(format!(
+                        "TransactWriteItems cancelled without usable reasons: {reasons:?}"
+                    ))
+                    .into());
                 }
                 if reasons[entries.len()] == Some("ConditionalCheckFailed") {
                     return Ok(Reservation { outcome: ReserveOutcome::Refused, stale_sending });
@@ -181,7 +186,9 @@ impl DeliveryStore for DynamoDeliveries {
                 // A transaction conflict (an overlapping run on the same items): back off and retry.
                 conflicts += 1;
                 if conflicts > 5 {
-                    return Err(format!("TransactWriteItems kept conflicting: {reasons:?}").into());
+                    return Err(
+                        StoreError::Conflict(format!("TransactWriteItems kept conflicting: {reasons:?}")).into()
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(fastrand::u64(20..=200) << conflicts)).await;
             }
@@ -226,7 +233,7 @@ impl DeliveryStore for DynamoDeliveries {
                     Ok(_) => {}
                     Err(error)
                         if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                    Err(error) => return Err(sdk_error(error)),
+                    Err(error) => return Err(sdk_error(error).into()),
                 }
             }
             Ok(())

@@ -15,9 +15,8 @@ pub mod tables;
 
 pub use deliveries::{DynamoDeliveries, STALE_SENDING_AFTER};
 pub use recipients::DynamoRecipients;
-pub use subscription_items::{
-    change_anchor_date, put_new_items, put_subscription, set_status, subscription_items, NewSubscription, PutOutcome,
-};
+pub use subscription_items::{subscription_items, NewSubscription};
+pub use subscriptions::{PutOutcome, SubscriptionStore};
 
 use std::time::Duration;
 
@@ -74,7 +73,7 @@ pub async fn create_table(client: &Client, spec: &TableSpec) -> Result<bool, Box
     match request.send().await {
         Ok(_) => {}
         Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => return Ok(false),
-        Err(error) => return Err(sdk_error(error)),
+        Err(error) => return Err(sdk_error(error).into()),
     }
     // Wait until the table is usable (immediate on the emulator, seconds on AWS).
     for _ in 0..120 {

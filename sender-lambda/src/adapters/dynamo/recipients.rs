@@ -126,16 +126,13 @@ impl RecipientSource for DynamoRecipients {
     fn recipients(&self, query: &RecipientQuery) -> impl Future<Output = Result<Vec<Recipient>, BoxError>> + Send {
         let request = self.by_anchor_query(query);
         async move {
+            // One Query call per page the paginator reads, counted as the pages of [`Self::page`] are.
+            let mut pages = request.into_paginator().send();
             let mut found = Vec::new();
-            let mut start: Option<Item> = None;
-            loop {
-                let page = request.clone().set_exclusive_start_key(start.take()).send().await.map_err(sdk_error)?;
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(sdk_error)?;
                 self.pages.fetch_add(1, Ordering::Relaxed);
                 found.extend(recipients_of(page.items()));
-                match page.last_evaluated_key() {
-                    Some(key) if !key.is_empty() => start = Some(key.clone()),
-                    _ => break,
-                }
             }
             Ok(found)
         }

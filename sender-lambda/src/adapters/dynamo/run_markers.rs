@@ -27,6 +27,7 @@ use crate::adapters::dynamo::attributes::{now_rfc3339, s, Item};
 use crate::adapters::dynamo::keys::{DELIVERY_TTL_DAYS, EXPIRES_AT, PK, SK};
 use crate::ports::run_markers::RunMarkers;
 use crate::ports::run_markers::RunState;
+use crate::ports::store_error::StoreError;
 use crate::BoxError;
 
 /// How long a planned run may go without progress before the planner plans it again.
@@ -54,12 +55,18 @@ fn state_from(item: &Item) -> RunState {
     }
 }
 
+/// An SDK error as a [`StoreError`] naming the operation (`run markers: …`).
 fn error<E, R>(what: &str, error: aws_sdk_dynamodb::error::SdkError<E, R>) -> BoxError
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    format!("{what}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&error)).into()
+    let message = format!("{what}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&error));
+    let code = match &error {
+        aws_sdk_dynamodb::error::SdkError::ServiceError(service) => service.err().code().map(str::to_owned),
+        _ => None,
+    };
+    StoreError::from_code(code.as_deref(), message).into()
 }
 
 /// Run markers in the deliveries table.
@@ -83,31 +90,24 @@ impl DynamoRuns {
         last: NaiveDate,
     ) -> Result<BTreeMap<NaiveDate, RunState>, BoxError> {
         let mut runs = BTreeMap::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :first AND :last")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(run_pk(municipality)))
-                .expression_attribute_values(":first", s(date_key(first)))
-                .expression_attribute_values(":last", s(date_key(last)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| error("reading run markers", e))?;
-            for item in page.items() {
-                if let Some(date) = item.get(SK).and_then(|v| v.as_s().ok()).and_then(|d| d.parse().ok()) {
-                    runs.insert(date, state_from(item));
-                }
-            }
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :first AND :last")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(run_pk(municipality)))
+            .expression_attribute_values(":first", s(date_key(first)))
+            .expression_attribute_values(":last", s(date_key(last)))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| error("reading run markers", e))?;
+            if let Some(date) = item.get(SK).and_then(|v| v.as_s().ok()).and_then(|d| d.parse().ok()) {
+                runs.insert(date, state_from(&item));
             }
         }
         Ok(runs)

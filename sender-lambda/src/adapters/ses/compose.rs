@@ -12,7 +12,7 @@
 //!   List-Unsubscribe=One-Click` (RFC 8058); the body is `multipart/alternative` text + HTML.
 //! - Every mail carries a fresh manage link (30 days) and the never-expiring unsubscribe link.
 
-use kizuna_schedule::{MailFrame, MailSection};
+use kizuna_schedule::{MailFrame, MailMarker, MailSection};
 use mail_builder::headers::address::Address;
 use mail_builder::headers::date::Date;
 use mail_builder::headers::message_id::MessageId;
@@ -94,13 +94,12 @@ pub fn fill(template: &str, values: &MarkerValues, html: bool) -> String {
         let after = &rest[start + 2..];
         let name_end =
             after.find("%%").filter(|&end| after[..end].chars().all(|c| c.is_ascii_lowercase() || c == '_') && end > 0);
-        let replacement = name_end.and_then(|end| match &after[..end] {
-            "sections" => Some(values.sections.clone()),
-            "unsubscribe_url" => Some(value(&values.unsubscribe_url)),
-            "manage_url" => Some(value(&values.manage_url)),
-            "nickname" => Some(value(&values.nickname)),
-            "archive_url" => Some(value(&values.archive_url)),
-            _ => None,
+        let replacement = name_end.and_then(|end| MailMarker::from_name(&after[..end])).map(|marker| match marker {
+            MailMarker::Sections => values.sections.clone(),
+            MailMarker::UnsubscribeUrl => value(&values.unsubscribe_url),
+            MailMarker::ManageUrl => value(&values.manage_url),
+            MailMarker::Nickname => value(&values.nickname),
+            MailMarker::ArchiveUrl => value(&values.archive_url),
         });
         match (name_end, replacement) {
             (Some(end), Some(replacement)) => {

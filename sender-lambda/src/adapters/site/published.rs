@@ -19,66 +19,8 @@ use crate::adapters::site::{load_schedule, load_schedules, s3_client, LoadedSche
 use crate::ports::published_site::PublishedSite;
 use crate::BoxError;
 
-/// The pages of `subscribe/`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Page {
-    /// The sign-up form.
-    Signup,
-    /// "Check your mail".
-    Sent,
-    /// "Complete the sign-up?": the confirmation link's page, a button posting the token.
-    Confirm,
-    /// Confirmed, with a link to the current week or age.
-    Confirmed,
-    /// Register the birth, change the due date, stop, delete.
-    Manage,
-    /// The change was saved.
-    Updated,
-    /// Stopped.
-    Stopped,
-    /// "Really unsubscribe?"
-    Unsubscribe,
-    /// Unsubscribed.
-    Unsubscribed,
-    /// Data deleted.
-    Deleted,
-    /// Something went wrong (an invalid or expired link).
-    Error,
-}
-
-impl Page {
-    /// Every page.
-    pub const ALL: [Page; 11] = [
-        Page::Signup,
-        Page::Sent,
-        Page::Confirm,
-        Page::Confirmed,
-        Page::Manage,
-        Page::Updated,
-        Page::Stopped,
-        Page::Unsubscribe,
-        Page::Unsubscribed,
-        Page::Deleted,
-        Page::Error,
-    ];
-
-    /// The directory name under `subscribe/`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Page::Signup => "signup",
-            Page::Sent => "sent",
-            Page::Confirm => "confirm",
-            Page::Confirmed => "confirmed",
-            Page::Manage => "manage",
-            Page::Updated => "updated",
-            Page::Stopped => "stopped",
-            Page::Unsubscribe => "unsubscribe",
-            Page::Unsubscribed => "unsubscribed",
-            Page::Deleted => "deleted",
-            Page::Error => "error",
-        }
-    }
-}
+/// The pages of `subscribe/` (their slugs are the contract's).
+pub use kizuna_schedule::SubscribePage as Page;
 
 /// Where the generator's output is read from.
 #[derive(Clone, Debug)]
@@ -94,12 +36,6 @@ pub enum Site {
     },
 }
 
-fn municipality_ok(municipality: &str) -> bool {
-    !municipality.is_empty()
-        && municipality.len() <= 64
-        && municipality.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
 impl Site {
     /// The site for `KIZUNA_SCHEDULE` (a directory or `s3://bucket/prefix`).
     pub fn from_source(source: ScheduleSource, config: &aws_config::SdkConfig) -> Site {
@@ -111,7 +47,7 @@ impl Site {
 
     /// A municipality's schedule, or `None` when there is no such municipality.
     pub async fn schedule(&self, municipality: &str) -> Result<Option<LoadedSchedule>, BoxError> {
-        if !municipality_ok(municipality) {
+        if !kizuna_schedule::MunicipalityId::is_valid(municipality) {
             return Ok(None);
         }
         match self {
@@ -138,7 +74,7 @@ impl Site {
 
     /// A page of a municipality, or `None` when it is missing.
     pub async fn page(&self, schedule: &LoadedSchedule, page: Page) -> Result<Option<String>, BoxError> {
-        let relative = format!("subscribe/{}/index.html", page.slug());
+        let relative = page.path();
         match read(schedule, &relative).await? {
             Some(bytes) => Ok(Some(String::from_utf8(bytes)?)),
             None => Ok(None),

@@ -12,6 +12,9 @@
 //! Housekeeping uses the sparse `by_expiry` index ([`crate::adapters::dynamo::keys::BY_EXPIRY`]): pending sign-ups
 //! carry `pending` with their expiry, ended subscriptions `ended` with their deletion date.
 
+mod housekeeping;
+mod port;
+
 use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -25,8 +28,9 @@ use crate::adapters::dynamo::keys::{
     BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH, EXPIRES_AT, EXPIRY_PK, EXPIRY_SK, PK, SK,
     UNIQUENESS_KEY,
 };
-use crate::adapters::dynamo::{put_new_items, subscription_items, NewSubscription, PutOutcome};
+use crate::adapters::dynamo::subscription_items::{subscription_from_item, subscription_items, NewSubscription};
 use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus};
+use crate::ports::store_error::StoreError;
 use crate::ports::subscriptions::Subscriptions;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
 use crate::BoxError;
@@ -40,23 +44,13 @@ pub const CONFIRMATION_INTERVAL_MINUTES: i64 = 10;
 /// Transient bounces after which an address is suppressed.
 pub const TRANSIENT_BOUNCE_LIMIT: u64 = 3;
 
-impl Subscription {
-    fn from_item(item: &Item) -> Option<Subscription> {
-        Some(Subscription {
-            id: subscription_id_from_pk(get_s(item, PK)?)?.to_owned(),
-            municipality: get_s(item, "municipality")?.to_owned(),
-            email: get_s(item, "email")?.to_owned(),
-            email_hash: get_s(item, EMAIL_HASH)?.to_owned(),
-            anchor_kind: get_s(item, "anchor_kind")?.parse().ok()?,
-            anchor_date: get_s(item, "anchor_date")?.parse().ok()?,
-            anchor_version: item.get("anchor_version")?.as_n().ok()?.parse().ok()?,
-            status: SubscriptionStatus::parse(get_s(item, "status")?)?,
-            stop_reason: get_s(item, "stop_reason").map(str::to_owned),
-            nickname: get_s(item, "nickname").map(str::to_owned),
-            consent_version: get_s(item, "consent_version").unwrap_or_default().to_owned(),
-            uniqueness_pk: get_s(item, UNIQUENESS_KEY).map(str::to_owned),
-        })
-    }
+/// Whether a subscription was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// Stored with its uniqueness item.
+    Created,
+    /// The same address already subscribed the same anchor in the same municipality.
+    Duplicate,
 }
 
 /// The subscriptions and deliveries tables, for the lifecycle.
@@ -99,7 +93,7 @@ impl SubscriptionStore {
             .send()
             .await
             .map_err(sdk_error)?;
-        Ok(output.item().and_then(Subscription::from_item))
+        Ok(output.item().and_then(subscription_from_item))
     }
 
     /// Stores a pending subscription with its uniqueness item, or finds the existing one.
@@ -120,7 +114,7 @@ impl SubscriptionStore {
         item.insert(EXPIRY_PK.into(), s(ExpiryKind::Pending.as_str()));
         item.insert(EXPIRY_SK.into(), s(expiry_sk(now + Duration::hours(PENDING_HOURS), &id)));
         let unique = uniqueness_pk(&signup.email_hash, &signup.municipality, signup.anchor_kind, signup.anchor_date);
-        match put_new_items(&self.client, &self.subscriptions, item, unique_item).await? {
+        match self.put_items(item, unique_item).await? {
             PutOutcome::Created => Ok(SignUpOutcome::Created(id)),
             PutOutcome::Duplicate => {
                 let existing = self
@@ -146,6 +140,48 @@ impl SubscriptionStore {
         }
     }
 
+    /// Stores a new subscription and its uniqueness item in one transaction, refusing duplicates
+    /// (import and tests; sign-up is [`SubscriptionStore::create_pending`]).
+    pub async fn put_new(&self, sub: &NewSubscription) -> Result<PutOutcome, BoxError> {
+        let (item, unique_item) = subscription_items(sub, &rfc3339(Utc::now()));
+        self.put_items(item, unique_item).await
+    }
+
+    /// Puts a new subscription item and its uniqueness item in one transaction, each only if its key
+    /// is new; [`PutOutcome::Duplicate`] when the uniqueness item exists already.
+    async fn put_items(&self, item: Item, unique_item: Item) -> Result<PutOutcome, BoxError> {
+        let table = &self.subscriptions;
+        let put = |item: Item| -> Result<TransactWriteItem, BoxError> {
+            Ok(TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(#pk)")
+                        .expression_attribute_names("#pk", PK)
+                        .build()?,
+                )
+                .build())
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(put(unique_item)?)
+            .transact_items(put(item)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(PutOutcome::Created),
+            Err(error) => {
+                let cancelled = cancelled_transaction(error)?;
+                match cancelled.cancellation_reasons().first().and_then(|r| r.code()) {
+                    Some("ConditionalCheckFailed") => Ok(PutOutcome::Duplicate),
+                    other => Err(StoreError::Service(format!("TransactWriteItems cancelled: {other:?}")).into()),
+                }
+            }
+        }
+    }
+
     /// Takes the address's confirmation-mail slot: `true` when no confirmation mail went to it in
     /// the last 10 minutes (and records this one).
     pub async fn claim_confirmation_slot(&self, email_hash: &str, now: DateTime<Utc>) -> Result<bool, BoxError> {
@@ -166,7 +202,7 @@ impl SubscriptionStore {
             Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(false)
             }
-            Err(error) => Err(sdk_error(error)),
+            Err(error) => Err(sdk_error(error).into()),
         }
     }
 
@@ -179,7 +215,7 @@ impl SubscriptionStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) => cancelled_transaction(error).map(|_| false),
+            Err(error) => Ok(cancelled_transaction(error).map(|_| false)?),
         }
     }
 
@@ -347,113 +383,26 @@ impl SubscriptionStore {
         self.reread(&current.id, applied).await
     }
 
-    /// Deletes a subscription with its uniqueness item and every delivery record; when it was the
-    /// address's last subscription, the per-address items too. `false` when it did not exist.
-    pub async fn delete_everything(&self, id: &str) -> Result<bool, BoxError> {
-        let Some(current) = self.get(id).await? else {
-            return Ok(false);
-        };
-        let pk = subscription_pk(id);
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.deliveries)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(&pk))
-                .projection_expression("#pk, #sk")
-                .expression_attribute_names("#sk", SK)
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            let keys: Vec<Item> = page.items().to_vec();
-            for chunk in keys.chunks(25) {
-                let mut requests: Vec<WriteRequest> = Vec::new();
-                for key in chunk {
-                    requests.push(
-                        WriteRequest::builder()
-                            .delete_request(DeleteRequest::builder().set_key(Some(key.clone())).build()?)
-                            .build(),
-                    );
-                }
-                self.batch_delete(&self.deliveries, requests).await?;
-            }
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
-        if let Some(unique) = &current.uniqueness_pk {
-            self.delete_key(unique).await?;
-        }
-        self.delete_key(&pk).await?;
-        if self.ids_by_email_hash(&current.email_hash).await?.is_empty() {
-            self.delete_key(&format!("MAILRATE#{}", current.email_hash)).await?;
-            self.delete_key(&format!("BOUNCES#{}", current.email_hash)).await?;
-        }
-        Ok(true)
-    }
-
-    async fn delete_key(&self, pk: &str) -> Result<(), BoxError> {
-        self.client.delete_item().table_name(&self.subscriptions).key(PK, s(pk)).send().await.map_err(sdk_error)?;
-        Ok(())
-    }
-
-    async fn batch_delete(&self, table: &str, mut requests: Vec<WriteRequest>) -> Result<(), BoxError> {
-        for attempt in 0..8_u32 {
-            if requests.is_empty() {
-                return Ok(());
-            }
-            let output = self
-                .client
-                .batch_write_item()
-                .request_items(table, requests.clone())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            requests = output.unprocessed_items().and_then(|items| items.get(table)).cloned().unwrap_or_default();
-            if !requests.is_empty() {
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-        }
-        if requests.is_empty() {
-            Ok(())
-        } else {
-            Err("BatchWriteItem left items unprocessed".into())
-        }
-    }
-
     /// The subscriptions of an address (by its hash), with their status.
     pub async fn ids_by_email_hash(&self, email_hash: &str) -> Result<Vec<(String, SubscriptionStatus)>, BoxError> {
         let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.subscriptions)
-                .index_name(BY_EMAIL_HASH)
-                .key_condition_expression("#h = :h")
-                .expression_attribute_names("#h", EMAIL_HASH)
-                .expression_attribute_values(":h", s(email_hash))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in page.items() {
-                let id = get_s(item, PK).and_then(subscription_id_from_pk);
-                let status = get_s(item, "status").and_then(SubscriptionStatus::parse);
-                if let (Some(id), Some(status)) = (id, status) {
-                    found.push((id.to_owned(), status));
-                }
-            }
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
+        let mut items = self
+            .client
+            .query()
+            .table_name(&self.subscriptions)
+            .index_name(BY_EMAIL_HASH)
+            .key_condition_expression("#h = :h")
+            .expression_attribute_names("#h", EMAIL_HASH)
+            .expression_attribute_values(":h", s(email_hash))
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = items.next().await {
+            let item = item.map_err(sdk_error)?;
+            let id = get_s(&item, PK).and_then(subscription_id_from_pk);
+            let status = get_s(&item, "status").and_then(SubscriptionStatus::parse);
+            if let (Some(id), Some(status)) = (id, status) {
+                found.push((id.to_owned(), status));
             }
         }
         Ok(found)
@@ -532,137 +481,7 @@ impl SubscriptionStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) => cancelled_transaction(error).map(|_| false),
+            Err(error) => Ok(cancelled_transaction(error).map(|_| false)?),
         }
-    }
-
-    /// Subscription ids in `by_expiry` partition `what`
-    /// due at or before `now`.
-    pub async fn due_for_expiry(&self, what: ExpiryKind, now: DateTime<Utc>) -> Result<Vec<String>, BoxError> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        let high = format!("{}#~", now.format("%Y-%m-%dT%H:%M:%SZ"));
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.subscriptions)
-                .index_name(BY_EXPIRY)
-                .key_condition_expression("#p = :p AND #s <= :high")
-                .expression_attribute_names("#p", EXPIRY_PK)
-                .expression_attribute_names("#s", EXPIRY_SK)
-                .expression_attribute_values(":p", s(what.as_str()))
-                .expression_attribute_values(":high", s(&high))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            found.extend(
-                page.items()
-                    .iter()
-                    .filter_map(|item| get_s(item, PK))
-                    .filter_map(subscription_id_from_pk)
-                    .map(str::to_owned),
-            );
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl Subscriptions for SubscriptionStore {
-    fn get(&self, id: &str) -> impl Future<Output = Result<Option<Subscription>, BoxError>> + Send {
-        SubscriptionStore::get(self, id)
-    }
-
-    fn create_pending(
-        &self,
-        signup: &PendingSignUp,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<SignUpOutcome, BoxError>> + Send {
-        SubscriptionStore::create_pending(self, signup, now)
-    }
-
-    fn claim_confirmation_slot(
-        &self,
-        email_hash: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, BoxError>> + Send {
-        SubscriptionStore::claim_confirmation_slot(self, email_hash, now)
-    }
-
-    fn activate(
-        &self,
-        current: &Subscription,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Change, BoxError>> + Send {
-        SubscriptionStore::activate(self, current, now)
-    }
-
-    fn register_birth(
-        &self,
-        current: &Subscription,
-        birth: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Change, BoxError>> + Send {
-        SubscriptionStore::register_birth(self, current, birth, now)
-    }
-
-    fn change_due_date(
-        &self,
-        current: &Subscription,
-        due: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Change, BoxError>> + Send {
-        SubscriptionStore::change_due_date(self, current, due, now)
-    }
-
-    fn end(
-        &self,
-        current: &Subscription,
-        status: SubscriptionStatus,
-        reason: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Change, BoxError>> + Send {
-        SubscriptionStore::end(self, current, status, reason, now)
-    }
-
-    fn delete_everything(&self, id: &str) -> impl Future<Output = Result<bool, BoxError>> + Send {
-        SubscriptionStore::delete_everything(self, id)
-    }
-
-    fn ids_by_email_hash(
-        &self,
-        email_hash: &str,
-    ) -> impl Future<Output = Result<Vec<(String, SubscriptionStatus)>, BoxError>> + Send {
-        SubscriptionStore::ids_by_email_hash(self, email_hash)
-    }
-
-    fn count_transient_bounce(
-        &self,
-        email_hash: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<u64, BoxError>> + Send {
-        SubscriptionStore::count_transient_bounce(self, email_hash, now)
-    }
-
-    fn claim_system_mail(
-        &self,
-        current: &Subscription,
-        kind: SystemMail,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, BoxError>> + Send {
-        SubscriptionStore::claim_system_mail(self, current, kind, now)
-    }
-
-    fn due_for_expiry(
-        &self,
-        what: ExpiryKind,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<String>, BoxError>> + Send {
-        SubscriptionStore::due_for_expiry(self, what, now)
     }
 }
