@@ -70,6 +70,9 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         for id in &content.municipality_ids {
             let Some(municipality) = content.load_municipality(id, &mut diagnostics) else { continue };
             validate::validate_municipality(content, &municipality, validation, &mut codes, &mut diagnostics);
+            if let Some(theme) = &theme {
+                render::line::check_municipality(content, &municipality, theme, options.build_date, &mut diagnostics);
+            }
             let built = options.municipalities.is_empty() || options.municipalities.contains(id);
             if options.production && built && !diagnostics.has_errors() {
                 // 原稿確認: every manuscript this town sends must be signed off as it is now.

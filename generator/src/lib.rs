@@ -22,6 +22,7 @@ pub mod output;
 pub mod pages;
 pub mod placeholders;
 pub mod preview;
+pub mod qr;
 pub mod render;
 pub mod repeats;
 pub mod resolve;

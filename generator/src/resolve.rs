@@ -63,6 +63,8 @@ pub struct Edition {
     pub theme_color: String,
     /// Contact point.
     pub contact: Contact,
+    /// The LINE official account, when the town has one.
+    pub line: Option<kizuna_schedule::line::LineSettings>,
     /// Track messages, by track in life order.
     pub messages: Vec<Message>,
     /// Local items (current or upcoming), in life order.
@@ -276,6 +278,7 @@ pub fn resolve(
         api_base_url,
         theme_color: file.site.theme_color.clone(),
         contact: file.contact.clone(),
+        line: file.line.clone(),
         messages,
         local,
     }

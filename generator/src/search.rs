@@ -319,6 +319,7 @@ mod tests {
                 hours: "平日".into(),
                 url: "https://example.jp/".into(),
             },
+            line: None,
             messages: vec![],
             local: vec![],
         }

@@ -129,7 +129,7 @@ fn schedule_hashes_match_their_section_files() {
     build_into(&fixture(), out.path());
     let muni = out.path().join("testcity");
     let document: ScheduleDocument = serde_json::from_str(&read(&muni, "schedule.json")).expect("schedule parses");
-    assert_eq!(document.schema, "kizuna-schedule/1");
+    assert_eq!(document.schema, "kizuna-schedule/2");
     assert!(!document.build.production);
     let ids: Vec<&str> = document.entries.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(
