@@ -60,7 +60,17 @@ pub mod tables;
 
 /// The error type adapters return through the traits: any error, sendable across tasks.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-// Until the sender's new layout (issue 14) lands, the LINE adapter is reached from here; it moves
-// to `adapters::line` with it.
-#[path = "adapters/line/mod.rs"]
-pub mod line;
+// Until the sender's new layout (issue 14) lands, the LINE modules are reached from here, at the
+// paths the layout gives them (`adapters/line/`, `adapters/dynamo/line_state.rs`, `use_cases/`).
+/// Adapters per external service (the LINE ones, until the layout's `adapters` module arrives).
+pub mod adapters {
+    pub mod line;
+    /// DynamoDB adapters.
+    pub mod dynamo {
+        pub mod line_state;
+    }
+}
+/// Use cases (the LINE webhook, until the layout's `use_cases` module arrives).
+pub mod use_cases {
+    pub mod line_webhook;
+}

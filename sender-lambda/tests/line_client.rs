@@ -8,9 +8,9 @@ mod line_support;
 
 use std::time::Duration;
 
-use kizuna_sender::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
-use kizuna_sender::line::client::{LineApi, LineErrorKind, PushAccepted};
-use kizuna_sender::line::webhook::{parse_events, signature_is_valid, Event};
+use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
+use kizuna_sender::adapters::line::client::{LineApi, LineErrorKind, PushAccepted};
+use kizuna_sender::adapters::line::webhook::{parse_events, signature_is_valid, Event};
 use line_support::{user_id, Standin};
 use serde_json::json;
 
