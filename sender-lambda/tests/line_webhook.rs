@@ -1,63 +1,68 @@
 //! The LINE webhook use case through the real parts: events built and signed with the official
 //! SDK's webhook models by the stand-in, replies sent to the stand-in's reply endpoint (validated
 //! by the SDK's `ReplyMessageRequest`), handled events, friends and tickets in moto's DynamoDB.
-//! Subscriptions are the port's recording twin (their DynamoDB side is tested with the lifecycle).
+//! Subscriptions are real items in moto's DynamoDB (blocked and resumed by the store).
 
 mod common;
 mod line_support;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use common::moto::{unique, Moto};
 use kizuna_schedule::line::{LineMessage, LinePayload, SystemLine};
+use kizuna_schedule::AnchorKind;
+use kizuna_sender::adapters::dynamo::create_table;
 use kizuna_sender::adapters::dynamo::line_state::DynamoLineState;
+use kizuna_sender::adapters::dynamo::subscription_items::{put_subscription, NewSubscription};
+use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
+use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
 use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
 use kizuna_sender::adapters::line::client::LineApi;
-use kizuna_sender::dynamo::create_table;
-use kizuna_sender::tables::{deliveries_table, subscriptions_table};
-use kizuna_sender::use_cases::line_webhook::{LineMunicipality, LineSubscriptions, LineWebhook, TicketSigner};
-use kizuna_sender::BoxError;
+use kizuna_sender::domain::links::{LinkKeys, Purpose};
+use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::use_cases::line_webhook::{LineMunicipality, LineWebhook};
 use line_support::{user_id, Standin};
 use serde_json::{json, Value};
 
 const SECRET: &str = "fedcba9876543210fedcba9876543210";
 const CHANNEL: &str = "3001";
 
-/// The subscriptions port's twin: records blocks and resumes of known subscriptions.
-#[derive(Default)]
-struct Subscriptions {
-    blocked: Mutex<Vec<String>>,
-    stopped: Mutex<Vec<String>>,
-    resumed: Mutex<Vec<String>>,
+const LINK_SECRET: &str = "k1:0123456789abcdef0123456789abcdef0123";
+const API: &str = "https://kizuna.example.jp/api/";
+
+/// Stores an active subscription (as the registration endpoint does) and links it to the friend.
+async fn registered(w: &World, user: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let sub = NewSubscription {
+        id: id.clone(),
+        municipality: "hikari".into(),
+        email: String::new(),
+        email_hash: format!("line-{id}"),
+        anchor_kind: AnchorKind::Due,
+        anchor_date: chrono::NaiveDate::from_ymd_opt(2027, 5, 1).expect("date"),
+        status: SubscriptionStatus::Active,
+        nickname: None,
+        consent_version: "test".into(),
+    };
+    put_subscription(&w.dynamo, &w.subs_table, &sub).await.expect("put subscription");
+    w.state.link_subscription(CHANNEL, user, &id).await.expect("link");
+    id
 }
 
-impl LineSubscriptions for Subscriptions {
-    async fn block(&self, id: &str) -> Result<(), BoxError> {
-        self.blocked.lock().expect("lock").push(id.to_owned());
-        Ok(())
-    }
-    async fn resume_if_blocked(&self, id: &str) -> Result<bool, BoxError> {
-        let mut blocked = self.blocked.lock().expect("lock");
-        let was = blocked.iter().any(|b| b == id) && !self.stopped.lock().expect("lock").iter().any(|s| s == id);
-        if was {
-            blocked.retain(|b| b != id);
-            self.resumed.lock().expect("lock").push(id.to_owned());
-        }
-        Ok(was)
-    }
-    async fn links(&self, id: &str) -> Result<Option<(String, String)>, BoxError> {
-        Ok(Some((format!("https://kizuna.example.jp/manage/{id}"), format!("https://kizuna.example.jp/unsub/{id}"))))
-    }
-}
-
-struct Signer;
-
-impl TicketSigner for Signer {
-    fn sign(&self, ticket_id: &str, _now: i64) -> String {
-        format!("signed.{ticket_id}")
-    }
+async fn status(w: &World, id: &str) -> (SubscriptionStatus, bool) {
+    let item = w
+        .dynamo
+        .get_item()
+        .table_name(&w.subs_table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("SUB#{id}")))
+        .send()
+        .await
+        .expect("get")
+        .item
+        .expect("item");
+    let status = SubscriptionStatus::parse(item["status"].as_s().expect("status")).expect("known status");
+    (status, item.contains_key("by_anchor_pk"))
 }
 
 fn text(t: &str) -> LinePayload {
@@ -72,7 +77,12 @@ fn municipality() -> LineMunicipality {
         (SystemLine::Stop, text("配信停止: %%unsubscribe_url%%")),
         (SystemLine::Help, text("このアカウントは個別のご返信ができません。%%archive_url%%")),
     ]);
-    LineMunicipality { id: "hikari".into(), archive_base_url: "https://kizuna.example.jp/hikari/".into(), system }
+    LineMunicipality {
+        id: "hikari".into(),
+        archive_base_url: "https://kizuna.example.jp/hikari/".into(),
+        api_base_url: API.into(),
+        system,
+    }
 }
 
 struct World {
@@ -80,7 +90,10 @@ struct World {
     _moto: Moto,
     channels: LineChannels,
     state: DynamoLineState,
-    subscriptions: Subscriptions,
+    store: SubscriptionStore,
+    links: LinkKeys,
+    dynamo: aws_sdk_dynamodb::Client,
+    subs_table: String,
 }
 
 async fn world() -> World {
@@ -97,21 +110,19 @@ async fn world() -> World {
     let api = LineApi::new(&standin.base(), Duration::from_secs(5)).expect("client");
     World {
         channels: LineChannels::new(api, secrets, DEFAULT_SECRET_PREFIX, 1000.0),
-        state: DynamoLineState::new(dynamo, subs, deliveries),
-        subscriptions: Subscriptions::default(),
+        state: DynamoLineState::new(dynamo.clone(), &subs, &deliveries),
+        store: SubscriptionStore::new(dynamo.clone(), &subs, &deliveries),
+        links: LinkKeys::parse(LINK_SECRET).expect("link keys"),
+        dynamo,
+        subs_table: subs,
         standin,
         _moto: moto,
     }
 }
 
 impl World {
-    fn webhook(&self) -> LineWebhook<'_, Subscriptions, Signer> {
-        LineWebhook {
-            channels: &self.channels,
-            state: &self.state,
-            subscriptions: &self.subscriptions,
-            signer: &Signer,
-        }
+    fn webhook(&self) -> LineWebhook<'_, SubscriptionStore> {
+        LineWebhook { channels: &self.channels, state: &self.state, subscriptions: &self.store, links: &self.links }
     }
 
     async fn send(&self, events: Value) -> (kizuna_sender::use_cases::line_webhook::WebhookOutcome, Value) {
@@ -135,10 +146,14 @@ async fn follow_replies_a_greeting_with_a_ticket_once_and_unfollow_blocks() {
     assert_eq!((outcome.status, outcome.handled), (200, 1));
     let texts = w.reply_texts().await;
     assert_eq!(texts.len(), 1);
-    let ticket_id = texts[0].split("?token=signed.").nth(1).expect("a registration link in the greeting");
-    assert!(texts[0].starts_with("ひかり市です。登録はこちら: https://kizuna.example.jp/hikari/subscribe/line/?token="));
-    // The ticket binds user, channel and municipality, and is taken once.
+    let token = texts[0]
+        .strip_prefix("ひかり市です。登録はこちら: https://kizuna.example.jp/hikari/subscribe/line/?token=")
+        .expect("a registration link in the greeting");
     let now = chrono::Utc::now();
+    let claims = w.links.verify(token, now.timestamp()).expect("a valid signed token");
+    assert_eq!(claims.purpose, Purpose::LineRegister);
+    let ticket_id = claims.subscription_id.as_str();
+    // The ticket binds user, channel and municipality, and is taken once.
     let ticket = w.state.take_ticket(ticket_id, now).await.expect("read").expect("the ticket exists");
     assert_eq!(
         (ticket.user_id.as_str(), ticket.channel_id.as_str(), ticket.municipality.as_str()),
@@ -153,28 +168,32 @@ async fn follow_replies_a_greeting_with_a_ticket_once_and_unfollow_blocks() {
     assert_eq!(w.reply_texts().await.len(), 1);
 
     // Registered (the registration endpoint links the subscription), then blocked, then unblocked.
-    w.state.link_subscription(CHANNEL, &user, "sub-1").await.expect("link");
+    let id = registered(&w, &user).await;
     let (outcome, _) = w.send(json!([{"type": "unfollow", "user_id": user}])).await;
     assert_eq!(outcome.handled, 1);
-    assert_eq!(*w.subscriptions.blocked.lock().expect("lock"), vec!["sub-1".to_owned()]);
+    assert_eq!(status(&w, &id).await, (SubscriptionStatus::Blocked, false), "blocked and out of by_anchor");
     assert!(!w.state.friend(CHANNEL, &user).await.expect("read").expect("friend").following);
     let (outcome, _) = w.send(json!([{"type": "follow", "user_id": user, "is_unblocked": true}])).await;
     assert_eq!(outcome.handled, 1);
-    assert_eq!(*w.subscriptions.resumed.lock().expect("lock"), vec!["sub-1".to_owned()]);
-    assert_eq!(w.reply_texts().await.last().expect("reply"), "おかえりなさい。https://kizuna.example.jp/manage/sub-1");
+    assert_eq!(status(&w, &id).await, (SubscriptionStatus::Active, true), "resumed into by_anchor");
+    let resumed = w.reply_texts().await.last().expect("reply").clone();
+    assert!(resumed.starts_with(&format!("おかえりなさい。{API}manage?token=")), "{resumed}");
 }
 
 #[tokio::test]
 async fn unblocking_resumes_only_a_blocked_subscription() {
     let w = world().await;
     let user = user_id(43);
-    w.state.link_subscription(CHANNEL, &user, "sub-2").await.expect("link");
-    // Stopped for another reason (e.g. after a loss), then blocked and unblocked: not resumed, a
-    // plain greeting instead.
-    w.subscriptions.stopped.lock().expect("lock").push("sub-2".into());
+    let id = registered(&w, &user).await;
+    // Stopped for another reason (after a loss), then blocked and unblocked: not resumed, a plain
+    // greeting instead.
+    let current = w.store.get(&id).await.expect("get").expect("subscription");
+    let ended =
+        w.store.end(&current, SubscriptionStatus::Stopped, Some("loss"), chrono::Utc::now()).await.expect("stop");
+    assert!(matches!(ended, kizuna_sender::ports::subscriptions::Change::Applied(_)));
     w.send(json!([{"type": "unfollow", "user_id": user}])).await;
     w.send(json!([{"type": "follow", "user_id": user, "is_unblocked": true}])).await;
-    assert!(w.subscriptions.resumed.lock().expect("lock").is_empty());
+    assert_eq!(status(&w, &id).await.0, SubscriptionStatus::Stopped, "never resumed");
     assert!(w.reply_texts().await.last().expect("reply").contains("subscribe/line/?token="));
 }
 
@@ -182,7 +201,7 @@ async fn unblocking_resumes_only_a_blocked_subscription() {
 async fn fixed_words_reply_links_and_other_text_replies_help() {
     let w = world().await;
     let user = user_id(44);
-    w.state.link_subscription(CHANNEL, &user, "sub-3").await.expect("link");
+    registered(&w, &user).await;
     let (outcome, _) = w
         .send(json!([
             {"type": "message", "user_id": user, "text": "配信停止"},
@@ -192,16 +211,12 @@ async fn fixed_words_reply_links_and_other_text_replies_help() {
         ]))
         .await;
     assert_eq!((outcome.status, outcome.handled), (200, 4));
-    assert_eq!(
-        w.reply_texts().await,
-        vec![
-            "配信停止: https://kizuna.example.jp/unsub/sub-3",
-            "登録内容: https://kizuna.example.jp/manage/sub-3",
-            "このアカウントは個別のご返信ができません。https://kizuna.example.jp/hikari/",
-            // Someone not registered gets help, never another family's links.
-            "このアカウントは個別のご返信ができません。https://kizuna.example.jp/hikari/",
-        ]
-    );
+    let texts = w.reply_texts().await;
+    assert!(texts[0].starts_with(&format!("配信停止: {API}unsubscribe?token=")), "{}", texts[0]);
+    assert!(texts[1].starts_with(&format!("登録内容: {API}manage?token=")), "{}", texts[1]);
+    let help = "このアカウントは個別のご返信ができません。https://kizuna.example.jp/hikari/";
+    // Someone not registered gets help, never another family's links.
+    assert_eq!(texts[2..], [help, help]);
 }
 
 #[tokio::test]
@@ -241,7 +256,6 @@ async fn bad_signatures_and_bodies_change_nothing() {
     let (outcome, _) = w.send(json!([])).await;
     assert_eq!(outcome.status, 200);
     assert!(w.standin.replies(CHANNEL).await.is_empty());
-    assert!(w.subscriptions.blocked.lock().expect("lock").is_empty());
 }
 
 fn sign(body: &[u8]) -> String {

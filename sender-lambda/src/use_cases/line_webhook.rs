@@ -25,6 +25,7 @@ use kizuna_schedule::line::{LineCommand, LineMarker, LineMarkerValues, LinePaylo
 use crate::adapters::dynamo::line_state::{DynamoLineState, RegistrationTicket, TICKET_HOURS};
 use crate::adapters::line::channels::LineChannels;
 use crate::adapters::line::webhook::{parse_events, signature_is_valid, Event, EventMeta};
+use crate::domain::links::{LinkKeys, Purpose};
 use crate::BoxError;
 
 /// The municipality as the webhook needs it (read from its published `schedule.json`).
@@ -34,6 +35,8 @@ pub struct LineMunicipality {
     pub id: String,
     /// The archive's base URL, ending in `/` (`…/hikari/`).
     pub archive_base_url: String,
+    /// The subscription API's base URL, ending in `/` (manage and unsubscribe links).
+    pub api_base_url: String,
     /// Its transactional LINE payloads, hash-checked.
     pub system: BTreeMap<SystemLine, LinePayload>,
 }
@@ -44,14 +47,9 @@ pub trait LineSubscriptions {
     fn block(&self, subscription_id: &str) -> impl Future<Output = Result<(), BoxError>> + Send;
     /// Resumes a `blocked` subscription; `false` when it is in any other status.
     fn resume_if_blocked(&self, subscription_id: &str) -> impl Future<Output = Result<bool, BoxError>> + Send;
-    /// Fresh manage and unsubscribe links of a subscription still receiving messages.
-    fn links(&self, subscription_id: &str) -> impl Future<Output = Result<Option<(String, String)>, BoxError>> + Send;
-}
-
-/// Signs registration tickets into the token of `subscribe/line/?token=…`.
-pub trait TicketSigner {
-    /// The token for a ticket id, issued at `now` (Unix seconds), valid as long as the ticket.
-    fn sign(&self, ticket_id: &str, now: i64) -> String;
+    /// Whether the subscription still has a manage page (active or blocked, not ended): only then
+    /// the chat's fixed words answer with its links.
+    fn is_receiving(&self, subscription_id: &str) -> impl Future<Output = Result<bool, BoxError>> + Send;
 }
 
 /// The answer to LINE and what was done.
@@ -71,18 +69,18 @@ pub struct WebhookOutcome {
 
 /// The webhook use case.
 #[derive(Debug)]
-pub struct LineWebhook<'a, S, T> {
+pub struct LineWebhook<'a, S> {
     /// The channels (credentials, tokens, the API client).
     pub channels: &'a LineChannels,
     /// The friends, handled events and tickets.
     pub state: &'a DynamoLineState,
     /// Subscriptions.
     pub subscriptions: &'a S,
-    /// Signs tickets.
-    pub signer: &'a T,
+    /// Signs registration, manage and unsubscribe tokens.
+    pub links: &'a LinkKeys,
 }
 
-impl<S: LineSubscriptions + Sync, T: TicketSigner + Sync> LineWebhook<'_, S, T> {
+impl<S: LineSubscriptions + Sync> LineWebhook<'_, S> {
     /// Handles one webhook request of `municipality`.
     pub async fn handle(
         &self,
@@ -163,7 +161,7 @@ impl<S: LineSubscriptions + Sync, T: TicketSigner + Sync> LineWebhook<'_, S, T> 
                     expires_at: Utc::now() + chrono::Duration::hours(TICKET_HOURS),
                 };
                 self.state.put_ticket(&ticket).await?;
-                let token = self.signer.sign(&ticket.id, Utc::now().timestamp());
+                let token = self.links.token(Purpose::LineRegister, &ticket.id, Utc::now().timestamp());
                 let register = format!("{}subscribe/line/?token={token}", municipality.archive_base_url);
                 let values = LineMarkerValues::default()
                     .with(LineMarker::RegisterUrl, &register)
@@ -179,7 +177,12 @@ impl<S: LineSubscriptions + Sync, T: TicketSigner + Sync> LineWebhook<'_, S, T> 
                 }
             }
             Event::Text { meta, reply_token, text } => {
-                let linked = self.state.friend(channel_id, &meta.user_id).await?.and_then(|f| f.subscription_id);
+                let mut linked = self.state.friend(channel_id, &meta.user_id).await?.and_then(|f| f.subscription_id);
+                if let Some(id) = &linked {
+                    if !self.subscriptions.is_receiving(id).await? {
+                        linked = None;
+                    }
+                }
                 let kind = match (LineCommand::parse(text), &linked) {
                     (Some(command), Some(_)) => command.reply(),
                     _ => SystemLine::Help,
@@ -198,7 +201,10 @@ impl<S: LineSubscriptions + Sync, T: TicketSigner + Sync> LineWebhook<'_, S, T> 
     ) -> Result<LineMarkerValues, BoxError> {
         let mut values = LineMarkerValues::default().with(LineMarker::ArchiveUrl, &municipality.archive_base_url);
         if let Some(id) = subscription {
-            if let Some((manage, unsubscribe)) = self.subscriptions.links(id).await? {
+            if self.subscriptions.is_receiving(id).await? {
+                let (api, now) = (&municipality.api_base_url, Utc::now().timestamp());
+                let manage = format!("{api}manage?token={}", self.links.token(Purpose::Manage, id, now));
+                let unsubscribe = format!("{api}unsubscribe?token={}", self.links.token(Purpose::Unsubscribe, id, now));
                 values = values.with(LineMarker::ManageUrl, &manage).with(LineMarker::UnsubscribeUrl, &unsubscribe);
             }
         }

@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use crate::attributes::{get_s, n, now_rfc3339, s, sdk_error};
-use crate::model::{EXPIRES_AT, PK, SK};
+use crate::adapters::dynamo::attributes::{get_s, n, now_rfc3339, s, sdk_error};
+use crate::adapters::dynamo::keys::{EXPIRES_AT, PK, SK};
 use crate::BoxError;
 
 /// How long a handled event id is remembered (LINE redelivers for a shorter time).

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::client::{AccessToken, LineApi, LineError, LineErrorKind};
-use crate::deliver::Pacer;
+use crate::use_cases::delivery::Pacer;
 
 /// The default name prefix of the per-municipality secrets.
 pub const DEFAULT_SECRET_PREFIX: &str = "kizuna/line/";
