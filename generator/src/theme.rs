@@ -138,7 +138,7 @@ fn load_system_line(path: &Path, diagnostics: &mut Diagnostics) -> crate::render
         }
         Err(error) => {
             let line = error.location().map(|l| l.line());
-            diagnostics.error(path, line, format!("LINEメッセージの文を読めません: {error}"), None);
+            diagnostics.error(path, line, Text::new(&msg::LINE_TEXTS_UNREADABLE).arg("error", error));
             BTreeMap::new()
         }
     }

@@ -152,7 +152,20 @@ fn a_section_that_cannot_be_pushed_is_refused_with_its_file_and_line() {
         &format!("when: {{ day: 14 }}\ntitle: 出生届の期限\ntopics: [お金と手続き]\nbody: |\n  {body}\nreview: {{ status: draft }}\n"),
     );
     let problems = build::prepare(&options(content.path())).expect_err("refused");
-    assert_reported(&problems, "tracks/baby/day-014.yaml", Some(4), "LINEで送れません");
+    assert_reported(&problems, "tracks/baby/day-014.yaml", Some(4), "cannot be sent on LINE");
+}
+
+#[test]
+fn a_manuscript_cannot_pull_a_familys_links_into_its_line_text() {
+    let content = fixture_copy();
+    with_line(content.path());
+    write(
+        content.path(),
+        "tracks/baby/day-014.yaml",
+        "when: { day: 14 }\ntitle: 出生届の期限\ntopics: [お金と手続き]\nbody: |\n  こちら：%%manage_url%%\nreview: { status: draft }\n",
+    );
+    let problems = build::prepare(&options(content.path())).expect_err("refused");
+    assert_reported(&problems, "tracks/baby/day-014.yaml", Some(4), "%%manage_url%%");
 }
 
 #[test]
@@ -164,5 +177,5 @@ fn line_settings_that_are_not_line_s_own_are_refused_at_their_line() {
     text.push_str("line: { basic_id: \"@sample\", add_friend_url: \"https://evil.example/add\" }\n");
     fs::write(&path, text).expect("write");
     let problems = build::prepare(&options(content.path())).expect_err("refused");
-    assert_reported(&problems, "testcity/municipality.yaml", Some(lines + 1), "友だち追加のURL");
+    assert_reported(&problems, "testcity/municipality.yaml", Some(lines + 1), "is not a LINE add-friend URL");
 }

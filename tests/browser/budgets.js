@@ -1,7 +1,7 @@
 // Web budgets of the archive (DESIGN.md §5, issue 10), measured in Debian Chromium and written as
 // Markdown: what a message page transfers (search assets excluded), render-blocking scripts on every
-// page type, and Lighthouse 12.2.3 mobile scores (performance, accessibility) for a message page and
-// a landing page. Run by scripts/web-budgets.sh, outside CI. Exits non-zero when a budget is missed.
+// page type, and Lighthouse 12.2.3 mobile scores (performance, accessibility) for a message page, a
+// landing page and the sign-up pages (mail and LINE). Run by scripts/web-budgets.sh, outside CI. Exits non-zero when a budget is missed.
 //
 // usage: node budgets.js ARCHIVE_DIR OUTPUT.md
 "use strict";
@@ -38,6 +38,9 @@ const PAGES = {
   topics: "yumemino/topics/",
   topic: "yumemino/topics/01/",
   review: "yumemino/review/",
+  // The sign-up pages of a town with LINE (issues 16 and 17: calls to action, add-friend QR code).
+  "sign-up": "yumemino/subscribe/signup/",
+  "LINE registration": "yumemino/subscribe/line/",
 };
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -134,7 +137,7 @@ async function lighthouse(url) {
     await context.close();
 
     const scores = {};
-    for (const kind of ["message", "landing"]) {
+    for (const kind of ["message", "landing", "sign-up", "LINE registration"]) {
       const runs = [];
       for (let i = 0; i < RUNS; i += 1) runs.push(await lighthouse(server.url + PAGES[kind]));
       scores[kind] = runs;

@@ -86,7 +86,9 @@ async function fill(form, { email, kind, date, reason }) {
   for (const input of await form.locator("input, select, textarea").all()) {
     const type = ((await input.getAttribute("type")) || "text").toLowerCase();
     const name = await input.getAttribute("name");
-    if (type === "hidden" || !(await input.isVisible())) continue;
+    // The honeypot sits off-screen inside aria-hidden: no person sees or fills it.
+    const unseen = await input.evaluate((el) => el.closest('[aria-hidden="true"]') !== null);
+    if (type === "hidden" || unseen || !(await input.isVisible())) continue;
     if (type === "email") await input.fill(email);
     else if (type === "date") await input.fill(date);
     else if (type === "checkbox") await input.check();

@@ -7,6 +7,7 @@
 //! and a test keeps the file equal to it.
 
 mod content;
+mod line;
 mod rules;
 mod summary;
 
@@ -87,12 +88,13 @@ macro_rules! entries {
 pub(crate) use entries;
 
 pub use content::*;
+pub use line::*;
 pub use rules::*;
 pub use summary::*;
 
 /// Every problem of the catalogue, in the order of the staff guide.
 pub fn all() -> impl Iterator<Item = &'static Entry> {
-    content::ALL.iter().chain(rules::ALL).copied()
+    content::ALL.iter().chain(rules::ALL).chain(line::ALL).copied()
 }
 
 /// A message of the catalogue with its values: what a diagnostic says.

@@ -13,10 +13,11 @@ use std::path::Path;
 
 use kizuna_schedule::line::{
     compose_push, ButtonsTemplate, LineAction, LineCommand, LineFile, LineLimitError, LineMarker, LineMessage,
-    LineParts, LinePayload, LineTemplate, SystemLine, MAX_MESSAGES_PER_PUSH, MAX_TEXT_UNITS,
+    LineParts, LinePayload, LineSettingsError, LineTemplate, SystemLine, MAX_TEXT_UNITS,
 };
 use serde::Deserialize;
 
+use crate::catalogue::{self as msg, Text};
 use crate::content::{Content, MunicipalityContent};
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
@@ -42,12 +43,13 @@ pub type SystemLineTexts = BTreeMap<SystemLine, SystemLineText>;
 pub fn check_texts(texts: &SystemLineTexts, file: &Path, diagnostics: &mut Diagnostics) {
     for kind in SystemLine::ALL {
         let Some(text) = texts.get(&kind) else {
-            diagnostics.error(file, None, format!("LINEの`{}`メッセージの文がありません", kind.as_str()), None);
+            diagnostics.error(file, None, Text::new(&msg::LINE_TEXT_MISSING).arg("kind", kind.as_str()));
             continue;
         };
         let written = text.paragraphs.iter().chain(text.buttons.as_ref().map(|b| &b.text));
         for unknown in written.flat_map(|t| placeholders::unknown(t)) {
-            diagnostics.error(file, None, format!("`{}`: 知らない差し込み{{{{{unknown}}}}}", kind.as_str()), None);
+            let text = Text::new(&msg::LINE_TEXT_PLACEHOLDER).arg("kind", kind.as_str()).arg("name", unknown);
+            diagnostics.error(file, None, text);
         }
         let payload = system_payload(text, &Values(Default::default()));
         let actions = text.buttons.iter().flat_map(|b| &b.actions);
@@ -55,27 +57,23 @@ pub fn check_texts(texts: &SystemLineTexts, file: &Path, diagnostics: &mut Diagn
             if let LineAction::Message { text: words, .. } = action {
                 if LineCommand::parse(words).is_none() {
                     let known: Vec<&str> = LineCommand::ALL.iter().map(|c| c.words()).collect();
-                    diagnostics.error(
-                        file,
-                        None,
-                        format!("`{}`: ボタンが送る「{words}」はトークの決まった言葉ではありません", kind.as_str()),
-                        format!("使える言葉: {}", known.join("、")),
-                    );
+                    let text = Text::new(&msg::LINE_TEXT_COMMAND)
+                        .arg("kind", kind.as_str())
+                        .arg("words", words)
+                        .arg("known", known.join("、"));
+                    diagnostics.error(file, None, text);
                 }
             }
         }
         let json = serde_json::to_string(&payload).unwrap_or_default();
         for marker in LineMarker::ALL {
             if json.contains(marker.token()) && !kind.markers().contains(&marker) {
-                diagnostics.error(
-                    file,
-                    None,
-                    format!("`{}`では{}は使えません", kind.as_str(), marker.token()),
-                    format!(
-                        "使える差し込み: {}",
-                        kind.markers().iter().map(|m| m.token()).collect::<Vec<_>>().join(" ")
-                    ),
-                );
+                let allowed = kind.markers().iter().map(|m| m.token()).collect::<Vec<_>>().join(" ");
+                let text = Text::new(&msg::LINE_TEXT_MARKER)
+                    .arg("kind", kind.as_str())
+                    .arg("marker", marker.token())
+                    .arg("allowed", allowed);
+                diagnostics.error(file, None, text);
             }
         }
     }
@@ -149,6 +147,13 @@ pub fn local_payload(edition: &Edition, item: &LocalItem) -> LinePayload {
     section_payload(&header, &item.title, body.trim_end(), None, &url)
 }
 
+/// A sender's marker written in a section: sections carry none (the sender fills the markers of
+/// the whole push, so a manuscript must not be able to pull a family's links into its text).
+fn marker_in(payload: &LinePayload) -> Option<&'static str> {
+    let json = serde_json::to_string(payload).unwrap_or_default();
+    LineMarker::ALL.iter().map(|m| m.token()).find(|token| json.contains(token))
+}
+
 /// Why an entry cannot be pushed: its own payload, or with its local sections.
 fn entry_problem(own: &LinePayload, locals: &[&LinePayload]) -> Option<LineLimitError> {
     if let Err(error) = own.check() {
@@ -172,16 +177,16 @@ pub fn check_municipality(
     let file = &municipality.file;
     let Some(settings) = &file.value.line else { return };
     if let Err(error) = settings.check() {
-        diagnostics.error(&file.path, file.lines.line_or_top("line"), error.to_string(), None);
+        let text = match error {
+            LineSettingsError::BasicId(value) => Text::new(&msg::LINE_BASIC_ID).arg("value", value),
+            LineSettingsError::AddFriendUrl(value) => Text::new(&msg::LINE_ADD_FRIEND_URL).arg("value", value),
+        };
+        diagnostics.error(&file.path, file.lines.line_or_top("line"), text);
         return;
     }
     if theme.system_line.is_empty() {
-        diagnostics.error(
-            &theme.system_line_path,
-            None,
-            format!("{}にはLINEの設定がありますが、テーマにLINEメッセージの文がありません", file.value.name),
-            "site-theme/system-line.yaml を用意してください",
-        );
+        let text = Text::new(&msg::LINE_TEXTS_MISSING).arg("municipality", &file.value.name);
+        diagnostics.error(&theme.system_line_path, None, text);
         return;
     }
     let edition = crate::resolve::resolve(content, municipality, build_date, None);
@@ -191,9 +196,9 @@ pub fn check_municipality(
 /// Checks that every entry of a municipality with LINE makes one push, reporting each that does
 /// not at the `body:` of its file (the override's, when the town overrides the message), and that
 /// the transactional messages, with this town's names filled in, are within LINE's limits.
-pub fn check_edition(
-    content: &Content,
-    municipality: &MunicipalityContent,
+pub fn check_edition<'a>(
+    content: &'a Content,
+    municipality: &'a MunicipalityContent,
     edition: &Edition,
     texts: (&SystemLineTexts, &Path),
     diagnostics: &mut Diagnostics,
@@ -201,37 +206,48 @@ pub fn check_edition(
     let values = values_of(edition);
     for (kind, text) in texts.0 {
         if let Err(error) = system_payload(text, &values).check() {
-            let message = format!("{}のLINEの`{}`メッセージ: {error}", edition.name, kind.as_str());
-            diagnostics.error(texts.1, None, message, "短くしてください");
+            let text = Text::new(&msg::LINE_TEXT_TOO_LONG)
+                .arg("municipality", &edition.name)
+                .arg("kind", kind.as_str())
+                .arg("detail", error);
+            diagnostics.error(texts.1, None, text);
         }
     }
     let locals: Vec<LinePayload> = edition.local.iter().map(|item| local_payload(edition, item)).collect();
-    let hint = format!(
-        "LINEでは1回に{MAX_MESSAGES_PER_PUSH}件まで、1件{MAX_TEXT_UNITS}文字までしか送れません。本文を短くするか、段落に分けてください"
-    );
+    // The problem of one entry: a marker in its text, or no push that holds it.
+    let problem = |id: &str, own: &LinePayload, attached: &[&LinePayload], alone: bool| -> Option<Text> {
+        if let Some(marker) = marker_in(own) {
+            return Some(Text::new(&msg::LINE_SECTION_MARKER).arg("id", id).arg("marker", marker));
+        }
+        let error = if alone { own.check().err() } else { entry_problem(own, attached) }?;
+        let with = if attached.is_empty() { "" } else { "（この日の地域のお知らせを含めて）" };
+        Some(Text::new(&msg::LINE_CANNOT_PUSH).arg("id", id).arg("with", with).arg("detail", error))
+    };
+    // Where a body was written (the municipality's file when the manuscript cannot be found).
+    let at_body = |found: Option<(&'a Path, Option<usize>)>| found.unwrap_or((municipality.file.path.as_path(), None));
     for message in &edition.messages {
         let attached: Vec<&LinePayload> = message.sections.iter().map(|&i| &locals[i]).collect();
-        if let Some(error) = entry_problem(&message_payload(edition, message), &attached) {
+        if let Some(text) = problem(&message.id, &message_payload(edition, message), &attached, false) {
             let loaded = municipality
                 .overrides
                 .get(&message.id)
                 .or_else(|| content.tracks.get(&message.track).and_then(|t| t.messages.get(&message.stem)));
-            let (file, line) = loaded
-                .map_or((municipality.file.path.as_path(), None), |l| (l.path.as_path(), l.lines.line_or_top("body")));
-            let with = if attached.is_empty() {
-                String::new()
-            } else {
-                "（この日の地域のお知らせを含めて）".to_owned()
-            };
-            diagnostics.error(file, line, format!("`{}`はLINEで送れません{with}: {error}", message.id), hint.as_str());
+            let (file, line) = at_body(loaded.map(|l| (l.path.as_path(), l.lines.line_or_top("body"))));
+            diagnostics.error(file, line, text);
         }
     }
     for (item, payload) in edition.local.iter().zip(&locals) {
-        if let (Placement::Own { .. }, Err(error)) = (&item.placement, payload.check()) {
-            let loaded = municipality.local.get(&item.stem);
-            let (file, line) = loaded
-                .map_or((municipality.file.path.as_path(), None), |l| (l.path.as_path(), l.lines.line_or_top("body")));
-            diagnostics.error(file, line, format!("`{}`はLINEで送れません: {error}", item.id), hint.as_str());
+        // Attached sections are checked with their message; a section of its own alone.
+        let own = matches!(item.placement, Placement::Own { .. });
+        let text = if own {
+            problem(&item.id, payload, &[], true)
+        } else {
+            marker_in(payload).and_then(|_| problem(&item.id, payload, &[], false))
+        };
+        if let Some(text) = text {
+            let found = municipality.local.get(&item.stem).map(|l| (l.path.as_path(), l.lines.line_or_top("body")));
+            let (file, line) = at_body(found);
+            diagnostics.error(file, line, text);
         }
     }
 }
