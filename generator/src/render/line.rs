@@ -38,8 +38,9 @@ pub struct SystemLineText {
 /// Every transactional LINE text, by kind.
 pub type SystemLineTexts = BTreeMap<SystemLine, SystemLineText>;
 
-/// Checks the texts of `system-line.yaml` once per build: every kind present, every payload
-/// within LINE's limits, and only the markers its kind may carry.
+/// Checks the texts of `system-line.yaml` once per build: every kind present, only known
+/// placeholders and chat words, and only the markers its kind may carry. (LINE's limits are
+/// checked per municipality, with its names filled in: [`check_edition`].)
 pub fn check_texts(texts: &SystemLineTexts, file: &Path, diagnostics: &mut Diagnostics) {
     for kind in SystemLine::ALL {
         let Some(text) = texts.get(&kind) else {
