@@ -2,13 +2,13 @@
 //!
 //! | module | output |
 //! | --- | --- |
-//! | [`archive`] | the archive's pages: landing, track contents, messages, local items, topics |
-//! | [`feeds`] | `feed.xml` (the town's own news) and `sitemap.xml` |
-//! | [`mail`] | mail payloads: one section per message and local item, the shell, transactional mails |
+//! | `archive` | the archive's pages: landing, track contents, messages, local items, topics |
+//! | `feeds` | `feed.xml` (the town's own news) and `sitemap.xml` |
+//! | `mail` | mail payloads: one section per message and local item, the shell, transactional mails |
 //! | [`schedule`] | `schedule.json`, a pure projection of the resolved edition and the section hashes |
 //! | [`line`] | LINE payloads (towns with a `line:` block): sections and transactional messages |
 //! | `review` | 原稿確認, the sign-off document |
-//! | [`views`], [`labels`] | the typed template contexts and the labels (dates, periods) they share |
+//! | `views`, `labels` | the typed template contexts and the labels (dates, periods) they share |
 //!
 //! Every template context is a typed view (`#[derive(Serialize)]`) built from the edition; pages and
 //! mail sections are rendered in parallel. Nothing here touches the file system: the result is a
@@ -29,7 +29,7 @@ use crate::theme::Theme;
 
 mod archive;
 mod feeds;
-pub mod labels;
+mod labels;
 pub mod line;
 mod mail;
 mod review;
@@ -162,12 +162,12 @@ pub struct RootEntry {
 }
 
 /// A message's page, relative to its municipality's root: `maternity/12w3d/`.
-pub fn message_path(message: &Message) -> String {
+pub(crate) fn message_path(message: &Message) -> String {
     format!("{}/{}/", message.track, message.stem)
 }
 
 /// A local item's page, relative to its municipality's root: `local/boshi-techo/`.
-pub fn local_path(item: &LocalItem) -> String {
+pub(crate) fn local_path(item: &LocalItem) -> String {
     format!("local/{}/", item.stem)
 }
 

@@ -6,14 +6,14 @@
 //! what a family receives from the fixture municipality (`ScheduleDocument::deliveries_for`, as the
 //! sender does) — and compares them with the committed `tests/browser/vectors.json`, which
 //! `tests/browser/vectors.test.js` runs the JavaScript against. After changing the rules, rewrite
-//! the file with `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test js_vectors`.
+//! the file with `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test integration js_vectors`.
 
 use std::fs;
 use std::io;
 use std::path::PathBuf;
 
 use chrono::{Days, NaiveDate};
-use kizuna_generator::build::{self, BuildOptions};
+use kizuna_generator::build;
 use kizuna_generator::output::Sink;
 use kizuna_generator::render::OutputFile;
 use kizuna_schedule::calendar::add_months_clamped;
@@ -143,17 +143,7 @@ impl Sink for Collect {
 /// The fixture municipality's finder.json, and what families with some anchors receive from its
 /// schedule.json, day by day, as the sender computes it.
 fn fixture_deliveries() -> (Value, Vec<Value>) {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let options = BuildOptions {
-        content_dir: manifest.join("tests/fixtures/valid"),
-        theme_dir: manifest.join("../site-theme"),
-        municipalities: Vec::new(),
-        base_url: None,
-        production: false,
-        build_date: d("2026-11-26"),
-        progress: false,
-        search: true,
-    };
+    let options = crate::support::options_with_search(&crate::support::fixture());
     let prepared = build::prepare(&options).unwrap_or_else(|e| panic!("fixture is invalid:\n{e}"));
     let mut sink = Collect::default();
     build::build(&prepared, &options, None, &mut sink).expect("build");
@@ -251,7 +241,7 @@ fn committed_vectors_match_kizuna_schedule() {
     assert!(
         committed == text,
         "{} is missing or out of date with kizuna-schedule: rewrite it with \
-         `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test js_vectors`, then run the \
+         `KIZUNA_UPDATE_VECTORS=1 cargo test -p kizuna-generator --test integration js_vectors`, then run the \
          JavaScript tests (scripts/browser-test.sh)",
         path.display()
     );

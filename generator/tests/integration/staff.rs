@@ -3,15 +3,13 @@
 //! written; sign-off recorded per municipality and required by a production build.
 //! (LibreOffice Calc's round trip is in tests/office.rs.)
 
-mod staff_support;
-
 use std::fs;
 
+use crate::staff_support::*;
 use kizuna_generator::build;
 use kizuna_generator::staff::atomic;
 use kizuna_generator::staff::import::{self, ChangeKind};
 use kizuna_generator::staff::workbook::{col, review_col, GUIDE_SHEET, LOCAL_SHEET, NEW_SHEET, REVIEW_SHEET};
-use staff_support::*;
 
 /// Rows of 自治体情報, sorted by id: the expired item is not exported.
 const BOSHI: u32 = 1;
@@ -105,7 +103,7 @@ fn edits_in_every_sheet_become_exactly_those_changes() {
     );
     assert_eq!(fs::read(local.join("shusseitodoke.yaml")).expect("read"), untouched);
     // The written content is valid and loads again: a second import of the same workbook is no change.
-    let again = staff_support::plan(dir.path(), &resave(&export_bytes(dir.path()), &Save::default()))
+    let again = crate::staff_support::plan(dir.path(), &resave(&export_bytes(dir.path()), &Save::default()))
         .expect("valid after import");
     assert!(again.writes.is_empty());
 }

@@ -1,14 +1,12 @@
 //! `kizuna check`'s editorial warnings on fixtures: a title or body repeated within 60 days for one
 //! family, and the house style (`content/style.yaml`) with `--fix`.
 
-mod support;
-
 use std::fs;
 use std::process::Command;
 
+use crate::support::{assert_reported, fixture_copy, prepare, theme, write};
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::{repeats, style};
-use support::{assert_reported, fixture_copy, prepare, theme, write};
 
 fn message(when: &str, title: &str, body: &str) -> String {
     format!("when: {when}\ntitle: {title}\ntopics: [妊婦健診]\nbody: |\n  {body}\nreview: {{ status: draft }}\n")
@@ -165,7 +163,7 @@ fn style_yaml_problems_are_errors_with_their_lines() {
     for (text, line, needle) in cases {
         let content = fixture_copy();
         write(content.path(), "style.yaml", text);
-        let problems = kizuna_generator::build::prepare(&support::options(content.path())).expect_err("refused");
+        let problems = kizuna_generator::build::prepare(&crate::support::options(content.path())).expect_err("refused");
         assert_reported(&problems, "style.yaml", line, needle);
     }
 }

@@ -5,32 +5,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-use kizuna_generator::build::{self, BuildOptions};
-use kizuna_generator::output::DirectorySink;
 use kizuna_generator::pages::{CONSENT_VERSION, PAGES};
 
-fn options(content: &Path) -> BuildOptions {
-    BuildOptions {
-        content_dir: content.to_path_buf(),
-        theme_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme"),
-        municipalities: Vec::new(),
-        base_url: None,
-        production: false,
-        build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
-        progress: false,
-        search: true,
-    }
-}
+use crate::support::{build_with, fixture, options_with_search};
 
 fn built() -> tempfile::TempDir {
-    let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
     let out = tempfile::tempdir().expect("tempdir");
-    let options = options(&content);
-    let prepared = build::prepare(&options).unwrap_or_else(|d| panic!("fixture is invalid:\n{d}"));
-    let mut sink = DirectorySink::new(out.path(), true);
-    build::build(&prepared, &options, Some(out.path()), &mut sink).expect("build");
-    sink.commit().expect("commit");
+    build_with(&options_with_search(&fixture()), out.path());
     out
 }
 

@@ -2,30 +2,16 @@
 //! host) keeps the API on that same origin, so its forms never post to the production API.
 
 use std::fs;
-use std::path::PathBuf;
 
-use chrono::NaiveDate;
-use kizuna_generator::build::{self, BuildOptions};
-use kizuna_generator::output::DirectorySink;
+use kizuna_generator::build::BuildOptions;
+
+use crate::support::{build_with, fixture, options};
 
 #[test]
 fn the_base_url_moves_the_archive_and_the_api_to_one_origin() {
-    let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
     let out = tempfile::tempdir().expect("tempdir");
-    let options = BuildOptions {
-        content_dir: content,
-        theme_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme"),
-        municipalities: Vec::new(),
-        base_url: Some("http://127.0.0.1:8123/".to_owned()),
-        production: false,
-        build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
-        progress: false,
-        search: false,
-    };
-    let prepared = build::prepare(&options).unwrap_or_else(|d| panic!("fixture is invalid:\n{d}"));
-    let mut sink = DirectorySink::new(out.path(), true);
-    build::build(&prepared, &options, Some(out.path()), &mut sink).expect("build");
-    sink.commit().expect("commit");
+    let options = BuildOptions { base_url: Some("http://127.0.0.1:8123/".to_owned()), ..options(&fixture()) };
+    build_with(&options, out.path());
 
     let mut seen = 0;
     for entry in fs::read_dir(out.path()).expect("out").filter_map(Result::ok) {

@@ -2,14 +2,12 @@
 //! the fiscal year — its old text valid until March 31, the new one a new item from April 1 — and
 //! 原稿確認 asks only for the manuscripts of the tracks the town uses.
 
-mod staff_support;
-
 use std::fs;
 
+use crate::staff_support::*;
 use kizuna_generator::staff::atomic;
 use kizuna_generator::staff::import::{ChangeKind, Plan};
 use kizuna_generator::staff::workbook::{col, LOCAL_SHEET};
-use staff_support::*;
 
 /// Rows of 自治体情報, sorted by id (the expired item is not exported).
 const BOSHI: u32 = 1;

@@ -13,8 +13,7 @@ use kizuna_generator::build;
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::DirectorySink;
 
-mod support;
-use support::{assert_reported, fixture, fixture_copy, options};
+use crate::support::{assert_reported, fixture, fixture_copy, options};
 
 const XSS: &str = "<img src=x onerror=alert(1)>センター";
 const MUNICIPALITY: &str = "municipalities/testcity/municipality.yaml";

@@ -2,14 +2,12 @@
 //! which scripts/test.sh runs before `cargo test`): the 年度更新 workbook opened and saved again by
 //! LibreOffice Calc imports exactly as exported. A missing soffice fails with how to install it.
 
-mod staff_support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::staff_support::*;
 use kizuna_generator::staff::import::ChangeKind;
 use kizuna_generator::staff::workbook::{col, LOCAL_SHEET, NEW_SHEET};
-use staff_support::*;
 
 fn soffice() -> &'static str {
     let found = Command::new("soffice").arg("--version").output().is_ok_and(|o| o.status.success());

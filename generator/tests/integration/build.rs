@@ -4,55 +4,20 @@
 //! file, then asserts the message and the line of the problem it must report.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
-use kizuna_generator::build::{self, BuildOptions};
+use kizuna_generator::build;
 use kizuna_generator::catalogue::Lang;
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::DirectorySink;
 use kizuna_schedule::{MailFrame, MailSection, ScheduleDocument};
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid")
-}
+use crate::support::{build_with, copy_tree, fixture, options_with_search as options, theme};
 
-fn theme() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme")
-}
-
-fn options(content: &Path) -> BuildOptions {
-    BuildOptions {
-        content_dir: content.to_path_buf(),
-        theme_dir: theme(),
-        municipalities: Vec::new(),
-        base_url: None,
-        production: false,
-        build_date: NaiveDate::from_ymd_opt(2026, 11, 26).expect("date"),
-        progress: false,
-        search: true,
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk fixture");
-        let target = to.join(entry.path().strip_prefix(from).expect("inside"));
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-/// Builds `content` into `out`, returning the summary line's numbers.
+/// Builds `content` into `out` with the search indexes, returning the summary line's numbers.
 fn build_into(content: &Path, out: &Path) -> kizuna_generator::output::WriteSummary {
-    let options = options(content);
-    let prepared = build::prepare(&options).unwrap_or_else(|d| panic!("fixture is invalid:\n{d}"));
-    let mut sink = DirectorySink::new(out, true);
-    build::build(&prepared, &options, Some(out), &mut sink).expect("build");
-    sink.commit().expect("commit")
+    build_with(&options(content), out)
 }
 
 fn read(out: &Path, path: &str) -> String {
@@ -230,7 +195,7 @@ fn problems_with(file: &str, text: &str) -> Diagnostics {
     problems
 }
 
-/// Asserts the English text (as `--lang en` shows it); tests/check_ja.rs asserts the Japanese.
+/// Asserts the English text (as `--lang en` shows it); tests/integration/check_ja.rs asserts the Japanese.
 fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
     let found = problems.sorted().into_iter().any(|d| {
         d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.render(Lang::En).contains(needle)

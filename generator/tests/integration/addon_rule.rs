@@ -3,14 +3,12 @@
 //! or coverage where `first-grade` is enabled; its birthday messages stay. Without the add-on they
 //! are all there.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
+use crate::support::{assert_reported, build_into, fixture_copy, prepare, write};
 use kizuna_generator::check;
 use kizuna_schedule::{AnchorKind, ScheduleDocument, TrackId};
-use support::{assert_reported, build_into, fixture_copy, prepare, write};
 
 const SCHOOL_MESSAGE: &str =
     "when: WHEN\ntitle: TITLE\ntopics: [お金と手続き]\nbody: |\n  BODY\nreview: { status: draft }\n";
@@ -126,7 +124,7 @@ fn local_information_cannot_attach_to_a_message_the_addon_owns() {
         file,
         "category: 防災\ntitle: t\nbody: b\nattach_to: school/sho1-0406\nreview: { status: draft }\n",
     );
-    let problems = kizuna_generator::build::prepare(&support::options(content.path())).expect_err("refused");
+    let problems = kizuna_generator::build::prepare(&crate::support::options(content.path())).expect_err("refused");
     assert_reported(
         &problems,
         file,

@@ -2,17 +2,15 @@
 //! for near names, a full-width colon at its own line, and the checks of local information's dates
 //! — each asserted in the Japanese text staff read.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::{fixture_copy, options, theme, write};
 use chrono::NaiveDate;
 use kizuna_generator::build;
 use kizuna_generator::catalogue::Lang;
 use kizuna_generator::diagnostics::{Diagnostics, Severity};
-use support::{fixture_copy, options, theme, write};
 
 const TOWN: &str = "municipalities/testcity";
 
