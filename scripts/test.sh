@@ -3,6 +3,8 @@
 #
 # It installs and starts what the tests need, then runs the whole suite:
 #   - moto_server (AWS emulator for DynamoDB, SES, SQS, S3, Secrets Manager) in .venv, via scripts/moto.sh;
+#   - the LINE Messaging API stand-in (official line-bot-sdk models) in the same .venv, via
+#     scripts/line-standin.sh; the LINE tests start their own stand-in on free ports;
 #   - IPADIC (Debian mecab-ipadic) for the kana readings of the search index, via scripts/ipadic.sh;
 #   - the infrastructure checks (aws-sam-translator, cfn-lint, checkov in .venv-infra);
 #   - LibreOffice Calc and poppler-utils (scripts/office.sh) for the staff workbook and review tests;
@@ -18,6 +20,9 @@ cd "$(dirname "$0")/.."
 
 echo "==> installing moto (scripts/moto.sh)"
 scripts/moto.sh
+
+echo "==> installing the LINE Messaging API stand-in (scripts/line-standin.sh)"
+scripts/line-standin.sh
 
 echo "==> infrastructure checks: SAM transform, cfn-lint, checkov, publish against moto (scripts/infra-check.sh)"
 scripts/infra-check.sh

@@ -78,6 +78,15 @@ pub struct Settings {
     #[arg(long, global = true, env = "KIZUNA_SCHEDULE", value_name = "DIR|s3://BUCKET/PREFIX")]
     pub schedule: Option<String>,
 
+    /// The name prefix of the per-municipality LINE channel secrets (`<prefix><municipality>`,
+    /// value `{"channel_id", "channel_secret"}`).
+    #[arg(long, global = true, env = "KIZUNA_LINE_SECRET_PREFIX", default_value = crate::adapters::line::channels::DEFAULT_SECRET_PREFIX)]
+    pub line_secret_prefix: String,
+
+    /// LINE pushes per second per channel and worker (LINE allows 2,000 per channel).
+    #[arg(long, global = true, env = "KIZUNA_LINE_RATE", default_value_t = crate::adapters::line::channels::DEFAULT_RATE)]
+    pub line_rate: f64,
+
     /// The SQS queue URL the hourly planner fans groups of recipients out to.
     #[arg(long, global = true, env = "KIZUNA_QUEUE_URL")]
     pub queue_url: Option<String>,

@@ -145,7 +145,7 @@ fn table_names_are_per_stack_and_every_function_gets_them_by_reference() {
     );
     let functions: Vec<(&String, &Value)> =
         resources.iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").collect();
-    assert_eq!(functions.len(), 3, "delivery, API and SES-events functions");
+    assert_eq!(functions.len(), 4, "delivery, API, SES-events and LINE webhook functions");
     for (id, function) in functions {
         let variables = &function["Properties"]["Environment"]["Variables"];
         assert_eq!(variables["KIZUNA_SUBSCRIPTIONS_TABLE"], json!({ "Ref": "SubscriptionsTable" }), "{id}");
@@ -167,7 +167,7 @@ fn functions_build_the_fixed_binaries_with_cargo_lambda() {
         binaries.push(binary);
     }
     binaries.sort();
-    assert_eq!(binaries, ["api-lambda", "delivery-lambda", "ses-events-lambda"]);
+    assert_eq!(binaries, ["api-lambda", "delivery-lambda", "line-webhook-lambda", "ses-events-lambda"]);
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"], json!(["x86_64"]));

@@ -7,7 +7,8 @@
 //!
 //! **Tokens** are `<purpose>.<key id>.<subscription uuid>.<expiry>.<signature>`: purpose `u`
 //! (unsubscribe, never expires: expiry `0`), `m` (manage, expires 30 days after the mail) or `c`
-//! (confirm, 48 hours); expiry in Unix seconds; the signature is the unpadded base64url HMAC-SHA256
+//! (confirm, 48 hours) or `l` (LINE registration, 24 hours; its "uuid" is a registration ticket's
+//! id, not a subscription's, and the ticket itself is taken once); expiry in Unix seconds; the signature is the unpadded base64url HMAC-SHA256
 //! of `kizuna-link/1|<purpose>|<key id>|<uuid>|<expiry>`. Tokens carry no personal data, but they
 //! are credentials: never log them.
 //!
@@ -24,6 +25,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Manage links expire after this many days.
 pub const MANAGE_TOKEN_DAYS: i64 = 30;
+/// LINE registration links (greeting in the chat) expire after this many hours.
+pub const LINE_REGISTER_TOKEN_HOURS: i64 = 24;
 /// Confirmation links expire after this many hours.
 pub const CONFIRM_TOKEN_HOURS: i64 = 48;
 
@@ -56,6 +59,8 @@ pub enum Purpose {
     Manage,
     /// Double opt-in confirmation; 48 hours.
     Confirm,
+    /// Registration from the LINE chat (binds a ticket, not a subscription); 24 hours.
+    LineRegister,
 }
 
 impl Purpose {
@@ -64,6 +69,7 @@ impl Purpose {
             Purpose::Unsubscribe => "u",
             Purpose::Manage => "m",
             Purpose::Confirm => "c",
+            Purpose::LineRegister => "l",
         }
     }
 
@@ -72,6 +78,7 @@ impl Purpose {
             "u" => Some(Purpose::Unsubscribe),
             "m" => Some(Purpose::Manage),
             "c" => Some(Purpose::Confirm),
+            "l" => Some(Purpose::LineRegister),
             _ => None,
         }
     }
@@ -82,6 +89,7 @@ impl Purpose {
             Purpose::Unsubscribe => None,
             Purpose::Manage => Some(MANAGE_TOKEN_DAYS * 86_400),
             Purpose::Confirm => Some(CONFIRM_TOKEN_HOURS * 3_600),
+            Purpose::LineRegister => Some(LINE_REGISTER_TOKEN_HOURS * 3_600),
         }
     }
 }

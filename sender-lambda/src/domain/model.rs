@@ -22,6 +22,9 @@ pub enum SubscriptionStatus {
     Completed,
     /// The address bounced or complained.
     Bounced,
+    /// The family blocked the municipality's LINE account (`unfollow`): out of `by_anchor` until
+    /// they unblock it; counted apart from unsubscribes.
+    Blocked,
 }
 
 impl SubscriptionStatus {
@@ -34,6 +37,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Unsubscribed => "unsubscribed",
             SubscriptionStatus::Completed => "completed",
             SubscriptionStatus::Bounced => "bounced",
+            SubscriptionStatus::Blocked => "blocked",
         }
     }
 
@@ -46,15 +50,23 @@ impl SubscriptionStatus {
             SubscriptionStatus::Unsubscribed,
             SubscriptionStatus::Completed,
             SubscriptionStatus::Bounced,
+            SubscriptionStatus::Blocked,
         ]
         .into_iter()
         .find(|status| status.as_str() == value)
     }
 
     /// Whether the subscription can still end (be stopped, unsubscribed, bounced or completed):
-    /// pending, active and completed ones can; stopped, unsubscribed and bounced ones already have.
+    /// pending, active, blocked and completed ones can; stopped, unsubscribed and bounced ones
+    /// already have.
     pub fn is_live(self) -> bool {
-        matches!(self, SubscriptionStatus::Pending | SubscriptionStatus::Active | SubscriptionStatus::Completed)
+        matches!(
+            self,
+            SubscriptionStatus::Pending
+                | SubscriptionStatus::Active
+                | SubscriptionStatus::Blocked
+                | SubscriptionStatus::Completed
+        )
     }
 }
 

@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod delivery;
+pub mod line_webhook;
 pub mod ses_events;

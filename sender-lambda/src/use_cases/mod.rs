@@ -6,6 +6,7 @@ pub mod daily_run;
 pub mod delivery;
 pub mod import;
 pub mod lifecycle;
+pub mod line_webhook;
 pub mod metrics;
 pub mod repair;
 pub mod ses_feedback;

@@ -7,6 +7,8 @@
 pub(crate) mod attributes;
 pub mod deliveries;
 pub mod keys;
+pub mod line_state;
+pub mod line_subscriptions;
 pub mod recipients;
 pub mod run_markers;
 pub mod subscription_items;

@@ -9,6 +9,7 @@
 //! relative, like the archive's, and must resolve the same when the API serves them under `/api/`).
 //! Every value is HTML-escaped.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use kizuna_schedule::{MailFrame, SystemMail};
@@ -17,6 +18,7 @@ use std::future::Future;
 
 use crate::adapters::site::{load_schedule, load_schedules, s3_client, LoadedSchedule, ScheduleSource};
 use crate::ports::published_site::PublishedSite;
+use crate::use_cases::line_webhook::LineMunicipality;
 use crate::BoxError;
 
 /// The pages of `subscribe/` (their slugs are the contract's).
@@ -112,6 +114,27 @@ pub async fn system_mail(schedule: &LoadedSchedule, kind: SystemMail) -> Result<
         .ok_or_else(|| format!("schedule has no system mail `{}`", kind.as_str()))?;
     let bytes = read(schedule, relative).await?.ok_or("system mail missing")?;
     Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// A municipality's transactional LINE payloads (`line/system/<kind>.json`, each checked against
+/// its hash in `schedule.json`), or `None` when the municipality has no LINE.
+pub async fn line_municipality(schedule: &LoadedSchedule) -> Result<Option<LineMunicipality>, BoxError> {
+    let Some(line) = &schedule.document.line else { return Ok(None) };
+    let mut system = BTreeMap::new();
+    for (kind, file) in &line.system {
+        let bytes = read(schedule, &file.path).await?.ok_or_else(|| format!("{} is missing", file.path))?;
+        if kizuna_schedule::content_hash(&bytes) != file.hash {
+            return Err(format!("{} does not match its hash (a half-published build?)", file.path).into());
+        }
+        system.insert(*kind, serde_json::from_slice(&bytes)?);
+    }
+    let municipality = &schedule.document.municipality;
+    Ok(Some(LineMunicipality {
+        id: municipality.id.clone(),
+        archive_base_url: municipality.archive_base_url.clone(),
+        api_base_url: municipality.api_base_url.clone(),
+        system,
+    }))
 }
 
 fn inside(dir: &Path, relative: &str) -> Result<PathBuf, BoxError> {

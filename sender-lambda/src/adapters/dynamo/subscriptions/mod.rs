@@ -206,7 +206,7 @@ impl SubscriptionStore {
         }
     }
 
-    async fn update(&self, update: Update) -> Result<bool, BoxError> {
+    pub(crate) async fn update(&self, update: Update) -> Result<bool, BoxError> {
         let result = self
             .client
             .transact_write_items()
@@ -219,7 +219,7 @@ impl SubscriptionStore {
         }
     }
 
-    fn guarded(&self, current: &Subscription) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    pub(crate) fn guarded(&self, current: &Subscription) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         Update::builder()
             .table_name(&self.subscriptions)
             .key(PK, s(subscription_pk(&current.id)))
@@ -332,10 +332,7 @@ impl SubscriptionStore {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        let live = matches!(
-            current.status,
-            SubscriptionStatus::Pending | SubscriptionStatus::Active | SubscriptionStatus::Completed
-        );
+        let live = current.status.is_live();
         if !live || matches!(status, SubscriptionStatus::Pending | SubscriptionStatus::Active) {
             return Ok(Change::Refused);
         }

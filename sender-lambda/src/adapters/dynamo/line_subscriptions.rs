@@ -1,0 +1,56 @@
+//! The LINE webhook's subscriptions port on DynamoDB: `unfollow` blocks an active subscription (out
+//! of `by_anchor` at once, so no run reads it), a `follow` with `isUnblocked` resumes only a blocked
+//! one (back into `by_anchor` under its current anchor). Both are guarded updates on the status and
+//! `anchor_version` read just before, like every other transition of the store.
+
+use chrono::Utc;
+
+use crate::adapters::dynamo::attributes::{rfc3339, s};
+use crate::adapters::dynamo::keys::{by_anchor_pk, by_anchor_sk, BY_ANCHOR_PK, BY_ANCHOR_SK};
+use crate::adapters::dynamo::subscriptions::SubscriptionStore;
+use crate::domain::model::SubscriptionStatus;
+use crate::use_cases::line_webhook::LineSubscriptions;
+use crate::BoxError;
+
+impl LineSubscriptions for SubscriptionStore {
+    async fn block(&self, subscription_id: &str) -> Result<(), BoxError> {
+        let Some(current) = self.get(subscription_id).await? else { return Ok(()) };
+        if current.status != SubscriptionStatus::Active {
+            return Ok(());
+        }
+        let update = self
+            .guarded(&current)
+            .update_expression("SET #st = :blocked, updated_at = :t REMOVE #bp, #bs")
+            .expression_attribute_names("#bp", BY_ANCHOR_PK)
+            .expression_attribute_names("#bs", BY_ANCHOR_SK)
+            .expression_attribute_values(":blocked", s(SubscriptionStatus::Blocked.as_str()))
+            .expression_attribute_values(":t", s(rfc3339(Utc::now())))
+            .build()?;
+        // A refused update means it changed meanwhile (stopped, re-dated): nothing to block then.
+        self.update(update).await?;
+        Ok(())
+    }
+
+    async fn resume_if_blocked(&self, subscription_id: &str) -> Result<bool, BoxError> {
+        let Some(current) = self.get(subscription_id).await? else { return Ok(false) };
+        if current.status != SubscriptionStatus::Blocked {
+            return Ok(false);
+        }
+        let update = self
+            .guarded(&current)
+            .update_expression("SET #st = :active, updated_at = :t, #bp = :bp, #bs = :bs")
+            .expression_attribute_names("#bp", BY_ANCHOR_PK)
+            .expression_attribute_names("#bs", BY_ANCHOR_SK)
+            .expression_attribute_values(":active", s(SubscriptionStatus::Active.as_str()))
+            .expression_attribute_values(":t", s(rfc3339(Utc::now())))
+            .expression_attribute_values(":bp", s(by_anchor_pk(&current.municipality, current.anchor_kind)))
+            .expression_attribute_values(":bs", s(by_anchor_sk(current.anchor_date, &current.id)))
+            .build()?;
+        self.update(update).await
+    }
+
+    async fn is_receiving(&self, subscription_id: &str) -> Result<bool, BoxError> {
+        let status = self.get(subscription_id).await?.map(|current| current.status);
+        Ok(matches!(status, Some(SubscriptionStatus::Active | SubscriptionStatus::Blocked)))
+    }
+}
