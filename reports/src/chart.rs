@@ -49,14 +49,17 @@ fn draw(out: &mut String, labels: &[String], series: &[(String, Vec<f64>)], y_ma
     let last = labels.len().saturating_sub(1).max(1);
     let mut chart = ChartBuilder::on(&root)
         .margin(14)
+        .margin_right(48)
         .x_label_area_size(34)
         .y_label_area_size(56)
         .build_cartesian_2d(0usize..last, 0f64..y_max)?;
     let formatter = |i: &usize| labels.get(*i).cloned().unwrap_or_default();
+    let whole = |v: &f64| format!("{v:.0}");
     chart
         .configure_mesh()
         .x_labels(labels.len().clamp(1, 12))
         .x_label_formatter(&formatter)
+        .y_label_formatter(&whole)
         .y_desc(unit)
         .label_style(("sans-serif", 12).into_font().color(&BLACK))
         .axis_desc_style(("sans-serif", 13).into_font().color(&BLACK))

@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::{AnchorKind, TrackId};
 
 use crate::month::Month;
@@ -56,17 +57,6 @@ impl Channel {
     }
 }
 
-/// Why a family stopped (停止 with a reason).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StopCause {
-    /// 流産・死産・乳児の死亡.
-    Loss,
-    /// 転出.
-    MovedAway,
-    /// その他.
-    Other,
-}
-
 /// How a reader unsubscribed (解除).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UnsubscribeVia {
@@ -89,8 +79,8 @@ pub enum Event {
     BirthRegistered,
     /// The due date or birth date was corrected.
     AnchorChanged,
-    /// Stopped by the family with a reason.
-    Stopped(StopCause),
+    /// Stopped by the family with a reason (the manage form's reasons).
+    Stopped(StopReason),
     /// Unsubscribed by the reader.
     Unsubscribed(UnsubscribeVia),
     /// The reader blocked the LINE account.
@@ -109,14 +99,18 @@ pub enum Event {
 
 impl Event {
     /// Every event, in report order.
-    pub const ALL: [Event; 16] = [
+    pub const ALL: [Event; 20] = [
         Event::SignedUp,
         Event::Activated,
         Event::BirthRegistered,
         Event::AnchorChanged,
-        Event::Stopped(StopCause::Loss),
-        Event::Stopped(StopCause::MovedAway),
-        Event::Stopped(StopCause::Other),
+        Event::Stopped(StopReason::NotNeeded),
+        Event::Stopped(StopReason::TooMany),
+        Event::Stopped(StopReason::Moved),
+        Event::Stopped(StopReason::Other),
+        Event::Stopped(StopReason::Miscarriage),
+        Event::Stopped(StopReason::Stillbirth),
+        Event::Stopped(StopReason::InfantDeath),
         Event::Unsubscribed(UnsubscribeVia::Link),
         Event::Unsubscribed(UnsubscribeVia::OneClick),
         Event::Unsubscribed(UnsubscribeVia::Api),
@@ -128,16 +122,14 @@ impl Event {
         Event::Deleted,
     ];
 
-    /// The id in counter attributes.
+    /// The id in counter attributes (a stop carries the form's reason id: `stopped_moved`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Event::Stopped(reason) => stop_id(reason),
             Event::SignedUp => "signed_up",
             Event::Activated => "activated",
             Event::BirthRegistered => "birth_registered",
             Event::AnchorChanged => "anchor_changed",
-            Event::Stopped(StopCause::Loss) => "stopped_loss",
-            Event::Stopped(StopCause::MovedAway) => "stopped_moved",
-            Event::Stopped(StopCause::Other) => "stopped_other",
             Event::Unsubscribed(UnsubscribeVia::Link) => "unsubscribed_link",
             Event::Unsubscribed(UnsubscribeVia::OneClick) => "unsubscribed_one_click",
             Event::Unsubscribed(UnsubscribeVia::Api) => "unsubscribed_api",
@@ -151,15 +143,13 @@ impl Event {
     }
 
     /// The name staff read.
-    pub fn label(self) -> &'static str {
-        match self {
+    pub fn label(self) -> String {
+        let label = match self {
+            Event::Stopped(reason) => return format!("停止（{}）", reason.report_label()),
             Event::SignedUp => "仮登録",
             Event::Activated => "登録",
             Event::BirthRegistered => "出生登録",
             Event::AnchorChanged => "予定日・誕生日の変更",
-            Event::Stopped(StopCause::Loss) => "停止（流産・死産・乳児の死亡）",
-            Event::Stopped(StopCause::MovedAway) => "停止（転出）",
-            Event::Stopped(StopCause::Other) => "停止（その他）",
             Event::Unsubscribed(UnsubscribeVia::Link) => "解除（リンク）",
             Event::Unsubscribed(UnsubscribeVia::OneClick) => "解除（ワンクリック）",
             Event::Unsubscribed(UnsubscribeVia::Api) => "解除（API）",
@@ -169,7 +159,8 @@ impl Event {
             Event::Complained => "迷惑メール報告",
             Event::Completed => "完了",
             Event::Deleted => "データ削除",
-        }
+        };
+        label.to_owned()
     }
 
     fn parse(value: &str) -> Option<Event> {
@@ -184,6 +175,19 @@ impl Event {
             Event::Completed => Outcome::Completed,
             _ => Outcome::EndedStopped,
         }
+    }
+}
+
+/// `stopped_<form reason id>`, with `_` for the id's `-` so attribute names split on `#` only.
+fn stop_id(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::NotNeeded => "stopped_not_needed",
+        StopReason::TooMany => "stopped_too_many",
+        StopReason::Moved => "stopped_moved",
+        StopReason::Other => "stopped_other",
+        StopReason::Miscarriage => "stopped_miscarriage",
+        StopReason::Stillbirth => "stopped_stillbirth",
+        StopReason::InfantDeath => "stopped_infant_death",
     }
 }
 

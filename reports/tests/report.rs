@@ -9,10 +9,11 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use kizuna_reports::counters::{
     delivery_update, updates_for, Change, Channel, CounterItem, CounterUpdate, DeliveryOutcome, Event, Ledger,
-    Standing, StopCause, UnsubscribeVia,
+    Standing, UnsubscribeVia,
 };
 use kizuna_reports::figures::{compute, Municipality, Period};
 use kizuna_reports::{municipal, Format, Month};
+use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::{AnchorKind, TrackId};
 
 fn d(s: &str) -> NaiveDate {
@@ -159,7 +160,7 @@ fn a_year_of_transitions_adds_up_in_every_output() {
         let s = sub.standing;
         match i % 9 {
             0 => world.change(sub, &later, Event::Unsubscribed(UnsubscribeVia::OneClick), ended(s)),
-            1 => world.change(sub, &later, Event::Stopped(StopCause::Loss), ended(s)),
+            1 => world.change(sub, &later, Event::Stopped(StopReason::Miscarriage), ended(s)),
             2 if s.channel == Channel::Mail => world.change(sub, &later, Event::Bounced, ended(s)),
             3 if s.kind == AnchorKind::Due => {
                 let born = Standing {
