@@ -315,6 +315,19 @@ pub fn delivery_sk(date: NaiveDate) -> String {
     format!("D#{}", date.format("%Y-%m-%d"))
 }
 
+/// The sort-key ranges (inclusive) a report of `from`…`to` reads, one Query each under
+/// `pk = COUNT#<municipality>`: every month's flows up to `to` (the cumulative figures), today's
+/// active histogram, the histogram's changes after `to` (to undo them), and the period's deliveries.
+/// None of them holds an item per subscription, so what a report reads never grows with subscribers.
+pub fn read_ranges(from: Month, to: Month) -> [(String, String); 4] {
+    [
+        ("M#".to_owned(), format!("M#{to}")),
+        ("A#".to_owned(), "A#~".to_owned()),
+        (format!("H#{}", to.next()), "H#~".to_owned()),
+        (format!("D#{from}-01"), format!("D#{to}-31")),
+    ]
+}
+
 /// Sort key prefixes, for the reader's Queries.
 pub mod prefix {
     /// Month flows.
