@@ -2,12 +2,10 @@
 //! (docs/benchmarks.md, "Reports"). Every subscription goes through the real counter model —
 //! sign-up, confirmation, and for some a birth registration, a stop or an unsubscription, spread
 //! over three years — into an in-memory counter table; the report's [`read_ranges`] are then
-//! counted against it. Usage: `cargo run --release -p kizuna-reports --example bench_reads -- 10000 100000`.
-
-use std::collections::BTreeMap;
+//! counted against it (`MemoryCounters::report_items`). Usage: `cargo run --release -p kizuna-reports --example bench_reads -- 10000 100000`.
 
 use chrono::{Days, NaiveDate};
-use kizuna_reports::counters::{read_ranges, updates_for, Change, Channel, Event, Standing, UnsubscribeVia};
+use kizuna_reports::counters::{updates_for, Change, Channel, Event, MemoryCounters, Standing, UnsubscribeVia};
 use kizuna_reports::Month;
 use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::{AnchorKind, TrackId};
@@ -19,25 +17,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let subscriptions: u64 = arg.parse()?;
         let (items, transitions) = simulate(subscriptions)?;
         let month: Month = "2029-03".parse()?;
-        let read: usize =
-            read_ranges(month, month).iter().map(|(from, to)| items.range(from.clone()..=to.clone()).count()).sum();
+        let read = items.report_items("yumemino", month, month).len();
         println!("| {subscriptions} | {transitions} | {} | {read} |", items.len());
     }
     Ok(())
 }
 
-fn simulate(subscriptions: u64) -> Result<(BTreeMap<String, BTreeMap<String, i64>>, u64), Box<dyn std::error::Error>> {
-    let mut items: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+fn simulate(subscriptions: u64) -> Result<(MemoryCounters, u64), Box<dyn std::error::Error>> {
+    let mut items = MemoryCounters::default();
     let mut transitions = 0;
     let start = NaiveDate::from_ymd_opt(2026, 4, 1).ok_or("date")?;
     let mut apply = |change: Change<'_>| {
         transitions += 1;
-        for update in updates_for(&change) {
-            let item = items.entry(update.sk).or_default();
-            for (name, amount) in update.adds {
-                *item.entry(name).or_default() += amount;
-            }
-        }
+        items.apply(updates_for(&change));
     };
     for n in 0..subscriptions {
         // Sign-ups spread evenly over three years; anchors spread over a due window or 18 years.

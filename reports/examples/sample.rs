@@ -2,17 +2,16 @@
 //! the first argument: the browser test (tests/browser/reports.test.js) opens its HTML in Chromium.
 //! The numbers go through the real counter model: transitions → counter updates → ledger → figures.
 
-use std::collections::BTreeMap;
-
 use chrono::{Days, NaiveDate};
-use kizuna_reports::counters::{updates_for, Change, Channel, CounterItem, Event, Ledger, Standing, UnsubscribeVia};
+use kizuna_reports::counters::{updates_for, Change, Channel, Event, Ledger, MemoryCounters, Standing, UnsubscribeVia};
 use kizuna_reports::figures::{compute, Municipality, Period};
 use kizuna_reports::{municipal, Format};
 use kizuna_schedule::{AnchorKind, TrackId};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).ok_or("usage: sample DIR")?;
-    let mut items: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut counters = MemoryCounters::default();
+    let period = Period { from: "2026-04".parse()?, to: "2027-03".parse()? };
     let start = NaiveDate::from_ymd_opt(2026, 4, 1).ok_or("date")?;
     for n in 0..400u64 {
         let date = start + Days::new(n * 365 / 400);
@@ -34,22 +33,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         for (date, event, before, after) in changes {
             let change = Change { municipality: "yumemino", date, event, before, after };
-            for update in updates_for(&change) {
-                let item = items.entry(update.sk).or_default();
-                for (name, amount) in update.adds {
-                    *item.entry(name).or_default() += amount;
-                }
-            }
+            counters.apply(updates_for(&change));
         }
     }
-    let ledger = Ledger::from_items(items.into_iter().map(|(sk, values)| CounterItem { sk, values }))?;
+    let ledger = Ledger::from_items(counters.report_items("yumemino", period.from, period.to))?;
     let municipality = Municipality {
         id: "yumemino".to_owned(),
         name: "夢見野市".to_owned(),
         enabled: vec![TrackId::Maternity, TrackId::Baby, TrackId::Preschool],
         yearly_births: Some(420),
     };
-    let period = Period { from: "2026-04".parse()?, to: "2027-03".parse()? };
     let report = municipal::report(&compute(&ledger, &municipality, period), "2027-04-01".parse()?);
     for format in Format::ALL {
         for path in kizuna_reports::write(&report, format, std::path::Path::new(&dir), "yumemino-2026")? {

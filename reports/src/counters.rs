@@ -317,13 +317,14 @@ pub fn delivery_sk(date: NaiveDate) -> String {
 
 /// The sort-key ranges (inclusive) a report of `from`…`to` reads, one Query each under
 /// `pk = COUNT#<municipality>`: every month's flows up to `to` (the cumulative figures), today's
-/// active histogram, the histogram's changes after `to` (to undo them), and the period's deliveries.
+/// active histogram, the histogram's changes after `from` (to undo them back to each month's end in
+/// the period), and the period's deliveries.
 /// None of them holds an item per subscription, so what a report reads never grows with subscribers.
 pub fn read_ranges(from: Month, to: Month) -> [(String, String); 4] {
     [
         ("M#".to_owned(), format!("M#{to}")),
         ("A#".to_owned(), "A#~".to_owned()),
-        (format!("H#{}", to.next()), "H#~".to_owned()),
+        (format!("H#{}", from.next()), "H#~".to_owned()),
         (format!("D#{from}-01"), format!("D#{to}-31")),
     ]
 }
@@ -411,6 +412,50 @@ pub fn delivery_update(
 
 fn dimensions(measure: &str, standing: &Standing) -> String {
     format!("{measure}#{}#{}#{}", standing.channel.as_str(), standing.kind.as_str(), track_str(standing.track))
+}
+
+/// Counter items in memory, as DynamoDB's `ADD` leaves them: the in-memory twin of the counters
+/// table (tests, examples, the sender's in-memory adapter).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryCounters {
+    items: BTreeMap<(String, String), BTreeMap<String, i64>>,
+}
+
+impl MemoryCounters {
+    /// Applies one transaction's updates.
+    pub fn apply(&mut self, updates: impl IntoIterator<Item = CounterUpdate>) {
+        for update in updates {
+            let item = self.items.entry((update.pk, update.sk)).or_default();
+            for (name, amount) in update.adds {
+                *item.entry(name).or_default() += amount;
+            }
+        }
+    }
+
+    /// The items under `pk` whose sort key lies in `from..=to`, as a Query returns them.
+    pub fn query(&self, pk: &str, from: &str, to: &str) -> Vec<CounterItem> {
+        let range = (pk.to_owned(), from.to_owned())..=(pk.to_owned(), to.to_owned());
+        self.items
+            .range(range)
+            .map(|((_, sk), values)| CounterItem { sk: sk.clone(), values: values.clone() })
+            .collect()
+    }
+
+    /// What a report of `from`…`to` reads for one municipality ([`read_ranges`]).
+    pub fn report_items(&self, municipality: &str, from: Month, to: Month) -> Vec<CounterItem> {
+        let pk = counter_pk(municipality);
+        read_ranges(from, to).iter().flat_map(|(a, b)| self.query(&pk, a, b)).collect()
+    }
+
+    /// How many items there are in all.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing was counted yet.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 /// The dimensions of a flow counter.

@@ -9,7 +9,7 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use kizuna_reports::counters::{
     delivery_update, updates_for, Change, Channel, CounterItem, CounterUpdate, DeliveryOutcome, Event, Ledger,
-    Standing, UnsubscribeVia,
+    MemoryCounters, Standing, UnsubscribeVia,
 };
 use kizuna_reports::figures::{compute, Municipality, Period};
 use kizuna_reports::{municipal, Format, Month};
@@ -20,31 +20,23 @@ fn d(s: &str) -> NaiveDate {
     s.parse().expect("test date")
 }
 
-/// The counter table: (pk, sk) → attribute → number, as DynamoDB's ADD leaves it.
+/// The counter table (the model's in-memory twin), checking that no transaction names an item twice.
 #[derive(Default)]
-struct Table(BTreeMap<(String, String), BTreeMap<String, i64>>);
+struct Table(MemoryCounters);
 
 impl Table {
     fn apply(&mut self, updates: Vec<CounterUpdate>) {
         let mut seen = std::collections::BTreeSet::new();
-        for update in updates {
+        for update in &updates {
             assert!(seen.insert(update.sk.clone()), "one transaction names {} twice", update.sk);
-            let item = self.0.entry((update.pk, update.sk)).or_default();
-            for (name, amount) in update.adds {
-                assert_ne!(amount, 0);
-                *item.entry(name).or_default() += amount;
-            }
+            assert!(update.adds.values().all(|amount| *amount != 0));
         }
+        self.0.apply(updates);
     }
 
-    fn ledger(&self, muni: &str) -> Ledger {
-        let pk = format!("COUNT#{muni}");
-        let items = self
-            .0
-            .iter()
-            .filter(|((p, _), _)| *p == pk)
-            .map(|((_, sk), values)| CounterItem { sk: sk.clone(), values: values.clone() });
-        Ledger::from_items(items).expect("ledger")
+    /// What the report of `period` reads, parsed.
+    fn ledger(&self, muni: &str, period: Period) -> Ledger {
+        Ledger::from_items(self.0.report_items(muni, period.from, period.to)).expect("ledger")
     }
 }
 
@@ -204,7 +196,7 @@ fn a_year_of_transitions_adds_up_in_every_output() {
     // Through June 2027, so the endings of March's sign-ups (40–50 days later) fall inside.
     let period = Period { from: "2026-04".parse().expect("month"), to: "2027-06".parse().expect("month") };
     for (muni, births) in [("yumemino", Some(120)), ("komorebi", None)] {
-        let figures = compute(&world.table.ledger(muni), &municipality(muni, births), period);
+        let figures = compute(&world.table.ledger(muni, period), &municipality(muni, births), period);
         let tally = &world.tallies[muni];
         let r = &figures.retention;
         let got = Tally {
@@ -244,7 +236,7 @@ fn a_year_of_transitions_adds_up_in_every_output() {
         let text = String::from_utf8(retention.clone()).expect("utf-8");
         assert!(text.contains(&format!("解除,{}\r\n", tally.unsubscribed)), "{text}");
     }
-    let komorebi = compute(&world.table.ledger("komorebi"), &municipality("komorebi", None), period);
+    let komorebi = compute(&world.table.ledger("komorebi", period), &municipality("komorebi", None), period);
     assert_eq!(
         komorebi.deliveries[&("2026-05".parse::<Month>().expect("month"), Channel::Mail, DeliveryOutcome::Sent)],
         12
@@ -320,11 +312,10 @@ fn active_by_track_at_a_past_month_end_undoes_later_changes() {
         before: Some(on),
         after: Some(child),
     }));
-    let ledger = table.ledger("m");
+    let period = Period { from: "2026-04".parse().expect("m"), to: "2026-06".parse().expect("m") };
+    let ledger = table.ledger("m", period);
     assert!(ledger.active_now.is_empty(), "nobody is active now");
-    let muni = municipality("m", None);
-    let figures =
-        compute(&ledger, &muni, Period { from: "2026-04".parse().expect("m"), to: "2026-06".parse().expect("m") });
+    let figures = compute(&ledger, &municipality("m", None), period);
     let by_track: Vec<i64> =
         figures.months.iter().map(|m| m.active_by_track.get(&Some(TrackId::Baby)).copied().unwrap_or(0)).collect();
     assert_eq!(by_track, [1, 1, 0]);
