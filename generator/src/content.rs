@@ -144,6 +144,9 @@ pub struct MunicipalityFile {
     pub api: ApiSettings,
     /// Contact point.
     pub contact: Contact,
+    /// Births a year, for 登録率 in the municipality's reports (issue 19).
+    #[serde(default)]
+    pub yearly_births: Option<u32>,
 }
 
 /// `site:` of a municipality.

@@ -86,6 +86,14 @@ pub fn check_settings(file: &Loaded<MunicipalityFile>, diagnostics: &mut Diagnos
             diagnostics.error(path, lines.line_or_top(key), format!("`{shown}` {problem}"), "write one short line");
         }
     }
+    if value.yearly_births == Some(0) {
+        diagnostics.error(
+            path,
+            lines.line_or_top("yearly_births"),
+            "`yearly_births` is 0: it divides the registrations in the reports' 登録率",
+            "write the municipality's births a year (年間出生数), or leave the setting out",
+        );
+    }
     let phone_ok = value.contact.phone.chars().any(|c| c.is_ascii_digit())
         && value.contact.phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '+' | ' '));
     if !phone_ok {

@@ -774,6 +774,7 @@ impl Renderer<'_> {
                 archive_base_url: edition.base_url.clone(),
                 api_base_url: edition.api_base_url.clone(),
                 contact: edition.contact.clone(),
+                yearly_births: edition.yearly_births,
             },
             mail: MailParts {
                 shell: "mail/shell.json".to_owned(),

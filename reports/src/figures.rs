@@ -25,6 +25,18 @@ pub struct Municipality {
     pub yearly_births: Option<u32>,
 }
 
+impl From<&kizuna_schedule::MunicipalityInfo> for Municipality {
+    /// The municipality as the published `schedule.json` describes it.
+    fn from(info: &kizuna_schedule::MunicipalityInfo) -> Self {
+        Municipality {
+            id: info.id.clone(),
+            name: info.name.clone(),
+            enabled: info.enabled_tracks(),
+            yearly_births: info.yearly_births,
+        }
+    }
+}
+
 /// The months reported, both included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Period {

@@ -102,6 +102,10 @@ pub struct MunicipalityInfo {
     pub api_base_url: String,
     /// The municipality's contact point.
     pub contact: Contact,
+    /// Births a year (`yearly_births` in `municipality.yaml`): the denominator of 登録率 in the
+    /// municipality's reports; absent when the municipality did not give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yearly_births: Option<u32>,
 }
 
 impl MunicipalityInfo {

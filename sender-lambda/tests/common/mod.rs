@@ -70,6 +70,7 @@ pub fn municipality(id: &str, tracks: &[TrackId], addons: &[TrackId]) -> Municip
             hours: "平日 8:30〜17:15".to_owned(),
             url: "https://example.jp/".to_owned(),
         },
+        yearly_births: None,
     }
 }
 
