@@ -61,6 +61,83 @@ pub fn report(figures: &Figures, generated_on: chrono::NaiveDate) -> Report {
     }
 }
 
+/// The operator's roll-up (`--all`): every municipality's retention in one table, with the total.
+pub fn rollup(all: &[Figures], generated_on: chrono::NaiveDate) -> Report {
+    let mut rows: Vec<Row> = all.iter().map(|f| retention_row(f.municipality.name.clone(), &f.retention)).collect();
+    let mut total = crate::figures::Retention::default();
+    let mut births = Some(0u32);
+    for figures in all {
+        let r = &figures.retention;
+        total.cumulative += r.cumulative;
+        total.active += r.active;
+        total.completed += r.completed;
+        total.unsubscribed += r.unsubscribed;
+        total.stopped += r.stopped;
+        total.registered_in_period += r.registered_in_period;
+        births = births.zip(figures.municipality.yearly_births).map(|(a, b)| a + b);
+    }
+    if let (Some(births), Some(first)) = (births.filter(|b| *b > 0), all.first()) {
+        let months = first.period.from.through(first.period.to).len() as f64;
+        total.registration_rate = Some(total.registered_in_period as f64 / (f64::from(births) * months / 12.0));
+    }
+    rows.push(retention_row("合計".to_owned(), &total));
+    let columns = [
+        "市区町村",
+        "累計登録者",
+        "配信中",
+        "完了",
+        "解除",
+        "停止",
+        "解除率",
+        "停止率",
+        "読み続ける人の割合",
+        "期間中の新規登録者",
+        "登録率",
+    ];
+    let period = all.first().map(|f| f.period);
+    Report {
+        title: "きずなメール 利用状況一覧（全自治体）".to_owned(),
+        subtitle: period
+            .map(|p| format!("集計期間：{} 〜 {}", p.from.label(), p.to.label()))
+            .into_iter()
+            .chain([format!("作成日：{}（日付は日本時間）", generated_on.format("%Y年%-m月%-d日"))])
+            .collect(),
+        sections: vec![Section {
+            id: "rollup".to_owned(),
+            heading: "自治体別の継続状況".to_owned(),
+            paragraphs: vec![
+                "合計の登録率は、年間出生数がすべての自治体に設定されているときだけ計算します。".to_owned()
+            ],
+            definitions: DEFINITIONS.iter().map(|(t, d)| ((*t).to_owned(), (*d).to_owned())).collect(),
+            tables: vec![Table {
+                id: "rollup".to_owned(),
+                caption: "自治体別の継続状況".to_owned(),
+                columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+                rows,
+            }],
+            charts: Vec::new(),
+        }],
+    }
+}
+
+fn retention_row(label: String, r: &crate::figures::Retention) -> Row {
+    Row {
+        label,
+        cells: vec![
+            Cell::Count(r.cumulative),
+            Cell::Count(r.active),
+            Cell::Count(r.completed),
+            Cell::Count(r.unsubscribed),
+            Cell::Count(r.stopped),
+            Cell::Share(r.unsubscribe_rate()),
+            Cell::Share(r.stop_rate()),
+            Cell::Share(r.keep_reading_rate()),
+            Cell::Count(r.registered_in_period),
+            Cell::Share(r.registration_rate),
+        ],
+    }
+}
+
 fn retention_section(figures: &Figures) -> Section {
     let r = &figures.retention;
     let rows = vec![

@@ -352,3 +352,40 @@ fn files_are_written_whole() {
     assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
     assert!(names.contains(&"m-2026-04.html".to_owned()) && names.contains(&"m-2026-04.xlsx".to_owned()));
 }
+
+#[test]
+fn the_rollup_sums_every_municipality() {
+    let mut table = Table::default();
+    for (muni, n) in [("a", 3), ("b", 5)] {
+        for day in 0..n {
+            let off = Standing {
+                channel: Channel::Mail,
+                kind: AnchorKind::Birth,
+                anchor: d("2026-03-01"),
+                track: Some(TrackId::Baby),
+                active: false,
+            };
+            let on = Standing { active: true, ..off };
+            let date = d("2026-04-01") + chrono::Days::new(day);
+            table.apply(updates_for(&Change {
+                municipality: muni,
+                date,
+                event: Event::Activated,
+                before: Some(off),
+                after: Some(on),
+            }));
+        }
+    }
+    let period = Period { from: "2026-04".parse().expect("m"), to: "2026-04".parse().expect("m") };
+    let all: Vec<_> = [("a", Some(12)), ("b", Some(24))]
+        .into_iter()
+        .map(|(muni, births)| compute(&table.ledger(muni, period), &municipality(muni, births), period))
+        .collect();
+    let report = municipal::rollup(&all, d("2026-05-01"));
+    let rows = &report.sections[0].tables[0].rows;
+    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels, ["a市", "b市", "合計"]);
+    assert_eq!(rows[2].cells[0], kizuna_reports::Cell::Count(8));
+    // 8 registrations in one month against 36 births a year: 8 / 3.
+    assert_eq!(rows[2].cells[9], kizuna_reports::Cell::Share(Some(8.0 / 3.0)));
+}
