@@ -5,7 +5,7 @@
 //!
 //! Pure and AWS-free, a crate of its own so that the chart and workbook dependencies stay out of
 //! everything that does not make reports:
-//! - [`counters`]: what a transition or a delivery adds to which counter, and reading them back;
+//! - [`counters`]: what a transition or a delivery adds to which counter; [`ledger`]: reading them back;
 //! - [`figures`]: the report's numbers from the counters;
 //! - [`report`]: the report as plain values (sections, tables, charts) that other parts extend;
 //! - [`municipal`]: the municipality report; [`html`], [`xlsx`], [`csv`] render any [`Report`].
@@ -15,6 +15,7 @@ pub mod counters;
 pub mod csv;
 pub mod figures;
 pub mod html;
+pub mod ledger;
 pub mod month;
 pub mod municipal;
 pub mod report;
