@@ -205,11 +205,20 @@ pub enum Outcome {
     EndedStopped,
     /// Ended at the end of the tracks (完了).
     Completed,
+    /// A completed pregnancy receiving again after a late birth registration (takes one back
+    /// from 完了).
+    Reopened,
 }
 
 impl Outcome {
-    pub(crate) const ALL: [Outcome; 5] =
-        [Outcome::Registered, Outcome::Resumed, Outcome::EndedReader, Outcome::EndedStopped, Outcome::Completed];
+    pub(crate) const ALL: [Outcome; 6] = [
+        Outcome::Registered,
+        Outcome::Resumed,
+        Outcome::EndedReader,
+        Outcome::EndedStopped,
+        Outcome::Completed,
+        Outcome::Reopened,
+    ];
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -218,6 +227,7 @@ impl Outcome {
             Outcome::EndedReader => "ended_reader",
             Outcome::EndedStopped => "ended_stopped",
             Outcome::Completed => "completed",
+            Outcome::Reopened => "reopened",
         }
     }
 }
@@ -379,6 +389,8 @@ pub fn updates_for(change: &Change<'_>) -> Vec<CounterUpdate> {
     let is_active = change.after.is_some_and(|s| s.active);
     let outcome = match (was_active, is_active) {
         (false, true) if change.event == Event::Unblocked => Some(Outcome::Resumed),
+        // Only a completed pregnancy (41w6d passed) can become active by a birth registration.
+        (false, true) if change.event == Event::BirthRegistered => Some(Outcome::Reopened),
         (false, true) => Some(Outcome::Registered),
         (true, false) => Some(change.event.ending()),
         _ => None,

@@ -174,7 +174,7 @@ pub fn compute(ledger: &Ledger, municipality: &Municipality, period: Period) -> 
     let retention = Retention {
         cumulative: running.cumulative,
         active: running.active_total(),
-        completed: cumulative_outcome(ledger, period.to, &[Outcome::Completed], &[]),
+        completed: cumulative_outcome(ledger, period.to, &[Outcome::Completed], &[Outcome::Reopened]),
         unsubscribed: cumulative_outcome(ledger, period.to, &[Outcome::EndedReader], &[Outcome::Resumed]),
         stopped: cumulative_outcome(ledger, period.to, &[Outcome::EndedStopped], &[]),
         registered_in_period,
@@ -213,7 +213,7 @@ fn month_row(month: Month, flows: &MonthFlows, before: &MonthRow, ledger: &Ledge
         registered,
         unsubscribed: flows.outcome(Outcome::EndedReader, |_| true) - flows.outcome(Outcome::Resumed, |_| true),
         stopped: flows.outcome(Outcome::EndedStopped, |_| true),
-        completed: flows.outcome(Outcome::Completed, |_| true),
+        completed: flows.outcome(Outcome::Completed, |_| true) - flows.outcome(Outcome::Reopened, |_| true),
         active,
         active_by_track: active_by_track(&snapshot_at(ledger, month), month, &muni.enabled),
     }

@@ -74,6 +74,10 @@ impl World {
                 tally.unsubscribed -= 1;
                 tally.active += 1;
             }
+            (false, true, Event::BirthRegistered) => {
+                tally.completed -= 1;
+                tally.active += 1;
+            }
             (false, true, _) => {
                 tally.registered += 1;
                 tally.active += 1;
@@ -168,7 +172,21 @@ fn a_year_of_transitions_adds_up_in_every_output() {
                 let again = (*signed + chrono::Days::new(50)).to_string();
                 world.change(sub, &again, Event::Unblocked, active(s));
             }
-            5 => world.change(sub, &later, Event::Completed, ended(s)),
+            5 => {
+                world.change(sub, &later, Event::Completed, ended(s));
+                if s.kind == AnchorKind::Due {
+                    // 41w6d passed without a birth registration; the family registers it late.
+                    let born = Standing {
+                        kind: AnchorKind::Birth,
+                        anchor: s.anchor,
+                        track: Some(TrackId::Baby),
+                        active: true,
+                        ..s
+                    };
+                    let again = (*signed + chrono::Days::new(50)).to_string();
+                    world.change(sub, &again, Event::BirthRegistered, Some(born));
+                }
+            }
             6 => {
                 let moved = Standing { anchor: s.anchor + chrono::Days::new(5), ..s };
                 world.change(sub, &later, Event::AnchorChanged, Some(moved));

@@ -78,6 +78,11 @@ pub struct Settings {
     #[arg(long, global = true, env = "KIZUNA_SCHEDULE", value_name = "DIR|s3://BUCKET/PREFIX")]
     pub schedule: Option<String>,
 
+    /// Where the monthly reports Lambda writes: `s3://bucket/prefix/` (a private bucket, never the
+    /// archive).
+    #[arg(long, global = true, env = "KIZUNA_REPORTS", value_name = "s3://BUCKET/PREFIX/")]
+    pub reports: Option<String>,
+
     /// The SQS queue URL the hourly planner fans groups of recipients out to.
     #[arg(long, global = true, env = "KIZUNA_QUEUE_URL")]
     pub queue_url: Option<String>,

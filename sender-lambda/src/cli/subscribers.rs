@@ -43,9 +43,10 @@ pub async fn import(settings: &Settings, file: &Path, skip_invalid: bool) -> Res
         );
     }
     let client = aws_sdk_dynamodb::Client::new(&aws_config().await);
-    let mut counts = import_rows(&client, &settings.subscriptions_table, &hasher, &checked.rows)
-        .await
-        .with_context(|| format!("importing {}", file.display()))?;
+    let mut counts =
+        import_rows(&client, &settings.subscriptions_table, &settings.deliveries_table, &hasher, &checked.rows)
+            .await
+            .with_context(|| format!("importing {}", file.display()))?;
     counts.skipped = checked.bad.len();
     println!(
         "imported {} new, {} already present, {} invalid skipped",

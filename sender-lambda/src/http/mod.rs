@@ -38,7 +38,7 @@ use crate::adapters::site::published::{Page, Site};
 use crate::adapters::site::{LoadedSchedule, Sections};
 use crate::domain::links::{EmailHasher, LinkError, LinkKeys, Purpose};
 use crate::domain::model::Subscription;
-use crate::domain::model::SubscriptionStatus;
+use crate::domain::model::{StopReason as EndReason, SubscriptionStatus, Transition, UnsubscribeVia};
 use crate::domain::plan::{plan_day, MemoryRecipients, PlanOptions};
 use crate::ports::channel::Mailer;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
@@ -844,7 +844,13 @@ impl<M: Mailer + Sync> Api<M> {
         let schedule = self.schedule_of(&current.municipality).await?;
         match self
             .store
-            .end(&current, SubscriptionStatus::Stopped, Some(reason.id()), now)
+            .end(
+                &current,
+                SubscriptionStatus::Stopped,
+                Some(reason.id()),
+                Transition::Stopped(EndReason::Family(reason)),
+                now,
+            )
             .await
             .map_err(|e| Failure::internal(&e))?
         {
@@ -884,9 +890,14 @@ impl<M: Mailer + Sync> Api<M> {
         };
         let current = self.subscription_for(token.as_deref(), &[Purpose::Unsubscribe], now).await?;
         let schedule = self.schedule_of(&current.municipality).await?;
+        let via = match (one_click, face) {
+            (true, _) => UnsubscribeVia::OneClick,
+            (false, Face::Json) => UnsubscribeVia::Api,
+            (false, _) => UnsubscribeVia::Link,
+        };
         if let Change::Applied(ended) = self
             .store
-            .end(&current, SubscriptionStatus::Unsubscribed, Some("unsubscribe"), now)
+            .end(&current, SubscriptionStatus::Unsubscribed, Some("unsubscribe"), Transition::Unsubscribed(via), now)
             .await
             .map_err(|e| Failure::internal(&e))?
         {

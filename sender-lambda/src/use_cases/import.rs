@@ -17,7 +17,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use kizuna_schedule::AnchorKind;
 
-use crate::adapters::dynamo::{put_subscription, NewSubscription, PutOutcome};
+use crate::adapters::dynamo::{put_counted_subscription, NewSubscription, PutOutcome};
 use crate::domain::anchor_date::{self, DateProblem};
 use crate::domain::model::SubscriptionStatus;
 
@@ -241,10 +241,12 @@ pub struct ImportStopped {
     pub cause: crate::BoxError,
 }
 
-/// Imports checked rows as active subscriptions (a few at a time); duplicates are counted, not stored.
+/// Imports checked rows as active subscriptions (a few at a time); duplicates are counted, not
+/// stored. Each import counts as a registration in the reports' counters (in `deliveries`).
 pub async fn import_rows(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
+    deliveries: &str,
     hasher: &crate::domain::links::EmailHasher,
     rows: &[ImportRow],
 ) -> Result<ImportCounts, ImportStopped> {
@@ -271,7 +273,7 @@ pub async fn import_rows(
                 nickname: None,
                 consent_version: "import".to_owned(),
             };
-            async move { put_subscription(client, table, &subscription).await }
+            async move { put_counted_subscription(client, table, deliveries, &subscription).await }
         })
         .buffered(16);
     let (mut created, mut present) = (0, 0);

@@ -24,7 +24,7 @@ use crate::adapters::ses::system_mail::{compose_system_mail, send_with_retries};
 use crate::adapters::site::published::system_mail;
 use crate::adapters::site::LoadedSchedule;
 use crate::domain::links::LinkKeys;
-use crate::domain::model::{ExpiryKind, SubscriptionStatus};
+use crate::domain::model::{ExpiryKind, SubscriptionStatus, Transition};
 use crate::ports::channel::Mailer;
 use crate::ports::recipients::{RecipientQuery, RecipientSource};
 use crate::ports::subscriptions::Change;
@@ -149,8 +149,9 @@ async fn maternity_ended<M: Mailer + Sync>(
                 }
             }
         }
-        if let Change::Applied(_) =
-            store.end(&subscription, SubscriptionStatus::Completed, Some("maternity-ended"), now).await?
+        if let Change::Applied(_) = store
+            .end(&subscription, SubscriptionStatus::Completed, Some("maternity-ended"), Transition::Completed, now)
+            .await?
         {
             counts.completed += 1;
         }
@@ -176,8 +177,9 @@ async fn children_completed(
         if subscription.status != SubscriptionStatus::Active || subscription.anchor_kind != AnchorKind::Birth {
             continue;
         }
-        if let Change::Applied(_) =
-            store.end(&subscription, SubscriptionStatus::Completed, Some("last-track-ended"), now).await?
+        if let Change::Applied(_) = store
+            .end(&subscription, SubscriptionStatus::Completed, Some("last-track-ended"), Transition::Completed, now)
+            .await?
         {
             counts.completed += 1;
         }

@@ -8,4 +8,5 @@ pub mod import;
 pub mod lifecycle;
 pub mod metrics;
 pub mod repair;
+pub mod reports;
 pub mod ses_feedback;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::adapters::dynamo::subscriptions::{SubscriptionStore, TRANSIENT_BOUNCE_LIMIT};
 use crate::domain::links::EmailHasher;
-use crate::domain::model::SubscriptionStatus;
+use crate::domain::model::{SubscriptionStatus, Transition};
 use crate::ports::subscriptions::Change;
 use crate::BoxError;
 
@@ -97,6 +97,7 @@ async fn end_all(
     email_hash: &str,
     status: SubscriptionStatus,
     reason: &str,
+    transition: Transition,
     now: DateTime<Utc>,
 ) -> Result<usize, BoxError> {
     let mut changed = 0;
@@ -108,7 +109,7 @@ async fn end_all(
         // Retry a few times: a concurrent change (a stop, a birth registration) moves the version.
         for _ in 0..3 {
             let Some(subscription) = store.get(&id).await? else { break };
-            match store.end(&subscription, status, Some(reason), now).await? {
+            match store.end(&subscription, status, Some(reason), transition, now).await? {
                 Change::Applied(_) => {
                     tracing::info!(subscription = %id, status = status.as_str(), reason, "ended by an SES notification");
                     changed += 1;
@@ -140,14 +141,28 @@ pub async fn apply_notification(
     match parse_notification(message) {
         Some(SesEvent::PermanentBounce(recipients)) => {
             for address in recipients {
-                counts.bounced +=
-                    end_all(store, &hasher.hash(&address), SubscriptionStatus::Bounced, "bounce", now).await?;
+                counts.bounced += end_all(
+                    store,
+                    &hasher.hash(&address),
+                    SubscriptionStatus::Bounced,
+                    "bounce",
+                    Transition::Bounced,
+                    now,
+                )
+                .await?;
             }
         }
         Some(SesEvent::Complaint(recipients)) => {
             for address in recipients {
-                counts.unsubscribed +=
-                    end_all(store, &hasher.hash(&address), SubscriptionStatus::Unsubscribed, "complaint", now).await?;
+                counts.unsubscribed += end_all(
+                    store,
+                    &hasher.hash(&address),
+                    SubscriptionStatus::Unsubscribed,
+                    "complaint",
+                    Transition::Complained,
+                    now,
+                )
+                .await?;
             }
         }
         Some(SesEvent::TransientBounce(recipients)) => {
@@ -155,8 +170,15 @@ pub async fn apply_notification(
                 let hash = hasher.hash(&address);
                 counts.transient += 1;
                 if store.count_transient_bounce(&hash, now).await? >= TRANSIENT_BOUNCE_LIMIT {
-                    counts.bounced +=
-                        end_all(store, &hash, SubscriptionStatus::Bounced, "transient-bounces", now).await?;
+                    counts.bounced += end_all(
+                        store,
+                        &hash,
+                        SubscriptionStatus::Bounced,
+                        "transient-bounces",
+                        Transition::Bounced,
+                        now,
+                    )
+                    .await?;
                 }
             }
         }

@@ -5,6 +5,7 @@
 //! paged; nothing here ever Scans.
 
 pub(crate) mod attributes;
+pub mod counters;
 pub mod deliveries;
 pub mod keys;
 pub mod recipients;
@@ -16,7 +17,8 @@ pub mod tables;
 pub use deliveries::{DynamoDeliveries, STALE_SENDING_AFTER};
 pub use recipients::DynamoRecipients;
 pub use subscription_items::{
-    change_anchor_date, put_new_items, put_subscription, set_status, subscription_items, NewSubscription, PutOutcome,
+    change_anchor_date, put_counted_subscription, put_new_items, put_new_items_counted, put_subscription, set_status,
+    subscription_items, NewSubscription, PutOutcome,
 };
 
 use std::time::Duration;

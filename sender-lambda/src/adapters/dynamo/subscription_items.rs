@@ -86,6 +86,38 @@ pub async fn put_subscription(client: &Client, table: &str, sub: &NewSubscriptio
     put_new_items(client, table, item, unique_item).await
 }
 
+/// Stores an imported subscription like [`put_subscription`], with its report counters (an active
+/// import counts as a registration) in the same transaction.
+pub async fn put_counted_subscription(
+    client: &Client,
+    subscriptions: &str,
+    deliveries: &str,
+    sub: &NewSubscription,
+) -> Result<PutOutcome, BoxError> {
+    let (item, unique_item) = subscription_items(sub, &now_rfc3339());
+    let stored = crate::domain::model::Subscription {
+        id: sub.id.clone(),
+        municipality: sub.municipality.clone(),
+        email: String::new(),
+        email_hash: String::new(),
+        anchor_kind: sub.anchor_kind,
+        anchor_date: sub.anchor_date,
+        anchor_version: 0,
+        status: sub.status,
+        stop_reason: None,
+        nickname: None,
+        consent_version: sub.consent_version.clone(),
+        uniqueness_pk: None,
+    };
+    let transition = crate::domain::model::Transition::Confirmed;
+    let date = kizuna_schedule::japan_today();
+    let counts = crate::domain::counters::updates(transition, None, Some(&stored), date)
+        .iter()
+        .map(|update| crate::adapters::dynamo::counters::counter_action(deliveries, update))
+        .collect::<Result<Vec<_>, _>>()?;
+    put_new_items_counted(client, subscriptions, item, unique_item, counts).await
+}
+
 /// Puts a new subscription item and its uniqueness item in one transaction, each only if its key
 /// is new; [`PutOutcome::Duplicate`] when the uniqueness item exists already.
 pub async fn put_new_items(
@@ -93,6 +125,17 @@ pub async fn put_new_items(
     table: &str,
     item: Item,
     unique_item: Item,
+) -> Result<PutOutcome, BoxError> {
+    put_new_items_counted(client, table, item, unique_item, Vec::new()).await
+}
+
+/// [`put_new_items`] with the report counters of the new subscription in the same transaction.
+pub async fn put_new_items_counted(
+    client: &Client,
+    table: &str,
+    item: Item,
+    unique_item: Item,
+    counts: Vec<TransactWriteItem>,
 ) -> Result<PutOutcome, BoxError> {
     let put = |item: Item| -> Result<TransactWriteItem, BoxError> {
         Ok(TransactWriteItem::builder()
@@ -106,8 +149,8 @@ pub async fn put_new_items(
             )
             .build())
     };
-    let result =
-        client.transact_write_items().transact_items(put(unique_item)?).transact_items(put(item)?).send().await;
+    let transaction = client.transact_write_items().transact_items(put(unique_item)?).transact_items(put(item)?);
+    let result = counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await;
     match result {
         Ok(_) => Ok(PutOutcome::Created),
         Err(error) => {

@@ -20,13 +20,14 @@ use kizuna_schedule::{AnchorKind, SystemMail};
 use std::future::Future;
 
 use crate::adapters::dynamo::attributes::{cancelled_transaction, get_s, n, rfc3339, s, sdk_error, Item};
+use crate::adapters::dynamo::counters::counter_action;
 use crate::adapters::dynamo::keys::{
     by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, BY_ANCHOR_PK,
     BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH, EXPIRES_AT, EXPIRY_PK, EXPIRY_SK, PK, SK,
     UNIQUENESS_KEY,
 };
-use crate::adapters::dynamo::{put_new_items, subscription_items, NewSubscription, PutOutcome};
-use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus};
+use crate::adapters::dynamo::{put_new_items_counted, subscription_items, NewSubscription, PutOutcome};
+use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus, Transition};
 use crate::ports::subscriptions::Subscriptions;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
 use crate::BoxError;
@@ -120,7 +121,22 @@ impl SubscriptionStore {
         item.insert(EXPIRY_PK.into(), s(ExpiryKind::Pending.as_str()));
         item.insert(EXPIRY_SK.into(), s(expiry_sk(now + Duration::hours(PENDING_HOURS), &id)));
         let unique = uniqueness_pk(&signup.email_hash, &signup.municipality, signup.anchor_kind, signup.anchor_date);
-        match put_new_items(&self.client, &self.subscriptions, item, unique_item).await? {
+        let pending = Subscription {
+            id: id.clone(),
+            municipality: signup.municipality.clone(),
+            email: String::new(),
+            email_hash: String::new(),
+            anchor_kind: signup.anchor_kind,
+            anchor_date: signup.anchor_date,
+            anchor_version: 0,
+            status: SubscriptionStatus::Pending,
+            stop_reason: None,
+            nickname: None,
+            consent_version: signup.consent_version.clone(),
+            uniqueness_pk: None,
+        };
+        let counts = self.counts(Transition::Registered, None, Some(&pending), now)?;
+        match put_new_items_counted(&self.client, &self.subscriptions, item, unique_item, counts).await? {
             PutOutcome::Created => Ok(SignUpOutcome::Created(id)),
             PutOutcome::Duplicate => {
                 let existing = self
@@ -170,13 +186,26 @@ impl SubscriptionStore {
         }
     }
 
-    async fn update(&self, update: Update) -> Result<bool, BoxError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .send()
-            .await;
+    /// The report counters of a transition as actions of its own transaction (docs/reports.md):
+    /// the transition and its counts are written together or not at all.
+    fn counts(
+        &self,
+        transition: Transition,
+        before: Option<&Subscription>,
+        after: Option<&Subscription>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>, BoxError> {
+        let date = kizuna_schedule::japan_date(now);
+        crate::domain::counters::updates(transition, before, after, date)
+            .iter()
+            .map(|update| counter_action(&self.deliveries, update))
+            .collect()
+    }
+
+    async fn update(&self, update: Update, counts: Vec<TransactWriteItem>) -> Result<bool, BoxError> {
+        let transaction =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
+        let result = counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await;
         match result {
             Ok(_) => Ok(true),
             Err(error) => cancelled_transaction(error).map(|_| false),
@@ -219,7 +248,9 @@ impl SubscriptionStore {
             .expression_attribute_values(":bp", s(by_anchor_pk(&current.municipality, current.anchor_kind)))
             .expression_attribute_values(":bs", s(by_anchor_sk(current.anchor_date, &current.id)))
             .build()?;
-        let applied = self.update(update).await?;
+        let after = Subscription { status: SubscriptionStatus::Active, ..current.clone() };
+        let counts = self.counts(Transition::Confirmed, Some(current), Some(&after), now)?;
+        let applied = self.update(update, counts).await?;
         self.reread(&current.id, applied).await
     }
 
@@ -253,7 +284,14 @@ impl SubscriptionStore {
             .expression_attribute_values(":bp", s(by_anchor_pk(&current.municipality, AnchorKind::Birth)))
             .expression_attribute_values(":bs", s(by_anchor_sk(birth, &current.id)))
             .build()?;
-        let applied = self.update(update).await?;
+        let after = Subscription {
+            status: SubscriptionStatus::Active,
+            anchor_kind: AnchorKind::Birth,
+            anchor_date: birth,
+            ..current.clone()
+        };
+        let counts = self.counts(Transition::BirthRegistered, Some(current), Some(&after), now)?;
+        let applied = self.update(update, counts).await?;
         self.reread(&current.id, applied).await
     }
 
@@ -282,7 +320,9 @@ impl SubscriptionStore {
         } else {
             update.update_expression("SET anchor_date = :d, updated_at = :t ADD anchor_version :one")
         };
-        let applied = self.update(update.build()?).await?;
+        let after = Subscription { anchor_date: due, ..current.clone() };
+        let counts = self.counts(Transition::AnchorChanged, Some(current), Some(&after), now)?;
+        let applied = self.update(update.build()?, counts).await?;
         self.reread(&current.id, applied).await
     }
 
@@ -294,6 +334,7 @@ impl SubscriptionStore {
         current: &Subscription,
         status: SubscriptionStatus,
         reason: Option<&str>,
+        transition: Transition,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
         let live = matches!(
@@ -331,8 +372,11 @@ impl SubscriptionStore {
         };
         let expression = format!("{set} ADD anchor_version :one{remove}");
         let update = update.update_expression(expression).build()?;
-        let mut transaction =
+        let after = Subscription { status, ..current.clone() };
+        let counts = self.counts(transition, Some(current), Some(&after), now)?;
+        let transaction =
             self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
+        let mut transaction = counts.into_iter().fold(transaction, |t, count| t.transact_items(count));
         if let Some(unique) = &current.uniqueness_pk {
             transaction = transaction.transact_items(
                 TransactWriteItem::builder()
@@ -390,12 +434,35 @@ impl SubscriptionStore {
         if let Some(unique) = &current.uniqueness_pk {
             self.delete_key(unique).await?;
         }
-        self.delete_key(&pk).await?;
+        self.delete_counted(&current, Utc::now()).await?;
         if self.ids_by_email_hash(&current.email_hash).await?.is_empty() {
             self.delete_key(&format!("MAILRATE#{}", current.email_hash)).await?;
             self.delete_key(&format!("BOUNCES#{}", current.email_hash)).await?;
         }
         Ok(true)
+    }
+
+    /// Deletes the subscription item with its report counts (a deletion while active is 解除), in
+    /// one transaction conditional on the status it was read with; a concurrent change fails it.
+    async fn delete_counted(&self, current: &Subscription, now: DateTime<Utc>) -> Result<(), BoxError> {
+        let delete = Delete::builder()
+            .table_name(&self.subscriptions)
+            .key(PK, s(subscription_pk(&current.id)))
+            .condition_expression("#st = :was")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":was", s(current.status.as_str()))
+            .build()?;
+        let counts = self.counts(Transition::Deleted, Some(current), None, now)?;
+        let transaction =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().delete(delete).build());
+        match counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(format!(
+                "the subscription changed while it was being deleted: {:?}",
+                cancelled_transaction(error)?.message()
+            )
+            .into()),
+        }
     }
 
     async fn delete_key(&self, pk: &str) -> Result<(), BoxError> {
@@ -625,9 +692,10 @@ impl Subscriptions for SubscriptionStore {
         current: &Subscription,
         status: SubscriptionStatus,
         reason: Option<&str>,
+        transition: Transition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send {
-        SubscriptionStore::end(self, current, status, reason, now)
+        SubscriptionStore::end(self, current, status, reason, transition, now)
     }
 
     fn delete_everything(&self, id: &str) -> impl Future<Output = Result<bool, BoxError>> + Send {
