@@ -28,6 +28,8 @@ use kizuna_sender::BoxError;
 #[derive(Debug, Default)]
 struct MemoryDeliveries {
     records: Mutex<HashMap<(String, String), &'static str>>,
+    /// The report counters the run adds to, as the DynamoDB store does.
+    counters: Mutex<kizuna_reports::ledger::MemoryCounters>,
 }
 
 impl DeliveryStore for MemoryDeliveries {
@@ -58,6 +60,11 @@ impl DeliveryStore for MemoryDeliveries {
         for entry in entries {
             records.insert((id.to_owned(), entry.clone()), "failed");
         }
+        Ok(())
+    }
+
+    async fn count(&self, update: &kizuna_reports::counters::CounterUpdate) -> Result<(), BoxError> {
+        self.counters.lock().map_err(|_| "poisoned")?.apply([update.clone()]);
         Ok(())
     }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use api_support::{today_plus, World, MUNI};
 use chrono::Utc;
-use kizuna_reports::counters::Event;
+use kizuna_reports::counters::{Channel, DeliveryOutcome, Event};
 use kizuna_reports::figures::Period;
 use kizuna_reports::{Format, Month};
 use kizuna_schedule::forms::StopReason;
@@ -148,6 +148,9 @@ async fn a_report_equals_what_was_done_and_is_read_without_a_scan() {
     let counts =
         run_lifecycle(&world.api.store, &schedules, &world.api.mailer, &world.links, today_plus(1), Utc::now()).await;
     assert_eq!(counts.completed, 2, "{counts:?}");
+    // Today's delivery run of the first municipality: every mail sent is counted by the run.
+    let run = world.run(japan_today()).await;
+    assert!(run.sent > 0, "{run:?}");
 
     let month = Month::of(japan_today());
     let period = Period { from: month, to: month };
@@ -177,9 +180,13 @@ async fn a_report_equals_what_was_done_and_is_read_without_a_scan() {
             figures.events.get(&Event::Unsubscribed(kizuna_reports::counters::UnsubscribeVia::OneClick)),
             Some(&1)
         );
-        // The month's 配信中 by track: the keepers and the birth.
         let last = figures.months.last().expect("month");
         assert_eq!(last.active_total(), r.active);
+        let sent = figures.deliveries.get(&(month, Channel::Mail, DeliveryOutcome::Sent)).copied().unwrap_or(0);
+        // The birth registration sends the day's baby message at once, through the same delivery
+        // code, so each municipality has that one besides the first municipality's run.
+        let expected = 1 + if info.id == MUNI { run.sent as i64 } else { 0 };
+        assert_eq!(sent, expected, "{}", info.id);
     }
 }
 

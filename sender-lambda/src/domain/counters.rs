@@ -49,6 +49,17 @@ fn stage(subscription: &Subscription, date: NaiveDate) -> Option<TrackId> {
     tracks_on(subscription.anchor_kind, subscription.anchor_date, date, &main).first().copied()
 }
 
+/// The counter update of one delivery to `recipient` on `date` (its stage that day is the track).
+pub fn delivery(
+    recipient: &crate::domain::model::Recipient,
+    date: NaiveDate,
+    outcome: counters::DeliveryOutcome,
+) -> CounterUpdate {
+    let main: Vec<TrackId> = TrackId::ALL.into_iter().filter(|t| !t.is_addon()).collect();
+    let track = tracks_on(recipient.anchor_kind, recipient.anchor_date, date, &main).first().copied();
+    counters::delivery_update(&recipient.municipality, date, counters::Channel::Mail, track, outcome, 1)
+}
+
 fn standing(subscription: &Subscription, date: NaiveDate) -> Standing {
     Standing {
         channel: counters::Channel::Mail,
