@@ -20,8 +20,9 @@ use kizuna_reports::{Format, Month};
 use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::japan_today;
 use kizuna_sender::adapters::dynamo::counters::{read_ledger, DynamoCounters};
-use kizuna_sender::adapters::site::load_schedule;
+use kizuna_sender::adapters::site::{load_schedule, ScheduleSource};
 use kizuna_sender::domain::links::Purpose;
+use kizuna_sender::lambdas::reports::{handle, parse_destination, ReportsApp};
 use kizuna_sender::ports::subscriptions::Change;
 use kizuna_sender::use_cases::lifecycle::run_lifecycle;
 use kizuna_sender::use_cases::reports::make_reports;
@@ -212,4 +213,46 @@ async fn a_transition_whose_transaction_fails_changes_no_counter() {
     let (ledger, _) = read_ledger(&world.dynamo, &world.deliveries, MUNI, month, month).await.expect("ledger");
     let flows = &ledger.months[&month];
     assert_eq!(flows.outcome(kizuna_reports::counters::Outcome::Registered, |_| true), 1);
+}
+
+#[tokio::test]
+async fn the_monthly_job_writes_last_months_reports_to_the_private_bucket() {
+    let world = World::new().await;
+    let id = sign_up(&world, MUNI, "monthly@example.jp", "due", today_plus(100)).await;
+    confirm(&world, &id).await;
+    let config = world.moto.config().await;
+    let s3 = kizuna_sender::adapters::site::s3_client(&config);
+    let bucket = common::moto::unique("reports");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    let app = ReportsApp {
+        counters: DynamoCounters::new(world.dynamo.clone(), &world.deliveries),
+        schedules: ScheduleSource::parse(&world.dir.path().to_string_lossy()).expect("source"),
+        s3: s3.clone(),
+        destination: parse_destination(&format!("s3://{bucket}/reports/")).expect("destination"),
+    };
+    // The scheduler fires on the 1st of the next month (JST): the report is of this month.
+    let month = Month::of(japan_today());
+    let fired = format!("{}T00:00:00Z", month.next().first_day());
+    let summary = handle(&app, &json!({ "time": fired })).await.expect("reports");
+    assert_eq!(summary["month"], month.to_string());
+    let listed = s3.list_objects_v2().bucket(&bucket).send().await.expect("list");
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    let html = format!("reports/{MUNI}/{month}/{MUNI}-{month}.html");
+    assert!(keys.contains(&html.as_str()), "{keys:?}");
+    assert!(keys.iter().any(|k| k.starts_with(&format!("reports/all/{month}/"))), "the roll-up: {keys:?}");
+    assert!(keys.iter().all(|k| k.starts_with("reports/")), "{keys:?}");
+    let object = s3.get_object().bucket(&bucket).key(&html).send().await.expect("get");
+    let body = object.body.collect().await.expect("body").into_bytes();
+    let text = String::from_utf8(body.to_vec()).expect("utf-8");
+    assert!(text.contains("<svg role=\"img\""), "charts drawn");
+    assert!(!text.contains("monthly@example.jp"), "no address in a report");
 }
