@@ -256,3 +256,47 @@ async fn the_monthly_job_writes_last_months_reports_to_the_private_bucket() {
     assert!(text.contains("<svg role=\"img\""), "charts drawn");
     assert!(!text.contains("monthly@example.jp"), "no address in a report");
 }
+
+#[tokio::test]
+async fn kizuna_sender_report_writes_the_files_and_refuses_bad_input_in_japanese() {
+    let world = World::new().await;
+    for i in 0..3 {
+        let id = sign_up(&world, MUNI, &format!("cli{i}@example.jp"), "due", today_plus(100)).await;
+        confirm(&world, &id).await;
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let month = Month::of(japan_today()).to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kizuna-sender"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", world.moto.endpoint())
+            .env("AWS_REGION", "ap-northeast-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("KIZUNA_DELIVERIES_TABLE", &world.deliveries)
+            .env("KIZUNA_SCHEDULE", world.dir.path())
+            .args(args)
+            .output()
+            .expect("kizuna-sender runs")
+    };
+    let output = run(&["report", "--municipality", MUNI, "--from", &month, "--to", &month, "-o"]
+        .into_iter()
+        .chain([out.path().to_str().expect("path")])
+        .collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let retention = std::fs::read_to_string(out.path().join(format!("{MUNI}-{month}-retention.csv"))).expect("csv");
+    assert!(retention.starts_with("\u{feff}項目,値\r\n累計登録者,3\r\n配信中,3\r\n"), "{retention}");
+    assert!(out.path().join(format!("{MUNI}-{month}.html")).is_file());
+    assert!(out.path().join(format!("{MUNI}-{month}.xlsx")).is_file());
+    for (args, needle) in [
+        (vec!["report", "--municipality", MUNI, "--from", "2027-13", "--to", "2027-03", "-o", "x"], "YYYY-MM"),
+        (vec!["report", "--municipality", "nowhere", "--from", &month, "--to", &month, "-o", "x"], "nowhere"),
+        (vec!["report", "--municipality", MUNI, "--from", "2027-04", "--to", "2027-03", "-o", "x"], "より後"),
+    ] {
+        let output = run(&args);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}

@@ -47,12 +47,15 @@ pub(crate) async fn report(settings: &Settings, config: &aws_config::SdkConfig, 
     if args.from > args.to {
         bail!("--from {} は --to {} より後です", args.from, args.to);
     }
-    let schedules = super::schedules(settings, config, if args.all { None } else { args.municipality }).await?;
-    let infos: Vec<_> = schedules.iter().map(|s| &s.document.municipality).collect();
+    // Every published municipality, then the one asked for: an unknown id is named with those known.
+    let schedules = super::schedules(settings, config, None).await?;
+    let mut infos: Vec<_> = schedules.iter().map(|s| &s.document.municipality).collect();
     if let (Some(id), false) = (args.municipality, args.all) {
-        if !infos.iter().any(|info| info.id == id) {
-            bail!("自治体 {id} は公開中のスケジュールにありません");
+        let known: Vec<&str> = infos.iter().map(|info| info.id.as_str()).collect();
+        if !known.contains(&id) {
+            bail!("自治体 {id} は公開中のスケジュールにありません（あるのは {}）", known.join("、"));
         }
+        infos.retain(|info| info.id == id);
     }
     let counters = DynamoCounters::new(aws_sdk_dynamodb::Client::new(config), &settings.deliveries_table);
     let formats: Vec<Format> =
