@@ -88,6 +88,9 @@ pub fn check_settings(file: &Loaded<MunicipalityFile>, diagnostics: &mut Diagnos
             diagnostics.error(path, lines.line_or_top(key), text);
         }
     }
+    if value.yearly_births == Some(0) {
+        diagnostics.error(path, lines.line_or_top("yearly_births"), Text::new(&msg::YEARLY_BIRTHS_ZERO));
+    }
     let phone_ok = value.contact.phone.chars().any(|c| c.is_ascii_digit())
         && value.contact.phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '+' | ' '));
     if !phone_ok {

@@ -47,6 +47,8 @@ pub struct Edition {
     pub service_name: String,
     /// Landing-page text (Markdown).
     pub description: Option<String>,
+    /// Births a year (for the reports' 登録率).
+    pub yearly_births: Option<u32>,
     /// Enabled tracks, add-ons last.
     pub tracks: Vec<TrackId>,
     /// Enabled add-ons.
@@ -235,6 +237,7 @@ pub fn resolve(
         prefecture: file.prefecture.clone(),
         service_name: file.service_name.clone(),
         description: file.description.as_deref().map(fill_markdown),
+        yearly_births: file.yearly_births,
         tracks: file.tracks.clone(),
         addons: file.addons.clone(),
         delivery_time: file.delivery_time.clone(),

@@ -227,6 +227,7 @@ mod tests {
             prefecture: "架空県".into(),
             service_name: "てすと市 きずなメール".into(),
             description: None,
+            yearly_births: None,
             tracks: vec![TrackId::Maternity],
             addons: vec![],
             delivery_time: "07:00".into(),

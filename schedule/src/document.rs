@@ -110,6 +110,10 @@ pub struct MunicipalityInfo {
     /// The LINE official account, when the municipality has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<LineSettings>,
+    /// Births a year (`yearly_births` in `municipality.yaml`): the denominator of 登録率 in the
+    /// municipality's reports; absent when the municipality did not give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yearly_births: Option<u32>,
 }
 
 impl MunicipalityInfo {

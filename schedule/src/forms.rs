@@ -115,7 +115,7 @@ pub const LINE_PAGE_FORMS: [Form; 1] = [LINE_SIGN_UP];
 pub const PAGE_FORMS: [Form; 7] = [SIGN_UP, CONFIRM, BIRTH, CHANGE_DUE_DATE, STOP, DELETE, UNSUBSCRIBE];
 
 /// Why a family stops the mails. The losses stop at once with one gentle mail and never resume.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StopReason {
     /// 必要がなくなったため

@@ -86,6 +86,10 @@ pub struct Settings {
     /// LINE pushes per second per channel and worker (LINE allows 2,000 per channel).
     #[arg(long, global = true, env = "KIZUNA_LINE_RATE", default_value_t = crate::adapters::line::channels::DEFAULT_RATE)]
     pub line_rate: f64,
+    /// Where the monthly reports Lambda writes: `s3://bucket/prefix/` (a private bucket, never the
+    /// archive).
+    #[arg(long, global = true, env = "KIZUNA_REPORTS", value_name = "s3://BUCKET/PREFIX/")]
+    pub reports: Option<String>,
 
     /// The SQS queue URL the hourly planner fans groups of recipients out to.
     #[arg(long, global = true, env = "KIZUNA_QUEUE_URL")]

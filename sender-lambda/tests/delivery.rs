@@ -21,7 +21,7 @@ use kizuna_sender::adapters::ses::compose::Composer;
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
 use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule, Sections};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys, Purpose};
-use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::model::{FamilyReason, StopReason, SubscriptionStatus, Transition, UnsubscribeVia};
 use kizuna_sender::domain::plan::{plan_day, PlanOptions};
 use kizuna_sender::ports::subscriptions::Change;
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
@@ -115,7 +115,12 @@ impl World {
     async fn stop(&self, id: &str, status: SubscriptionStatus, reason: Option<&str>) {
         let store = self.subscriptions_store();
         let current = store.get(id).await.expect("get").expect("subscription");
-        let change = store.end(&current, status, reason, Utc::now()).await.expect("end");
+        let transition = match (status, reason.and_then(StopReason::parse)) {
+            (SubscriptionStatus::Unsubscribed, _) => Transition::Unsubscribed(UnsubscribeVia::Link),
+            (_, Some(reason)) => Transition::Stopped(reason),
+            (_, None) => Transition::Stopped(StopReason::Family(FamilyReason::Other)),
+        };
+        let change = store.end(&current, status, reason, transition, Utc::now()).await.expect("end");
         assert!(matches!(change, Change::Applied(_)), "{id}: {change:?}");
     }
 

@@ -145,11 +145,20 @@ fn table_names_are_per_stack_and_every_function_gets_them_by_reference() {
     );
     let functions: Vec<(&String, &Value)> =
         resources.iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").collect();
-    assert_eq!(functions.len(), 4, "delivery, API, SES-events and LINE webhook functions");
+    assert_eq!(functions.len(), 5, "delivery, API, SES-events, LINE webhook and reports functions");
     for (id, function) in functions {
         let variables = &function["Properties"]["Environment"]["Variables"];
         assert_eq!(variables["KIZUNA_SUBSCRIPTIONS_TABLE"], json!({ "Ref": "SubscriptionsTable" }), "{id}");
         assert_eq!(variables["KIZUNA_DELIVERIES_TABLE"], json!({ "Ref": "DeliveriesTable" }), "{id}");
+        if id == "ReportsFunction" {
+            // Reports read counters and schedules only: no secret, and they go to the private bucket.
+            assert!(
+                variables.get("KIZUNA_LINK_SECRET_ARN").is_none()
+                    && variables.get("KIZUNA_EMAIL_HASH_KEY_ARN").is_none()
+            );
+            assert_eq!(variables["KIZUNA_REPORTS"], json!({ "Fn::Sub": "s3://${ReportsBucket}/reports/" }));
+            continue;
+        }
         assert_eq!(variables["KIZUNA_LINK_SECRET_ARN"], json!({ "Ref": "LinkSecret" }), "{id}");
         assert_eq!(variables["KIZUNA_EMAIL_HASH_KEY_ARN"], json!({ "Ref": "EmailHashKey" }), "{id}");
     }
@@ -167,7 +176,10 @@ fn functions_build_the_fixed_binaries_with_cargo_lambda() {
         binaries.push(binary);
     }
     binaries.sort();
-    assert_eq!(binaries, ["api-lambda", "delivery-lambda", "line-webhook-lambda", "ses-events-lambda"]);
+    assert_eq!(
+        binaries,
+        ["api-lambda", "delivery-lambda", "line-webhook-lambda", "reports-lambda", "ses-events-lambda"]
+    );
     let globals = &template["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Architectures"], json!(["x86_64"]));
@@ -241,4 +253,41 @@ fn collect_refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
         }
         _ => {}
     }
+}
+
+#[test]
+fn monthly_reports_go_to_the_private_bucket_only() {
+    let template = template();
+    let resources = &template["Resources"];
+    let schedule = &resources["MonthlyReportsSchedule"]["Properties"];
+    assert_eq!(schedule["ScheduleExpression"], "cron(0 6 1 * ? *)");
+    assert_eq!(schedule["ScheduleExpressionTimezone"], "Asia/Tokyo");
+    assert_eq!(schedule["Target"]["Arn"], json!({ "Fn::GetAtt": ["ReportsFunction", "Arn"] }));
+    let block = &resources["ReportsBucket"]["Properties"]["PublicAccessBlockConfiguration"];
+    for setting in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+        assert_eq!(block[setting], true, "{setting}");
+    }
+    let statements = resources["ReportsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .expect("statements");
+    for statement in statements {
+        let actions = match &statement["Action"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            other => panic!("action {other}"),
+        };
+        assert!(actions.iter().all(|a| !a.starts_with("secretsmanager:") && !a.starts_with("ses:")), "{statement}");
+        assert!(!actions.contains(&"dynamodb:Scan"), "reports never Scan");
+        if actions.contains(&"s3:PutObject") {
+            assert_eq!(statement["Resource"], json!({ "Fn::Sub": "${ReportsBucket.Arn}/reports/*" }));
+        }
+        if actions.iter().any(|a| a.starts_with("dynamodb:")) {
+            assert_eq!(actions, ["dynamodb:Query"], "counters are only read");
+            assert_eq!(statement["Resource"], json!({ "Fn::GetAtt": ["DeliveriesTable", "Arn"] }));
+        }
+    }
+    // No other role writes to the reports bucket, and the reports role reads nothing of subscribers.
+    let mut refs = Vec::new();
+    collect_refs(&resources["ReportsRole"]["Properties"], &mut refs);
+    assert!(!refs.contains(&"SubscriptionsTable"), "{refs:?}");
 }

@@ -208,6 +208,12 @@ entries! {
         en: "`contact.phone` `{phone}` is not a phone number",
         en_hint: "write digits with '-', e.g. \"0000-00-0000\"",
     }
+    YEARLY_BIRTHS_ZERO = "yearly-births-zero" {
+        ja: "yearly_births（年間出生数）が 0 です。報告書の登録率の分母になります",
+        ja_hint: "その自治体の1年間の出生数を書くか、この設定を省いてください",
+        en: "`yearly_births` is 0: it divides the registrations in the reports' 登録率",
+        en_hint: "write the municipality's births a year (年間出生数), or leave the setting out",
+    }
     URL_INVALID = "url-invalid" {
         ja: "「{key}」の「{url}」は使えない URL です（https: で始まり、正しいホスト名があり、空白・引用符・山かっこを含まないこと）",
         ja_hint: "設定には https: の URL だけが使えます（例: \"https://www.city.example.jp/kosodate/\"）",

@@ -93,6 +93,9 @@ pub struct MunicipalityFile {
     /// The LINE official account (issue 17); a town without it has no LINE channel.
     #[serde(default)]
     pub line: Option<kizuna_schedule::line::LineSettings>,
+    /// Births a year, for 登録率 in the municipality's reports (issue 19).
+    #[serde(default)]
+    pub yearly_births: Option<u32>,
 }
 
 /// `site:` of a municipality.

@@ -70,6 +70,7 @@ fn municipality_info(edition: &Edition) -> MunicipalityInfo {
         api_base_url: edition.api_base_url.clone(),
         contact: edition.contact.clone(),
         line: None,
+        yearly_births: edition.yearly_births,
     }
 }
 

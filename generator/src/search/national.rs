@@ -114,6 +114,7 @@ fn neutral_municipality(context: BuildContext<'_>, tracks: Vec<TrackId>, addons:
         api: ApiSettings { base_url: "/api/".to_owned() },
         contact: Contact { name: contact_name, phone, hours, url: String::new() },
         line: None,
+        yearly_births: None,
     };
     MunicipalityContent {
         id: NATIONAL_ID.to_owned(),

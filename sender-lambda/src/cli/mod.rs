@@ -3,6 +3,7 @@
 
 mod api;
 mod days;
+mod report;
 mod subscribers;
 mod tables;
 
@@ -74,6 +75,28 @@ enum Command {
     Api {
         #[command(subcommand)]
         command: ApiCommand,
+    },
+    /// A municipality's report (registrations, 配信中, 解除率・停止率, deliveries) for a span of
+    /// months, read from the counters (never a Scan) and written to a directory.
+    Report {
+        /// The municipality id.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        municipality: Option<String>,
+        /// Every published municipality, and the operator's roll-up.
+        #[arg(long)]
+        all: bool,
+        /// The first month, YYYY-MM (e.g. 2026-04 for 2026年度).
+        #[arg(long)]
+        from: kizuna_reports::Month,
+        /// The last month, YYYY-MM.
+        #[arg(long)]
+        to: kizuna_reports::Month,
+        /// html, xlsx or csv; repeat or separate with commas (default: all three).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        format: Vec<report::ReportFormat>,
+        /// The directory to write to (created if missing).
+        #[arg(long, short)]
+        output: PathBuf,
     },
     /// Lifecycle jobs of one Japan date: birth-registration reminders, completions, expiry of
     /// pending sign-ups (48 h) and deletion of ended subscriptions (90 days).
@@ -163,5 +186,17 @@ pub async fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Api { command: ApiCommand::Serve { listen, demo } } => api::serve(settings, listen, demo).await,
         Command::Lifecycle { date, json } => days::lifecycle(settings, date, json).await,
+        Command::Report { municipality, all, from, to, format, output } => {
+            let config = kizuna_sender::settings::aws_config().await;
+            let args = report::ReportArgs {
+                municipality: municipality.as_deref(),
+                all,
+                from,
+                to,
+                formats: &format,
+                output: &output,
+            };
+            report::report(&settings, &config, args).await.map(|()| ExitCode::SUCCESS)
+        }
     }
 }

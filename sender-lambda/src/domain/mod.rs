@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod anchor_date;
+pub mod counters;
 pub mod links;
 pub mod model;
 pub mod plan;

@@ -197,6 +197,10 @@ pub enum Transition {
     Completed,
     /// Deleted (by the family, or by housekeeping).
     Deleted,
+    /// The reader blocked the municipality's LINE account.
+    Blocked,
+    /// The reader unblocked it again (only a blocked subscription resumes).
+    Unblocked,
 }
 
 impl Transition {
@@ -213,6 +217,8 @@ impl Transition {
             Transition::Complained => "complained",
             Transition::Completed => "completed",
             Transition::Deleted => "deleted",
+            Transition::Blocked => "blocked",
+            Transition::Unblocked => "unblocked",
         }
     }
 
@@ -236,6 +242,8 @@ impl Transition {
             Transition::Complained,
             Transition::Completed,
             Transition::Deleted,
+            Transition::Blocked,
+            Transition::Unblocked,
         ];
         match (kind, detail) {
             ("stopped", Some(detail)) => StopReason::parse(detail).map(Transition::Stopped),

@@ -169,7 +169,13 @@ impl<M: Mailer + Sync> Api<M> {
         let schedule = self.schedule_of(&current.municipality).await?;
         match self
             .store
-            .end(&current, SubscriptionStatus::Stopped, Some(model::StopReason::Family(reason).as_str()), now)
+            .end(
+                &current,
+                SubscriptionStatus::Stopped,
+                Some(model::StopReason::Family(reason).as_str()),
+                model::Transition::Stopped(model::StopReason::Family(reason)),
+                now,
+            )
             .await
             .map_err(|e| Failure::internal(&e))?
         {
@@ -209,9 +215,20 @@ impl<M: Mailer + Sync> Api<M> {
         };
         let current = self.subscription_for(token.as_deref(), &[Purpose::Unsubscribe], now).await?;
         let schedule = self.schedule_of(&current.municipality).await?;
+        let via = match (one_click, face) {
+            (true, _) => model::UnsubscribeVia::OneClick,
+            (false, Face::Json) => model::UnsubscribeVia::Api,
+            (false, _) => model::UnsubscribeVia::Link,
+        };
         if let Change::Applied(ended) = self
             .store
-            .end(&current, SubscriptionStatus::Unsubscribed, Some(model::StopReason::Unsubscribe.as_str()), now)
+            .end(
+                &current,
+                SubscriptionStatus::Unsubscribed,
+                Some(model::StopReason::Unsubscribe.as_str()),
+                model::Transition::Unsubscribed(via),
+                now,
+            )
             .await
             .map_err(|e| Failure::internal(&e))?
         {

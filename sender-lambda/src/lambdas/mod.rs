@@ -4,4 +4,5 @@
 pub mod api;
 pub mod delivery;
 pub mod line_webhook;
+pub mod reports;
 pub mod ses_events;

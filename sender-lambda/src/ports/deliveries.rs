@@ -68,4 +68,9 @@ pub trait DeliveryStore {
     ) -> impl Future<Output = Result<(), BoxError>> + Send;
     /// Deletes reserved records still `sending`, so a later run sends the mail.
     fn release(&self, subscription_id: &str, entries: &[String]) -> impl Future<Output = Result<(), BoxError>> + Send;
+    /// Adds one delivery's outcome to the report counters (per municipality, day, channel, track).
+    fn count(
+        &self,
+        update: &kizuna_reports::counters::CounterUpdate,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
 }

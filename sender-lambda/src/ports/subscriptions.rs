@@ -8,7 +8,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use kizuna_schedule::{AnchorKind, SystemMail};
 
-use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus};
+use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus, Transition};
 use crate::BoxError;
 
 /// A sign-up to store as pending.
@@ -84,12 +84,14 @@ pub trait Subscriptions {
         due: NaiveDate,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;
-    /// Ends a live subscription with a final status and an optional stored reason.
+    /// Ends a live subscription with a final status and an optional stored reason; `transition` is
+    /// what the reports count (an unsubscription says how it came).
     fn end(
         &self,
         current: &Subscription,
         status: SubscriptionStatus,
         reason: Option<&str>,
+        transition: Transition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;
     /// Deletes a subscription and everything kept about it; `false` when it did not exist.

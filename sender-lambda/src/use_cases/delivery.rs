@@ -23,6 +23,8 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use kizuna_reports::counters::DeliveryOutcome;
+
 use crate::domain::plan::{DayPlan, PlannedMail};
 use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
 use crate::ports::deliveries::{DeliveryStore, ReserveOutcome, ReserveRequest};
@@ -327,9 +329,33 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                 Err(error) => break Err(error),
             }
         };
+        let outcome = self.record(id, &reserved, result, abort).await;
+        let counted = match outcome {
+            Outcome::Sent => Some(DeliveryOutcome::Sent),
+            Outcome::Failed => Some(DeliveryOutcome::Failed),
+            Outcome::InDoubt => Some(DeliveryOutcome::InDoubt),
+            _ => None,
+        };
+        if let Some(counted) = counted {
+            let update = crate::domain::counters::delivery(&mail.recipient, run.date, counted);
+            if let Err(error) = self.store.count(&update).await {
+                tracing::error!(subscription = id, error = %error, "delivered, but not counted for the reports");
+            }
+        }
+        outcome
+    }
+
+    /// Records a send's result on the reserved entries; what the mail came to.
+    async fn record(
+        &self,
+        id: &str,
+        reserved: &[String],
+        result: Result<String, SendError>,
+        abort: &AtomicBool,
+    ) -> Outcome {
         match result {
             Ok(message_id) => {
-                if let Err(error) = self.store.mark_sent(id, &reserved, &message_id).await {
+                if let Err(error) = self.store.mark_sent(id, reserved, &message_id).await {
                     tracing::error!(subscription = id, error = %error, "sent, but the records stay `sending`");
                 }
                 tracing::info!(subscription = id, entries = ?reserved, "sent");
@@ -338,7 +364,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
             Err(error) => match error.kind {
                 SendErrorKind::Permanent => {
                     tracing::warn!(subscription = id, code = %error.code, "permanent send error, recorded");
-                    if let Err(store) = self.store.mark_failed(id, &reserved, &error.code).await {
+                    if let Err(store) = self.store.mark_failed(id, reserved, &error.code).await {
                         tracing::error!(subscription = id, error = %store, "cannot record the failure");
                     }
                     Outcome::Failed
@@ -352,12 +378,12 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                         tracing::error!(code = %error.code, "account-level send error: stopping this run");
                     }
                     abort.store(true, Ordering::Relaxed);
-                    self.release(id, &reserved).await;
+                    self.release(id, reserved).await;
                     Outcome::Retry
                 }
                 SendErrorKind::Throttled | SendErrorKind::Transient => {
                     tracing::warn!(subscription = id, code = %error.code, "not sent: released for a later run");
-                    self.release(id, &reserved).await;
+                    self.release(id, reserved).await;
                     Outcome::Retry
                 }
             },

@@ -238,7 +238,8 @@ pub struct ImportStopped {
     pub cause: crate::BoxError,
 }
 
-/// Imports checked rows as active subscriptions (a few at a time); duplicates are counted, not stored.
+/// Imports checked rows as active subscriptions (a few at a time); duplicates are counted, not
+/// stored. Each import counts as a registration in the reports' counters (in `deliveries`).
 pub async fn import_rows(
     store: &SubscriptionStore,
     hasher: &crate::domain::links::EmailHasher,

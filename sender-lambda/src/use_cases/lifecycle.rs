@@ -24,7 +24,7 @@ use crate::adapters::ses::system_mail::{compose_system_mail, send_with_retries};
 use crate::adapters::site::published::system_mail;
 use crate::adapters::site::LoadedSchedule;
 use crate::domain::links::LinkKeys;
-use crate::domain::model::{ExpiryKind, StopReason, SubscriptionStatus};
+use crate::domain::model::{ExpiryKind, StopReason, SubscriptionStatus, Transition};
 use crate::ports::channel::Mailer;
 use crate::ports::recipients::{RecipientQuery, RecipientSource};
 use crate::ports::subscriptions::Change;
@@ -150,7 +150,13 @@ async fn maternity_ended<M: Mailer + Sync>(
             }
         }
         if let Change::Applied(_) = store
-            .end(&subscription, SubscriptionStatus::Completed, Some(StopReason::MaternityEnded.as_str()), now)
+            .end(
+                &subscription,
+                SubscriptionStatus::Completed,
+                Some(StopReason::MaternityEnded.as_str()),
+                Transition::Completed,
+                now,
+            )
             .await?
         {
             counts.completed += 1;
@@ -178,7 +184,13 @@ async fn children_completed(
             continue;
         }
         if let Change::Applied(_) = store
-            .end(&subscription, SubscriptionStatus::Completed, Some(StopReason::LastTrackEnded.as_str()), now)
+            .end(
+                &subscription,
+                SubscriptionStatus::Completed,
+                Some(StopReason::LastTrackEnded.as_str()),
+                Transition::Completed,
+                now,
+            )
             .await?
         {
             counts.completed += 1;

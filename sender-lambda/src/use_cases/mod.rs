@@ -9,4 +9,5 @@ pub mod lifecycle;
 pub mod line_webhook;
 pub mod metrics;
 pub mod repair;
+pub mod reports;
 pub mod ses_feedback;

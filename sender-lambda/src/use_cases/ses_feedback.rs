@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::adapters::dynamo::subscriptions::{SubscriptionStore, TRANSIENT_BOUNCE_LIMIT};
 use crate::domain::links::EmailHasher;
-use crate::domain::model::{StopReason, SubscriptionStatus};
+use crate::domain::model::{StopReason, SubscriptionStatus, Transition};
 use crate::ports::subscriptions::Change;
 use crate::BoxError;
 
@@ -97,6 +97,7 @@ async fn end_all(
     email_hash: &str,
     status: SubscriptionStatus,
     reason: StopReason,
+    transition: Transition,
     now: DateTime<Utc>,
 ) -> Result<usize, BoxError> {
     let mut changed = 0;
@@ -108,7 +109,7 @@ async fn end_all(
         // Retry a few times: a concurrent change (a stop, a birth registration) moves the version.
         for _ in 0..3 {
             let Some(subscription) = store.get(&id).await? else { break };
-            match store.end(&subscription, status, Some(reason.as_str()), now).await? {
+            match store.end(&subscription, status, Some(reason.as_str()), transition, now).await? {
                 Change::Applied(_) => {
                     tracing::info!(subscription = %id, status = status.as_str(), reason = reason.as_str(), "ended by an SES notification");
                     changed += 1;
@@ -140,9 +141,15 @@ pub async fn apply_notification(
     match parse_notification(message) {
         Some(SesEvent::PermanentBounce(recipients)) => {
             for address in recipients {
-                counts.bounced +=
-                    end_all(store, &hasher.hash(&address), SubscriptionStatus::Bounced, StopReason::Bounce, now)
-                        .await?;
+                counts.bounced += end_all(
+                    store,
+                    &hasher.hash(&address),
+                    SubscriptionStatus::Bounced,
+                    StopReason::Bounce,
+                    Transition::Bounced,
+                    now,
+                )
+                .await?;
             }
         }
         Some(SesEvent::Complaint(recipients)) => {
@@ -152,6 +159,7 @@ pub async fn apply_notification(
                     &hasher.hash(&address),
                     SubscriptionStatus::Unsubscribed,
                     StopReason::Complaint,
+                    Transition::Complained,
                     now,
                 )
                 .await?;
@@ -162,8 +170,15 @@ pub async fn apply_notification(
                 let hash = hasher.hash(&address);
                 counts.transient += 1;
                 if store.count_transient_bounce(&hash, now).await? >= TRANSIENT_BOUNCE_LIMIT {
-                    counts.bounced +=
-                        end_all(store, &hash, SubscriptionStatus::Bounced, StopReason::TransientBounces, now).await?;
+                    counts.bounced += end_all(
+                        store,
+                        &hash,
+                        SubscriptionStatus::Bounced,
+                        StopReason::TransientBounces,
+                        Transition::Bounced,
+                        now,
+                    )
+                    .await?;
                 }
             }
         }

@@ -56,6 +56,11 @@ pub fn due() -> NaiveDate {
 /// The fixture municipality: maternity entries for days 179–182 since the LMP of [`due`] and its
 /// neighbours, baby entries for 生後1–3日目.
 pub fn document() -> ScheduleDocument {
+    document_for(MUNI)
+}
+
+/// [`document`] for another municipality id (the reports test has two).
+pub fn document_for(id: &str) -> ScheduleDocument {
     let mut entries = Vec::new();
     for day in 170..=190 {
         let id = format!("maternity/{}", stem(day));
@@ -64,7 +69,7 @@ pub fn document() -> ScheduleDocument {
     for day in 1..=3 {
         entries.push(track_entry(&format!("baby/day-{day:03}"), serde_json::json!({ "day": day })));
     }
-    let mut doc = schedule(municipality(MUNI, &[TrackId::Maternity, TrackId::Baby], &[]), entries);
+    let mut doc = schedule(municipality(id, &[TrackId::Maternity, TrackId::Baby], &[]), entries);
     for kind in SystemMail::ALL {
         doc.mail.system.insert(kind, format!("mail/system/{}.json", kind.as_str()));
     }
@@ -113,8 +118,13 @@ fn write(path: &Path, bytes: &[u8]) {
 
 /// Writes the municipality, its transactional mails and its pages.
 pub fn write_site(root: &Path) -> ScheduleDocument {
-    let document = write_schedule(root, document());
-    let dir = root.join(MUNI);
+    write_site_for(root, MUNI)
+}
+
+/// [`write_site`] for another municipality id, beside the first.
+pub fn write_site_for(root: &Path, id: &str) -> ScheduleDocument {
+    let document = write_schedule(root, document_for(id));
+    let dir = root.join(id);
     for kind in SystemMail::ALL {
         let frame = serde_json::to_vec(&system_frame(kind)).expect("json");
         write(&dir.join(format!("mail/system/{}.json", kind.as_str())), &frame);

@@ -71,6 +71,7 @@ pub fn municipality(id: &str, tracks: &[TrackId], addons: &[TrackId]) -> Municip
             url: "https://example.jp/".to_owned(),
         },
         line: None,
+        yearly_births: None,
     }
 }
 

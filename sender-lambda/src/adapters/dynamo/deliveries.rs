@@ -213,6 +213,13 @@ impl DeliveryStore for DynamoDeliveries {
         self.update_status(subscription_id, entries, DeliveryStatus::Failed, ("error_code", code))
     }
 
+    fn count(
+        &self,
+        update: &kizuna_reports::counters::CounterUpdate,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send {
+        crate::adapters::dynamo::counters::add_counts(&self.client, &self.deliveries, std::slice::from_ref(update))
+    }
+
     fn release(&self, subscription_id: &str, entries: &[String]) -> impl Future<Output = Result<(), BoxError>> + Send {
         let pk = subscription_pk(subscription_id);
         let entries = entries.to_vec();

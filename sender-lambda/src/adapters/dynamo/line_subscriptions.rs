@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::adapters::dynamo::attributes::{rfc3339, s};
 use crate::adapters::dynamo::keys::{by_anchor_pk, by_anchor_sk, BY_ANCHOR_PK, BY_ANCHOR_SK};
 use crate::adapters::dynamo::subscriptions::SubscriptionStore;
-use crate::domain::model::SubscriptionStatus;
+use crate::domain::model::{Subscription, SubscriptionStatus, Transition};
 use crate::use_cases::line_webhook::LineSubscriptions;
 use crate::BoxError;
 
@@ -26,8 +26,11 @@ impl LineSubscriptions for SubscriptionStore {
             .expression_attribute_values(":blocked", s(SubscriptionStatus::Blocked.as_str()))
             .expression_attribute_values(":t", s(rfc3339(Utc::now())))
             .build()?;
+        let now = Utc::now();
+        let blocked = Subscription { status: SubscriptionStatus::Blocked, ..current.clone() };
+        let counts = self.counts(Transition::Blocked, Some(&current), Some(&blocked), now)?;
         // A refused update means it changed meanwhile (stopped, re-dated): nothing to block then.
-        self.update(update).await?;
+        self.update(update, counts).await?;
         Ok(())
     }
 
@@ -46,7 +49,9 @@ impl LineSubscriptions for SubscriptionStore {
             .expression_attribute_values(":bp", s(by_anchor_pk(&current.municipality, current.anchor_kind)))
             .expression_attribute_values(":bs", s(by_anchor_sk(current.anchor_date, &current.id)))
             .build()?;
-        self.update(update).await
+        let active = Subscription { status: SubscriptionStatus::Active, ..current.clone() };
+        let counts = self.counts(Transition::Unblocked, Some(&current), Some(&active), Utc::now())?;
+        self.update(update, counts).await
     }
 
     async fn is_receiving(&self, subscription_id: &str) -> Result<bool, BoxError> {

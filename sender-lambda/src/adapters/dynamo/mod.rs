@@ -5,6 +5,7 @@
 //! paged; nothing here ever Scans.
 
 pub(crate) mod attributes;
+pub mod counters;
 pub mod deliveries;
 pub mod keys;
 pub mod line_state;

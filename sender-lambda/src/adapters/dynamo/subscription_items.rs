@@ -35,6 +35,27 @@ pub struct NewSubscription {
     pub consent_version: String,
 }
 
+impl NewSubscription {
+    /// The subscription as it reads once stored (before any change): what the report counters of
+    /// its first transition describe.
+    pub fn as_stored(&self) -> Subscription {
+        Subscription {
+            id: self.id.clone(),
+            municipality: self.municipality.clone(),
+            email: self.email.clone(),
+            email_hash: self.email_hash.clone(),
+            anchor_kind: self.anchor_kind,
+            anchor_date: self.anchor_date,
+            anchor_version: 0,
+            status: self.status,
+            stop_reason: None,
+            nickname: self.nickname.clone(),
+            consent_version: self.consent_version.clone(),
+            uniqueness_pk: None,
+        }
+    }
+}
+
 /// The two items a new subscription is stored as: the subscription itself and its uniqueness item
 /// (one address, one anchor, one municipality), both stamped `now`. This is the one builder of
 /// new subscription items (sign-up and import alike): the subscription names its uniqueness item

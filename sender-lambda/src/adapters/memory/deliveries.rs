@@ -34,6 +34,8 @@ pub struct MemoryDeliveries {
     live: Mutex<Option<HashMap<String, u64>>>,
     failing_reservations: AtomicUsize,
     stale_after: Option<chrono::Duration>,
+    /// The report counters the runs added to, as the DynamoDB store keeps them.
+    counters: Mutex<kizuna_reports::ledger::MemoryCounters>,
 }
 
 impl MemoryDeliveries {
@@ -145,6 +147,11 @@ impl MemoryDeliveries {
 }
 
 impl DeliveryStore for MemoryDeliveries {
+    async fn count(&self, update: &kizuna_reports::counters::CounterUpdate) -> Result<(), BoxError> {
+        self.counters.lock().map_err(|_| "poisoned")?.apply([update.clone()]);
+        Ok(())
+    }
+
     async fn reserve(&self, request: &ReserveRequest<'_>) -> Result<Reservation, BoxError> {
         self.reserve_now(request)
     }

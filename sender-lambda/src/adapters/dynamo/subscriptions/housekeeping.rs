@@ -42,12 +42,35 @@ impl SubscriptionStore {
         if let Some(unique) = &current.uniqueness_pk {
             self.delete_key(unique).await?;
         }
-        self.delete_key(&pk).await?;
+        self.delete_counted(&current, Utc::now()).await?;
         if self.ids_by_email_hash(&current.email_hash).await?.is_empty() {
             self.delete_key(&format!("MAILRATE#{}", current.email_hash)).await?;
             self.delete_key(&format!("BOUNCES#{}", current.email_hash)).await?;
         }
         Ok(true)
+    }
+
+    /// Deletes the subscription item with its report counts (a deletion while active is 解除), in
+    /// one transaction conditional on the status it was read with; a concurrent change fails it.
+    async fn delete_counted(&self, current: &Subscription, now: DateTime<Utc>) -> Result<(), BoxError> {
+        let delete = Delete::builder()
+            .table_name(&self.subscriptions)
+            .key(PK, s(subscription_pk(&current.id)))
+            .condition_expression("#st = :was")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":was", s(current.status.as_str()))
+            .build()?;
+        let counts = self.counts(Transition::Deleted, Some(current), None, now)?;
+        let transaction =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().delete(delete).build());
+        match counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(StoreError::Conflict(format!(
+                "the subscription changed while it was being deleted: {:?}",
+                cancelled_transaction(error)?.message()
+            ))
+            .into()),
+        }
     }
 
     async fn delete_key(&self, pk: &str) -> Result<(), BoxError> {

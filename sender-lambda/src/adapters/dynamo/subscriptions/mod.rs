@@ -23,13 +23,14 @@ use kizuna_schedule::{AnchorKind, SystemMail};
 use std::future::Future;
 
 use crate::adapters::dynamo::attributes::{cancelled_transaction, get_s, n, rfc3339, s, sdk_error, Item};
+use crate::adapters::dynamo::counters::counter_action;
 use crate::adapters::dynamo::keys::{
     by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, BY_ANCHOR_PK,
     BY_ANCHOR_SK, BY_EMAIL_HASH, BY_EXPIRY, DELIVERY_TTL_DAYS, EMAIL_HASH, EXPIRES_AT, EXPIRY_PK, EXPIRY_SK, PK, SK,
     UNIQUENESS_KEY,
 };
 use crate::adapters::dynamo::subscription_items::{subscription_from_item, subscription_items, NewSubscription};
-use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus};
+use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus, Transition};
 use crate::ports::store_error::StoreError;
 use crate::ports::subscriptions::Subscriptions;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
@@ -114,7 +115,8 @@ impl SubscriptionStore {
         item.insert(EXPIRY_PK.into(), s(ExpiryKind::Pending.as_str()));
         item.insert(EXPIRY_SK.into(), s(expiry_sk(now + Duration::hours(PENDING_HOURS), &id)));
         let unique = uniqueness_pk(&signup.email_hash, &signup.municipality, signup.anchor_kind, signup.anchor_date);
-        match self.put_items(item, unique_item).await? {
+        let counts = self.counts(Transition::Registered, None, Some(&new.as_stored()), now)?;
+        match self.put_items(item, unique_item, counts).await? {
             PutOutcome::Created => Ok(SignUpOutcome::Created(id)),
             PutOutcome::Duplicate => {
                 let existing = self
@@ -142,14 +144,26 @@ impl SubscriptionStore {
 
     /// Stores a new subscription and its uniqueness item in one transaction, refusing duplicates
     /// (import and tests; sign-up is [`SubscriptionStore::create_pending`]).
+    /// An active one counts as registered and confirmed in the reports, pending as registered.
     pub async fn put_new(&self, sub: &NewSubscription) -> Result<PutOutcome, BoxError> {
-        let (item, unique_item) = subscription_items(sub, &rfc3339(Utc::now()));
-        self.put_items(item, unique_item).await
+        let now = Utc::now();
+        let (item, unique_item) = subscription_items(sub, &rfc3339(now));
+        let transition = match sub.status {
+            SubscriptionStatus::Pending => Transition::Registered,
+            _ => Transition::Confirmed,
+        };
+        let counts = self.counts(transition, None, Some(&sub.as_stored()), now)?;
+        self.put_items(item, unique_item, counts).await
     }
 
     /// Puts a new subscription item and its uniqueness item in one transaction, each only if its key
     /// is new; [`PutOutcome::Duplicate`] when the uniqueness item exists already.
-    async fn put_items(&self, item: Item, unique_item: Item) -> Result<PutOutcome, BoxError> {
+    async fn put_items(
+        &self,
+        item: Item,
+        unique_item: Item,
+        counts: Vec<TransactWriteItem>,
+    ) -> Result<PutOutcome, BoxError> {
         let table = &self.subscriptions;
         let put = |item: Item| -> Result<TransactWriteItem, BoxError> {
             Ok(TransactWriteItem::builder()
@@ -163,13 +177,9 @@ impl SubscriptionStore {
                 )
                 .build())
         };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put(unique_item)?)
-            .transact_items(put(item)?)
-            .send()
-            .await;
+        let transaction =
+            self.client.transact_write_items().transact_items(put(unique_item)?).transact_items(put(item)?);
+        let result = counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await;
         match result {
             Ok(_) => Ok(PutOutcome::Created),
             Err(error) => {
@@ -206,13 +216,28 @@ impl SubscriptionStore {
         }
     }
 
-    pub(crate) async fn update(&self, update: Update) -> Result<bool, BoxError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .send()
-            .await;
+    /// The report counters of a transition as actions of its own transaction (docs/reports.md):
+    /// the transition and its counts are written together or not at all.
+    pub(crate) fn counts(
+        &self,
+        transition: Transition,
+        before: Option<&Subscription>,
+        after: Option<&Subscription>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>, BoxError> {
+        let date = kizuna_schedule::japan_date(now);
+        crate::domain::counters::updates(transition, before, after, date)
+            .iter()
+            .map(|update| counter_action(&self.deliveries, update))
+            .collect()
+    }
+
+    /// Applies a guarded update and the report counters of its transition in one transaction;
+    /// `false` when the guard refused it.
+    pub(crate) async fn update(&self, update: Update, counts: Vec<TransactWriteItem>) -> Result<bool, BoxError> {
+        let transaction =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
+        let result = counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await;
         match result {
             Ok(_) => Ok(true),
             Err(error) => Ok(cancelled_transaction(error).map(|_| false)?),
@@ -255,7 +280,9 @@ impl SubscriptionStore {
             .expression_attribute_values(":bp", s(by_anchor_pk(&current.municipality, current.anchor_kind)))
             .expression_attribute_values(":bs", s(by_anchor_sk(current.anchor_date, &current.id)))
             .build()?;
-        let applied = self.update(update).await?;
+        let after = Subscription { status: SubscriptionStatus::Active, ..current.clone() };
+        let counts = self.counts(Transition::Confirmed, Some(current), Some(&after), now)?;
+        let applied = self.update(update, counts).await?;
         self.reread(&current.id, applied).await
     }
 
@@ -289,7 +316,14 @@ impl SubscriptionStore {
             .expression_attribute_values(":bp", s(by_anchor_pk(&current.municipality, AnchorKind::Birth)))
             .expression_attribute_values(":bs", s(by_anchor_sk(birth, &current.id)))
             .build()?;
-        let applied = self.update(update).await?;
+        let after = Subscription {
+            status: SubscriptionStatus::Active,
+            anchor_kind: AnchorKind::Birth,
+            anchor_date: birth,
+            ..current.clone()
+        };
+        let counts = self.counts(Transition::BirthRegistered, Some(current), Some(&after), now)?;
+        let applied = self.update(update, counts).await?;
         self.reread(&current.id, applied).await
     }
 
@@ -318,7 +352,9 @@ impl SubscriptionStore {
         } else {
             update.update_expression("SET anchor_date = :d, updated_at = :t ADD anchor_version :one")
         };
-        let applied = self.update(update.build()?).await?;
+        let after = Subscription { anchor_date: due, ..current.clone() };
+        let counts = self.counts(Transition::AnchorChanged, Some(current), Some(&after), now)?;
+        let applied = self.update(update.build()?, counts).await?;
         self.reread(&current.id, applied).await
     }
 
@@ -330,6 +366,7 @@ impl SubscriptionStore {
         current: &Subscription,
         status: SubscriptionStatus,
         reason: Option<&str>,
+        transition: Transition,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
         let live = current.status.is_live();
@@ -364,8 +401,11 @@ impl SubscriptionStore {
         };
         let expression = format!("{set} ADD anchor_version :one{remove}");
         let update = update.update_expression(expression).build()?;
-        let mut transaction =
+        let after = Subscription { status, ..current.clone() };
+        let counts = self.counts(transition, Some(current), Some(&after), now)?;
+        let transaction =
             self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
+        let mut transaction = counts.into_iter().fold(transaction, |t, count| t.transact_items(count));
         if let Some(unique) = &current.uniqueness_pk {
             transaction = transaction.transact_items(
                 TransactWriteItem::builder()

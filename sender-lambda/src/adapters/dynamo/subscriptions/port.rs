@@ -54,9 +54,10 @@ impl Subscriptions for SubscriptionStore {
         current: &Subscription,
         status: SubscriptionStatus,
         reason: Option<&str>,
+        transition: Transition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send {
-        SubscriptionStore::end(self, current, status, reason, now)
+        SubscriptionStore::end(self, current, status, reason, transition, now)
     }
 
     fn delete_everything(&self, id: &str) -> impl Future<Output = Result<bool, BoxError>> + Send {
