@@ -17,6 +17,7 @@ use walkdir::WalkDir;
 
 use crate::diagnostics::Diagnostics;
 use crate::style::HouseStyle;
+use crate::survey::SurveyFile;
 use crate::synonyms::{Synonyms, SynonymsFile};
 
 /// The line of each top-level key of a flat YAML map.
@@ -233,6 +234,8 @@ pub struct MunicipalityContent {
     pub local: BTreeMap<String, Loaded<LocalFile>>,
     /// Overrides by message id (`maternity/10w0d`).
     pub overrides: BTreeMap<String, Loaded<MessageFile>>,
+    /// Its surveys (own ones, or extra questions of a national one) by id.
+    pub surveys: BTreeMap<String, Loaded<SurveyFile>>,
 }
 
 /// Everything under `content/`.
@@ -250,6 +253,8 @@ pub struct Content {
     pub synonyms: Synonyms,
     /// The house style (`style.yaml`), when there is one.
     pub style: Option<HouseStyle>,
+    /// National reader surveys (`surveys/<id>.yaml`) by id.
+    pub surveys: BTreeMap<String, Loaded<SurveyFile>>,
 }
 
 impl Content {
@@ -292,6 +297,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
     let mut style = None;
     let mut tracks: BTreeMap<TrackId, TrackContent> = BTreeMap::new();
     let mut synonyms = Synonyms::default();
+    let mut surveys = BTreeMap::new();
     for result in parsed {
         match result {
             Err(problems) => diagnostics.extend(problems),
@@ -304,6 +310,9 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
                 track_entry(&mut tracks, track).messages.insert(stem, file);
             }
             Ok(ParsedFile::Synonyms(file)) => synonyms = Synonyms::from_file(&file, diagnostics),
+            Ok(ParsedFile::Survey(stem, file)) => {
+                surveys.insert(stem, file);
+            }
             Ok(_) => unreachable!("municipality files are not walked here"),
         }
     }
@@ -317,7 +326,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         );
         return None;
     };
-    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms, style })
+    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms, style, surveys })
 }
 
 impl Content {
@@ -333,6 +342,7 @@ impl Content {
         let mut file = None;
         let mut local = BTreeMap::new();
         let mut overrides = BTreeMap::new();
+        let mut surveys = BTreeMap::new();
         let mut failed = false;
         for result in parsed {
             match result {
@@ -346,6 +356,9 @@ impl Content {
                 }
                 Ok(ParsedFile::Override(message_id, loaded)) => {
                     overrides.insert(message_id, loaded);
+                }
+                Ok(ParsedFile::Survey(stem, loaded)) => {
+                    surveys.insert(stem, loaded);
                 }
                 Ok(_) => unreachable!("only municipality files are walked here"),
             }
@@ -361,7 +374,7 @@ impl Content {
             }
             return None;
         };
-        Some(MunicipalityContent { id: id.to_owned(), file, local, overrides })
+        Some(MunicipalityContent { id: id.to_owned(), file, local, overrides, surveys })
     }
 }
 
@@ -464,6 +477,7 @@ enum ParsedFile {
     Local(String, Loaded<LocalFile>),
     Override(String, Loaded<MessageFile>),
     Synonyms(Loaded<SynonymsFile>),
+    Survey(String, Loaded<SurveyFile>),
 }
 
 fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, Diagnostics> {
@@ -521,6 +535,10 @@ fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, 
         ["municipalities", _, "local", _] => {
             let valid = stem_ok(&mut problems);
             parse(&text, shown).map(|file| valid.then(|| ParsedFile::Local(stem.clone(), file)))
+        }
+        ["surveys", _] | ["municipalities", _, "surveys", _] => {
+            let valid = stem_ok(&mut problems);
+            parse(&text, shown).map(|file| valid.then(|| ParsedFile::Survey(stem.clone(), file)))
         }
         ["municipalities", _, "overrides", track, _] => {
             let track = track_of(track, &mut problems);

@@ -9,7 +9,7 @@
 //! [`build`], which also adds each municipality's [`search`] indexes (Pagefind and the finder's).
 //! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures
 //! coverage, [`repeats`] finds a topic told twice in a short time, [`style`] applies the house style,
-//! [`preview`] shows what a family receives, [`serve`] is the local
+//! [`survey`] loads and checks reader surveys, [`preview`] shows what a family receives, [`serve`] is the local
 //! preview server.
 
 pub mod build;
@@ -30,6 +30,7 @@ pub mod search_text;
 pub mod serve;
 pub mod staff;
 pub mod style;
+pub mod survey;
 pub mod synonyms;
 pub mod theme;
 pub mod validate;

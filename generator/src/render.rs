@@ -23,6 +23,7 @@ use crate::resolve::{reference_anchor, Currency, Edition, LocalItem, Placement};
 use crate::theme::Theme;
 
 mod review;
+mod survey;
 
 /// One produced file, its path relative to the output root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,9 +242,12 @@ pub fn render_edition_signed(
     files.push(renderer.feed()?);
     let mail = renderer.mail_parts()?;
     files.extend(mail.files);
-    files.push(renderer.schedule(&mail.hashes)?);
+    let surveys = renderer.surveys()?;
+    files.push(renderer.schedule(&mail.hashes, surveys.entries)?);
     let sitemap = renderer.sitemap(&files)?;
     files.push(sitemap);
+    // Survey pages are personal forms (noindex), kept out of the sitemap like the subscription pages.
+    files.extend(surveys.files);
     Ok(files)
 }
 
@@ -691,7 +695,11 @@ impl Renderer<'_> {
         Ok(MailOutput { files, hashes })
     }
 
-    fn schedule(&self, hashes: &BTreeMap<String, String>) -> Result<OutputFile, RenderError> {
+    fn schedule(
+        &self,
+        hashes: &BTreeMap<String, String>,
+        surveys: Vec<kizuna_schedule::survey::SurveyEntry>,
+    ) -> Result<OutputFile, RenderError> {
         let edition = self.edition;
         let section_path = |id: &str| format!("mail/sections/{id}.json");
         // Every section was rendered and hashed before the schedule; a missing hash would publish an
@@ -784,6 +792,7 @@ impl Renderer<'_> {
                     .collect(),
             },
             entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
+            surveys,
         };
         let path = format!("{}/schedule.json", edition.id);
         Ok(OutputFile { bytes: json_bytes(&document, &path)?, path })

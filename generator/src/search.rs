@@ -321,6 +321,7 @@ mod tests {
             },
             messages: vec![],
             local: vec![],
+            surveys: vec![],
         }
     }
 

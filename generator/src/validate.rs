@@ -95,6 +95,7 @@ pub fn validate(content: &Content, options: ValidationOptions, diagnostics: &mut
         }
         checker.same_day_messages(track.id, track.messages.values(), diagnostics);
     }
+    crate::survey::validate_national(content, options.production, diagnostics);
 }
 
 /// Validates one municipality. `codes` remembers the codes seen so far (code → file), so that two
@@ -119,6 +120,7 @@ pub fn validate_municipality(
         );
     }
     checker.municipality(content, municipality, diagnostics);
+    crate::survey::validate_municipal(content, municipality, options.production, diagnostics);
 }
 
 struct Checker<'a> {

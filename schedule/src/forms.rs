@@ -103,6 +103,11 @@ pub const UNSUBSCRIBE: Form = Form { route: "unsubscribe", fields: &[TOKEN] };
 /// RFC 8058 one-click, posted by mail programs to the `List-Unsubscribe` URL (token in the query).
 pub const ONE_CLICK_UNSUBSCRIBE: Form = Form { route: "unsubscribe", fields: &[ONE_CLICK] };
 
+/// A reader survey's answer form (`<muni>/surveys/<id>/`): the token of the invitation link, and
+/// one field per question named [`crate::survey::QUESTION_FIELD_PREFIX`]`<question id>` (the
+/// survey's own, so they are not listed here; [`crate::survey::SurveyEntry::read_answers`] reads them).
+pub const SURVEY_ANSWER: Form = Form { route: "survey-answers", fields: &[TOKEN] };
+
 /// Every form posted from a page the generator writes.
 pub const PAGE_FORMS: [Form; 7] = [SIGN_UP, CONFIRM, BIRTH, CHANGE_DUE_DATE, STOP, DELETE, UNSUBSCRIBE];
 
@@ -298,6 +303,8 @@ pub struct Routes {
     pub delete: &'static str,
     /// Unsubscribe.
     pub unsubscribe: &'static str,
+    /// A survey's answers.
+    pub survey_answer: &'static str,
 }
 
 impl Default for FormsView {
@@ -337,6 +344,7 @@ impl Default for FormsView {
                 stop: STOP.route,
                 delete: DELETE.route,
                 unsubscribe: UNSUBSCRIBE.route,
+                survey_answer: SURVEY_ANSWER.route,
             },
         }
     }

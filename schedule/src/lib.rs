@@ -8,6 +8,7 @@
 //! - [`calendar`]: Japan dates (JST "today"), month arithmetic, school years, date ranges;
 //! - [`delivery_time`]: a municipality's delivery time of day, parsed once for generator and sender;
 //! - [`document`]: the `schedule.json` types the generator writes and the sender reads;
+//! - [`survey`]: reader surveys — who is invited when, the answer form, stage buckets;
 //! - [`forms`]: the subscription forms' field names, accepted values and labels (pages and API).
 //!
 //! It has no I/O and no knowledge of YAML content, templates or AWS.
@@ -17,6 +18,7 @@ pub mod delivery_time;
 pub mod document;
 pub mod forms;
 pub mod rule;
+pub mod survey;
 pub mod track;
 
 pub use calendar::{japan_date, japan_today, merge_ranges, DateRange};

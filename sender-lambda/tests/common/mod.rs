@@ -126,6 +126,7 @@ pub fn schedule(municipality: MunicipalityInfo, entries: Vec<ScheduleEntry>) -> 
         municipality,
         mail: MailParts { shell: "mail/shell.json".to_owned(), system: Default::default() },
         entries,
+        surveys: Vec::new(),
     }
 }
 
