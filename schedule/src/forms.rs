@@ -112,7 +112,7 @@ pub const SURVEY_ANSWER: Form = Form { route: "survey-answers", fields: &[TOKEN]
 pub const PAGE_FORMS: [Form; 7] = [SIGN_UP, CONFIRM, BIRTH, CHANGE_DUE_DATE, STOP, DELETE, UNSUBSCRIBE];
 
 /// Why a family stops the mails. The losses stop at once with one gentle mail and never resume.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StopReason {
     /// 必要がなくなったため

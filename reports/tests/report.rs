@@ -1,0 +1,363 @@
+//! A year of transitions for two municipalities pushed through the counter model into an
+//! in-memory counter table, read back into figures and rendered: every figure equals what the
+//! test tallies from its own record, and the workbook read back with calamine says the same.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use chrono::NaiveDate;
+use kizuna_reports::counters::{
+    delivery_update, updates_for, Change, Channel, CounterItem, CounterUpdate, DeliveryOutcome, Event, Ledger,
+    Standing, UnsubscribeVia,
+};
+use kizuna_reports::figures::{compute, Municipality, Period};
+use kizuna_reports::{municipal, Format, Month};
+use kizuna_schedule::forms::StopReason;
+use kizuna_schedule::{AnchorKind, TrackId};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("test date")
+}
+
+/// The counter table: (pk, sk) → attribute → number, as DynamoDB's ADD leaves it.
+#[derive(Default)]
+struct Table(BTreeMap<(String, String), BTreeMap<String, i64>>);
+
+impl Table {
+    fn apply(&mut self, updates: Vec<CounterUpdate>) {
+        let mut seen = std::collections::BTreeSet::new();
+        for update in updates {
+            assert!(seen.insert(update.sk.clone()), "one transaction names {} twice", update.sk);
+            let item = self.0.entry((update.pk, update.sk)).or_default();
+            for (name, amount) in update.adds {
+                assert_ne!(amount, 0);
+                *item.entry(name).or_default() += amount;
+            }
+        }
+    }
+
+    fn ledger(&self, muni: &str) -> Ledger {
+        let pk = format!("COUNT#{muni}");
+        let items = self
+            .0
+            .iter()
+            .filter(|((p, _), _)| *p == pk)
+            .map(|((_, sk), values)| CounterItem { sk: sk.clone(), values: values.clone() });
+        Ledger::from_items(items).expect("ledger")
+    }
+}
+
+/// A subscription as the test remembers it.
+#[derive(Clone, Copy)]
+struct Sub {
+    muni: &'static str,
+    standing: Standing,
+}
+
+/// What the test expects, tallied by hand.
+#[derive(Default, Debug, PartialEq)]
+struct Tally {
+    registered: i64,
+    active: i64,
+    completed: i64,
+    unsubscribed: i64,
+    stopped: i64,
+}
+
+struct World {
+    table: Table,
+    tallies: BTreeMap<&'static str, Tally>,
+}
+
+impl World {
+    fn change(&mut self, sub: &mut Sub, date: &str, event: Event, after: Option<Standing>) {
+        let before = Some(sub.standing);
+        let change = Change { municipality: sub.muni, date: d(date), event, before, after };
+        self.table.apply(updates_for(&change));
+        let tally = self.tallies.entry(sub.muni).or_default();
+        let (was, is) = (sub.standing.active, after.is_some_and(|s| s.active));
+        match (was, is, event) {
+            (false, true, Event::Unblocked) => {
+                tally.unsubscribed -= 1;
+                tally.active += 1;
+            }
+            (false, true, _) => {
+                tally.registered += 1;
+                tally.active += 1;
+            }
+            (true, false, Event::Completed) => tally.completed += 1,
+            (true, false, Event::Unsubscribed(_) | Event::Blocked | Event::Deleted) => tally.unsubscribed += 1,
+            (true, false, _) => tally.stopped += 1,
+            _ => {}
+        }
+        if was && !is {
+            tally.active -= 1;
+        }
+        if let Some(after) = after {
+            sub.standing = after;
+        }
+    }
+
+    fn sign_up(&mut self, muni: &'static str, date: &str, channel: Channel, kind: AnchorKind, anchor: &str) -> Sub {
+        let track = Some(if kind == AnchorKind::Due { TrackId::Maternity } else { TrackId::Baby });
+        let standing = Standing { channel, kind, anchor: d(anchor), track, active: false };
+        let change =
+            Change { municipality: muni, date: d(date), event: Event::SignedUp, before: None, after: Some(standing) };
+        self.table.apply(updates_for(&change));
+        Sub { muni, standing }
+    }
+}
+
+fn active(s: Standing) -> Option<Standing> {
+    Some(Standing { active: true, ..s })
+}
+
+fn ended(s: Standing) -> Option<Standing> {
+    Some(Standing { active: false, ..s })
+}
+
+fn municipality(id: &str, births: Option<u32>) -> Municipality {
+    Municipality {
+        id: id.to_owned(),
+        name: format!("{id}市"),
+        enabled: vec![TrackId::Maternity, TrackId::Baby, TrackId::Preschool],
+        yearly_births: births,
+    }
+}
+
+#[test]
+fn a_year_of_transitions_adds_up_in_every_output() {
+    let mut world = World { table: Table::default(), tallies: BTreeMap::new() };
+    let mut subs = Vec::new();
+    // Two municipalities, a sign-up every few days through fiscal 2026.
+    let mut date = d("2026-04-01");
+    let mut n = 0;
+    while date <= d("2027-03-31") {
+        let muni = if n % 3 == 0 { "yumemino" } else { "komorebi" };
+        let channel = if n % 4 == 0 { Channel::Line } else { Channel::Mail };
+        let (kind, anchor) = if n % 2 == 0 {
+            (AnchorKind::Due, date + chrono::Days::new(200))
+        } else {
+            (AnchorKind::Birth, date - chrono::Days::new(30))
+        };
+        let day = date.to_string();
+        let mut sub = world.sign_up(muni, &day, channel, kind, &anchor.to_string());
+        if n % 7 != 6 {
+            // Most confirm; every seventh lets the sign-up expire.
+            let standing = sub.standing;
+            world.change(&mut sub, &day, Event::Activated, active(standing));
+        }
+        subs.push((sub, date));
+        date = date + chrono::Days::new(3);
+        n += 1;
+    }
+    for (i, (sub, signed)) in subs.iter_mut().enumerate() {
+        if !sub.standing.active {
+            continue;
+        }
+        let later = (*signed + chrono::Days::new(40)).to_string();
+        let s = sub.standing;
+        match i % 9 {
+            0 => world.change(sub, &later, Event::Unsubscribed(UnsubscribeVia::OneClick), ended(s)),
+            1 => world.change(sub, &later, Event::Stopped(StopReason::Miscarriage), ended(s)),
+            2 if s.channel == Channel::Mail => world.change(sub, &later, Event::Bounced, ended(s)),
+            3 if s.kind == AnchorKind::Due => {
+                let born = Standing {
+                    kind: AnchorKind::Birth,
+                    anchor: s.anchor - chrono::Days::new(3),
+                    track: Some(TrackId::Baby),
+                    ..s
+                };
+                world.change(sub, &later, Event::BirthRegistered, Some(born));
+            }
+            4 if s.channel == Channel::Line => {
+                world.change(sub, &later, Event::Blocked, ended(s));
+                let again = (*signed + chrono::Days::new(50)).to_string();
+                world.change(sub, &again, Event::Unblocked, active(s));
+            }
+            5 => world.change(sub, &later, Event::Completed, ended(s)),
+            6 => {
+                let moved = Standing { anchor: s.anchor + chrono::Days::new(5), ..s };
+                world.change(sub, &later, Event::AnchorChanged, Some(moved));
+            }
+            _ => {}
+        }
+    }
+    world.table.apply(vec![delivery_update(
+        "komorebi",
+        d("2026-05-02"),
+        Channel::Mail,
+        Some(TrackId::Baby),
+        DeliveryOutcome::Sent,
+        12,
+    )]);
+    world.table.apply(vec![delivery_update(
+        "komorebi",
+        d("2026-05-03"),
+        Channel::Line,
+        None,
+        DeliveryOutcome::InDoubt,
+        1,
+    )]);
+
+    // Through June 2027, so the endings of March's sign-ups (40–50 days later) fall inside.
+    let period = Period { from: "2026-04".parse().expect("month"), to: "2027-06".parse().expect("month") };
+    for (muni, births) in [("yumemino", Some(120)), ("komorebi", None)] {
+        let figures = compute(&world.table.ledger(muni), &municipality(muni, births), period);
+        let tally = &world.tallies[muni];
+        let r = &figures.retention;
+        let got = Tally {
+            registered: r.cumulative,
+            active: r.active,
+            completed: r.completed,
+            unsubscribed: r.unsubscribed,
+            stopped: r.stopped,
+        };
+        assert_eq!(&got, tally, "{muni}");
+        assert_eq!(r.cumulative, r.active + r.completed + r.unsubscribed + r.stopped, "{muni}: the identity");
+        let last = figures.months.last().expect("months");
+        assert_eq!(last.active_total(), tally.active);
+        assert_eq!(last.active_by_track.values().sum::<i64>(), tally.active, "{muni}: no add-on, so tracks add up");
+        assert_eq!(figures.months.len(), 15);
+        match births {
+            Some(b) => {
+                assert_eq!(r.registration_rate, Some(r.registered_in_period as f64 / (f64::from(b) * 15.0 / 12.0)))
+            }
+            None => assert_eq!(r.registration_rate, None),
+        }
+        let report = municipal::report(&figures, d("2027-04-01"));
+        let html = String::from_utf8(kizuna_reports::render(&report, Format::Html, "r").expect("html")[0].1.clone())
+            .expect("utf-8");
+        assert_eq!(html.matches("<svg role=\"img\"").count(), 4, "one chart per monthly table");
+        assert!(html.contains(&format!("<td>{}</td>", tally.registered)));
+        let xlsx = &kizuna_reports::render(&report, Format::Xlsx, "r").expect("xlsx")[0].1;
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(xlsx.clone())).expect("workbook");
+        let sheet = book.worksheet_range("継続状況").expect("sheet");
+        let value = |row: u32| sheet.get_value((row, 1)).cloned();
+        assert_eq!(value(2), Some(Data::Float(tally.registered as f64)));
+        assert_eq!(value(5), Some(Data::Float(tally.unsubscribed as f64)));
+        assert_eq!(value(6), Some(Data::Float(tally.stopped as f64)));
+        let csv = kizuna_reports::render(&report, Format::Csv, "r").expect("csv");
+        let retention = &csv.iter().find(|(name, _)| name == "r-retention.csv").expect("retention csv").1;
+        assert!(retention.starts_with("\u{feff}項目,値\r\n".as_bytes()));
+        let text = String::from_utf8(retention.clone()).expect("utf-8");
+        assert!(text.contains(&format!("解除,{}\r\n", tally.unsubscribed)), "{text}");
+    }
+    let komorebi = compute(&world.table.ledger("komorebi"), &municipality("komorebi", None), period);
+    assert_eq!(
+        komorebi.deliveries[&("2026-05".parse::<Month>().expect("month"), Channel::Mail, DeliveryOutcome::Sent)],
+        12
+    );
+    assert_eq!(
+        komorebi.deliveries[&("2026-05".parse::<Month>().expect("month"), Channel::Line, DeliveryOutcome::InDoubt)],
+        1
+    );
+}
+
+#[test]
+fn a_birth_registration_moves_one_reader_between_kinds_in_one_item_each() {
+    let due = Standing {
+        channel: Channel::Mail,
+        kind: AnchorKind::Due,
+        anchor: d("2026-07-10"),
+        track: Some(TrackId::Maternity),
+        active: true,
+    };
+    let born = Standing { kind: AnchorKind::Birth, anchor: d("2026-07-08"), track: Some(TrackId::Baby), ..due };
+    let updates = updates_for(&Change {
+        municipality: "m",
+        date: d("2026-07-09"),
+        event: Event::BirthRegistered,
+        before: Some(due),
+        after: Some(born),
+    });
+    let month = updates.iter().find(|u| u.sk == "M#2026-07").expect("month item");
+    assert_eq!(month.adds.get("active#mail#due"), Some(&-1));
+    assert_eq!(month.adds.get("active#mail#birth"), Some(&1));
+    assert_eq!(month.adds.get("ev#birth_registered#mail#birth#baby"), Some(&1));
+    assert!(!month.adds.keys().any(|k| k.starts_with("registered")), "not a new registration: {month:?}");
+    let sks: Vec<&str> = updates.iter().map(|u| u.sk.as_str()).collect();
+    assert_eq!(
+        sks,
+        ["A#birth#2026-07", "A#due#2026-07", "H#2026-07#birth#2026-07", "H#2026-07#due#2026-07", "M#2026-07"]
+    );
+    // A corrected date in the same anchor month touches that histogram item once, with both days.
+    let moved = Standing { anchor: d("2026-07-20"), ..due };
+    let updates = updates_for(&Change {
+        municipality: "m",
+        date: d("2026-03-01"),
+        event: Event::AnchorChanged,
+        before: Some(due),
+        after: Some(moved),
+    });
+    let histogram = updates.iter().find(|u| u.sk == "A#due#2026-07").expect("histogram");
+    assert_eq!(histogram.adds, BTreeMap::from([("d10".to_owned(), -1), ("d20".to_owned(), 1)]));
+}
+
+#[test]
+fn active_by_track_at_a_past_month_end_undoes_later_changes() {
+    let mut table = Table::default();
+    let child = Standing {
+        channel: Channel::Mail,
+        kind: AnchorKind::Birth,
+        anchor: d("2024-01-15"),
+        track: Some(TrackId::Baby),
+        active: false,
+    };
+    let on = Standing { active: true, ..child };
+    table.apply(updates_for(&Change {
+        municipality: "m",
+        date: d("2026-04-10"),
+        event: Event::Activated,
+        before: Some(child),
+        after: Some(on),
+    }));
+    table.apply(updates_for(&Change {
+        municipality: "m",
+        date: d("2026-06-10"),
+        event: Event::Unsubscribed(UnsubscribeVia::Link),
+        before: Some(on),
+        after: Some(child),
+    }));
+    let ledger = table.ledger("m");
+    assert!(ledger.active_now.is_empty(), "nobody is active now");
+    let muni = municipality("m", None);
+    let figures =
+        compute(&ledger, &muni, Period { from: "2026-04".parse().expect("m"), to: "2026-06".parse().expect("m") });
+    let by_track: Vec<i64> =
+        figures.months.iter().map(|m| m.active_by_track.get(&Some(TrackId::Baby)).copied().unwrap_or(0)).collect();
+    assert_eq!(by_track, [1, 1, 0]);
+}
+
+#[test]
+fn unknown_counters_are_an_error_naming_the_item() {
+    let item = CounterItem {
+        sk: "M#2026-04".to_owned(),
+        values: BTreeMap::from([("ev#teleported#mail#due#-".to_owned(), 1)]),
+    };
+    let err = Ledger::from_items([item]).expect_err("unknown event");
+    assert!(err.to_string().contains("M#2026-04"), "{err}");
+    assert!(err.to_string().contains("teleported"), "{err}");
+}
+
+#[test]
+fn files_are_written_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let figures = compute(
+        &Ledger::default(),
+        &municipality("m", Some(100)),
+        Period { from: "2026-04".parse().expect("m"), to: "2026-04".parse().expect("m") },
+    );
+    let report = municipal::report(&figures, d("2026-05-01"));
+    for format in Format::ALL {
+        let paths = kizuna_reports::write(&report, format, dir.path(), "m-2026-04").expect("write");
+        assert!(!paths.is_empty());
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    assert!(names.contains(&"m-2026-04.html".to_owned()) && names.contains(&"m-2026-04.xlsx".to_owned()));
+}
