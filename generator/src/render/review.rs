@@ -13,7 +13,11 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use kizuna_schedule::{ReviewStatus, Rule, TrackId};
 
-use super::{toc_group, track_names, validity_label, OutputFile, RenderError, Renderer};
+use serde::Serialize;
+
+use super::labels::{toc_group, track_names, validity_label};
+use super::views::SectionView;
+use super::{OutputFile, RenderError, Renderer};
 use crate::resolve::{LocalItem, Placement};
 use crate::staff::signoff;
 
@@ -43,6 +47,64 @@ enum View {
     Changed,
 }
 
+/// The counts at the top of every view.
+#[derive(Serialize)]
+struct Summary {
+    messages: usize,
+    local: usize,
+    drafts: usize,
+    overrides: usize,
+}
+
+/// One part of a view (a track, or the dated announcements), closed by a sign-off block.
+#[derive(Serialize)]
+struct Part<'a> {
+    id: String,
+    title: String,
+    groups: Vec<Group>,
+    items: Vec<Item<'a>>,
+}
+
+/// A contents entry of a part (a week, a month, …) and how many manuscripts it holds.
+#[derive(Serialize)]
+struct Group {
+    label: String,
+    anchor: String,
+    count: usize,
+}
+
+/// One manuscript: a message (with the town's sections) or a local item.
+#[derive(Serialize)]
+struct Item<'a> {
+    id: &'a str,
+    label: String,
+    title: &'a str,
+    local: bool,
+    /// The town's own text: a local item, an overridden message or one with local sections.
+    own: bool,
+    changed: bool,
+    draft: bool,
+    reviewed_by: Option<&'a str>,
+    overridden: bool,
+    valid_label: Option<String>,
+    body_html: &'a str,
+    to_partner_html: Option<&'a str>,
+    sections: Vec<Section<'a>>,
+    /// 未確認 / 前回の確認から変更 / 確認済み.
+    signoff: &'static str,
+    /// Set on the first manuscript of each contents group.
+    group_label: Option<String>,
+    group_anchor: Option<String>,
+}
+
+/// A local section of a message, and whether it changed since the last sign-off.
+#[derive(Serialize)]
+struct Section<'a> {
+    #[serde(flatten)]
+    section: SectionView<'a>,
+    changed: bool,
+}
+
 impl Renderer<'_> {
     /// The three review pages.
     pub(super) fn review_pages(&self) -> Result<Vec<OutputFile>, RenderError> {
@@ -61,7 +123,7 @@ impl Renderer<'_> {
             (View::Changed, "review/changed/index.html", "前回の確認から変わった原稿", 2),
         ] {
             let parts = self.review_parts(Shown { view, changed: &changed, note: &note });
-            let count: usize = parts.iter().map(|p| p["items"].as_array().map_or(0, Vec::len)).sum();
+            let count: usize = parts.iter().map(|p| p.items.len()).sum();
             let crumbs = self.crumbs(depth, &[("原稿確認", "")]);
             files.push(self.page(path, "review.html", depth, |c| {
                 c.insert("parts", &parts);
@@ -76,19 +138,19 @@ impl Renderer<'_> {
         Ok(files)
     }
 
-    fn review_summary(&self) -> serde_json::Value {
+    fn review_summary(&self) -> Summary {
         let edition = self.edition;
-        serde_json::json!({
-            "messages": edition.messages.len(),
-            "local": edition.local.len(),
-            "drafts": edition.messages.iter().filter(|m| m.review == ReviewStatus::Draft).count()
+        Summary {
+            messages: edition.messages.len(),
+            local: edition.local.len(),
+            drafts: edition.messages.iter().filter(|m| m.review == ReviewStatus::Draft).count()
                 + edition.local.iter().filter(|l| l.review == ReviewStatus::Draft).count(),
-            "overrides": edition.messages.iter().filter(|m| m.overridden).count(),
-        })
+            overrides: edition.messages.iter().filter(|m| m.overridden).count(),
+        }
     }
 
     /// The parts of a view: one per track, then the dated announcements; empty parts are left out.
-    fn review_parts(&self, shown: Shown<'_>) -> Vec<serde_json::Value> {
+    fn review_parts(&self, shown: Shown<'_>) -> Vec<Part<'_>> {
         let mut parts = Vec::new();
         for track in self.edition.enabled() {
             let (name, _) = track_names(self.build.content, track);
@@ -117,7 +179,7 @@ impl Renderer<'_> {
         };
         let title = format!("{}独自のお知らせ（日付を指定した配信）", self.edition.name);
         parts.push(self.review_part(parts.len(), title, &dated, &month, shown));
-        parts.retain(|p| p["items"].as_array().is_some_and(|items| !items.is_empty()));
+        parts.retain(|p| !p.items.is_empty());
         parts
     }
 
@@ -146,85 +208,90 @@ impl Renderer<'_> {
         entries: &[Entry],
         group: &dyn Fn(&Entry) -> String,
         Shown { view, changed, note }: Shown<'_>,
-    ) -> serde_json::Value {
+    ) -> Part<'_> {
         let id = format!("part{}", index + 1);
         let mut items = Vec::new();
-        let mut groups: Vec<serde_json::Value> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         for entry in entries {
             let mut item = match *entry {
                 Entry::Message(i) => self.review_message(i, changed),
                 Entry::Local(i) => self.review_local(i, changed),
             };
-            item["signoff"] = note(item["id"].as_str().unwrap_or_default()).into();
+            item.signoff = note(item.id);
             let shown = match view {
                 View::All => true,
-                View::Own => item["own"] == true,
-                View::Changed => item["changed"] == true,
+                View::Own => item.own,
+                View::Changed => item.changed,
             };
             if !shown {
                 continue;
             }
             let label = group(entry);
-            if groups.last().is_none_or(|g| g["label"] != label.as_str()) {
+            if groups.last().is_none_or(|g| g.label != label) {
                 let anchor = format!("{id}-{}", groups.len() + 1);
-                item["group_label"] = label.clone().into();
-                item["group_anchor"] = anchor.clone().into();
-                groups.push(serde_json::json!({ "label": label, "anchor": anchor, "count": 0 }));
+                item.group_label = Some(label.clone());
+                item.group_anchor = Some(anchor.clone());
+                groups.push(Group { label, anchor, count: 0 });
             }
             if let Some(last) = groups.last_mut() {
-                last["count"] = (last["count"].as_u64().unwrap_or(0) + 1).into();
+                last.count += 1;
             }
             items.push(item);
         }
-        serde_json::json!({ "id": id, "title": title, "groups": groups, "items": items })
+        Part { id, title, groups, items }
     }
 
-    fn review_message(&self, index: usize, changed: &dyn Fn(&str) -> bool) -> serde_json::Value {
+    fn review_message(&self, index: usize, changed: &dyn Fn(&str) -> bool) -> Item<'_> {
         let (message, texts) = (&self.edition.messages[index], &self.message_texts[index]);
-        let sections: Vec<serde_json::Value> = message
+        let sections: Vec<Section<'_>> = message
             .sections
             .iter()
-            .map(|&i| {
-                let mut view = self.section_view(i);
-                view["changed"] = changed(&self.edition.local[i].id).into();
-                view
-            })
+            .map(|&i| Section { section: self.section_view(i), changed: changed(&self.edition.local[i].id) })
             .collect();
-        let sections_changed = message.sections.iter().any(|&i| changed(&self.edition.local[i].id));
-        serde_json::json!({
-            "id": message.id,
-            "label": message.rule.long_label(),
-            "title": message.title,
-            "local": false,
-            "own": message.overridden || !message.sections.is_empty(),
-            "changed": changed(&message.id) || sections_changed,
-            "draft": message.review == ReviewStatus::Draft,
-            "reviewed_by": message.reviewed_by,
-            "overridden": message.overridden,
-            "body_html": texts.html,
-            "to_partner_html": texts.partner_html,
-            "sections": sections,
-        })
+        let sections_changed = sections.iter().any(|s| s.changed);
+        Item {
+            id: &message.id,
+            label: message.rule.long_label(),
+            title: &message.title,
+            local: false,
+            own: message.overridden || !message.sections.is_empty(),
+            changed: changed(&message.id) || sections_changed,
+            draft: message.review == ReviewStatus::Draft,
+            reviewed_by: message.reviewed_by.as_deref(),
+            overridden: message.overridden,
+            valid_label: None,
+            body_html: &texts.html,
+            to_partner_html: texts.partner_html.as_deref(),
+            sections,
+            signoff: "",
+            group_label: None,
+            group_anchor: None,
+        }
     }
 
-    fn review_local(&self, index: usize, changed: &dyn Fn(&str) -> bool) -> serde_json::Value {
+    fn review_local(&self, index: usize, changed: &dyn Fn(&str) -> bool) -> Item<'_> {
         let item: &LocalItem = &self.edition.local[index];
         let label = match &item.placement {
             Placement::Own { rule, .. } => rule.long_label(),
             Placement::Section(_) => String::new(),
         };
-        serde_json::json!({
-            "id": item.id,
-            "label": label,
-            "title": item.title,
-            "local": true,
-            "own": true,
-            "changed": changed(&item.id),
-            "draft": item.review == ReviewStatus::Draft,
-            "reviewed_by": item.reviewed_by,
-            "valid_label": validity_label(&item.valid),
-            "body_html": self.local_texts[index].html,
-            "sections": [],
-        })
+        Item {
+            id: &item.id,
+            label,
+            title: &item.title,
+            local: true,
+            own: true,
+            changed: changed(&item.id),
+            draft: item.review == ReviewStatus::Draft,
+            reviewed_by: item.reviewed_by.as_deref(),
+            overridden: false,
+            valid_label: validity_label(&item.valid),
+            body_html: &self.local_texts[index].html,
+            to_partner_html: None,
+            sections: Vec::new(),
+            signoff: "",
+            group_label: None,
+            group_anchor: None,
+        }
     }
 }

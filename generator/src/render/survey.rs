@@ -1,102 +1,126 @@
 //! The reader surveys of one municipality (DESIGN.md §5, issue 20): for each survey the answer
 //! page `surveys/<id>/`, its thank-you page `surveys/<id>/thanks/`, the refusal page
 //! `surveys/<id>/refused/` (second answer, closed survey, bad link — the API writes the reason at
-//! `<!--kizuna:errors-->`), the invitation section `mail/sections/survey/<id>.json` carrying
-//! [`SURVEY_URL_MARKER`], and the `surveys` list of `schedule.json`.
+//! `<!--kizuna:errors-->`), and the invitation section `mail/sections/survey/<id>.json` carrying
+//! [`SURVEY_URL_MARKER`]; `schedule.json` lists the survey from its hash (`super::schedule`).
 //!
 //! The answer page works without JavaScript: a plain form posting to the API. Its token is the
 //! `%%token%%` marker, filled by the API when it serves the page from the invitation link; opened
 //! from the archive without one, the page still shows the questions, and a post is refused there.
 
-use kizuna_schedule::survey::{Question, SurveyEntry, SURVEY_URL_MARKER, TEXT_MAX_CHARS};
+use std::collections::BTreeMap;
+
+use kizuna_schedule::survey::{Choice, QuestionKind, INVITATION_ENTRY_PREFIX, SURVEY_URL_MARKER, TEXT_MAX_CHARS};
 use kizuna_schedule::{MailSection, Validity};
 use serde::Serialize;
 
+use super::mail::section_path;
 use super::{json_bytes, render_template, validity_label, OutputFile, RenderError, Renderer};
 use crate::markdown;
 use crate::survey::ResolvedSurvey;
 
-/// The survey files of a municipality and what `schedule.json` lists about them.
-pub(super) struct SurveyOutput {
-    /// Pages and invitation sections.
-    pub files: Vec<OutputFile>,
-    /// `schedule.json`'s `surveys`.
-    pub entries: Vec<SurveyEntry>,
+/// The invitation's entry and section id, `survey/<id>`.
+pub(super) fn invitation_id(survey: &str) -> String {
+    format!("{INVITATION_ENTRY_PREFIX}{survey}")
 }
 
-/// One question as the templates use it.
+/// The survey page, relative to the municipality's root.
+pub(super) fn survey_path(survey: &str) -> String {
+    format!("surveys/{survey}/")
+}
+
+/// The survey files of a municipality.
+pub(super) struct SurveyOutput {
+    /// Answer, thank-you and refusal pages.
+    pub(super) pages: Vec<OutputFile>,
+    /// Invitation sections.
+    pub(super) sections: Vec<OutputFile>,
+    /// The hash of each invitation section, by its path below the municipality.
+    pub(super) hashes: BTreeMap<String, String>,
+}
+
+/// A survey as its templates see it.
+#[derive(Serialize)]
+struct SurveyView<'a> {
+    id: &'a str,
+    title: &'a str,
+    introduction_html: String,
+    introduction_mail_html: String,
+    introduction_text: String,
+    /// 「2027年1月20日〜2027年2月28日」
+    open_label: String,
+    questions: Vec<QuestionView<'a>>,
+}
+
+/// One question as the templates see it.
 #[derive(Serialize)]
 struct QuestionView<'a> {
-    #[serde(flatten)]
-    question: &'a Question,
     /// The form field name.
     field: String,
+    kind: QuestionKind,
+    text: &'a str,
+    required: bool,
+    choices: &'a [Choice],
+}
+
+impl<'a> SurveyView<'a> {
+    fn of(survey: &'a ResolvedSurvey) -> Self {
+        let open = Validity { from: Some(survey.open.from), until: Some(survey.open.until) };
+        SurveyView {
+            id: &survey.id,
+            title: &survey.title,
+            introduction_html: markdown::to_html(&survey.introduction),
+            introduction_mail_html: markdown::to_mail_html(&survey.introduction),
+            introduction_text: markdown::to_text(&survey.introduction).trim_end().to_owned(),
+            open_label: validity_label(&open).unwrap_or_default(),
+            questions: survey
+                .questions
+                .iter()
+                .map(|q| QuestionView {
+                    field: q.field_name(),
+                    kind: q.kind,
+                    text: &q.text,
+                    required: q.required,
+                    choices: &q.choices,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Renderer<'_> {
     /// Renders every survey of the edition.
     pub(super) fn surveys(&self) -> Result<SurveyOutput, RenderError> {
-        let mut output = SurveyOutput { files: Vec::new(), entries: Vec::new() };
+        let mut output = SurveyOutput { pages: Vec::new(), sections: Vec::new(), hashes: BTreeMap::new() };
         for survey in &self.edition.surveys {
-            let open = Validity { from: Some(survey.open.from), until: Some(survey.open.until) };
-            let view = serde_json::json!({
-                "id": survey.id,
-                "title": survey.title,
-                "introduction_html": markdown::to_html(&survey.introduction),
-                "introduction_mail_html": markdown::to_mail_html(&survey.introduction),
-                "introduction_text": markdown::to_text(&survey.introduction).trim_end(),
-                "open_label": validity_label(&open).unwrap_or_default(),
-                "questions": survey.questions.iter()
-                    .map(|question| QuestionView { question, field: question.field_name() })
-                    .collect::<Vec<_>>(),
-            });
-            let dir = format!("surveys/{}", survey.id);
+            let view = SurveyView::of(survey);
+            let dir = survey_path(&survey.id);
             let pages = [
-                (format!("{dir}/index.html"), "survey/form.html", 2, survey.title.clone()),
-                (
-                    format!("{dir}/thanks/index.html"),
-                    "survey/thanks.html",
-                    3,
-                    "ご回答ありがとうございました".to_owned(),
-                ),
-                (
-                    format!("{dir}/refused/index.html"),
-                    "survey/refused.html",
-                    3,
-                    "回答を受け付けられませんでした".to_owned(),
-                ),
+                (format!("{dir}index.html"), "survey/form.html", 2, survey.title.as_str()),
+                (format!("{dir}thanks/index.html"), "survey/thanks.html", 3, "ご回答ありがとうございました"),
+                (format!("{dir}refused/index.html"), "survey/refused.html", 3, "回答を受け付けられませんでした"),
             ];
             for (path, template, depth, title) in pages {
-                output.files.push(self.page(&path, template, depth, |context| {
-                    context.insert("page_title", &title);
+                output.pages.push(self.page(&path, template, depth, |context| {
+                    context.insert("page_title", title);
                     context.insert("survey", &view);
                     context.insert("max_chars", &TEXT_MAX_CHARS);
                 })?);
             }
             let section = self.invitation(survey, &view)?;
-            output.entries.push(SurveyEntry {
-                id: survey.id.clone(),
-                scope: survey.scope,
-                title: survey.title.clone(),
-                when: survey.when,
-                tracks: survey.tracks.clone(),
-                open: survey.open,
-                url: self.url(&format!("{dir}/")),
-                section: section.path.trim_start_matches(&format!("{}/", self.edition.id)).to_owned(),
-                hash: kizuna_schedule::content_hash(&section.bytes),
-                review: survey.review,
-                questions: survey.questions.clone(),
-            });
-            output.files.push(section);
+            output
+                .hashes
+                .insert(section_path(&invitation_id(&survey.id)), kizuna_schedule::content_hash(&section.bytes));
+            output.sections.push(section);
         }
         Ok(output)
     }
 
     /// The invitation, a section of the day's delivery; the sender puts the reader's own link at
     /// [`SURVEY_URL_MARKER`] (a template without it would invite readers to nowhere).
-    fn invitation(&self, survey: &ResolvedSurvey, view: &serde_json::Value) -> Result<OutputFile, RenderError> {
+    fn invitation(&self, survey: &ResolvedSurvey, view: &SurveyView<'_>) -> Result<OutputFile, RenderError> {
         let tera = &self.build.theme.tera;
-        let path = format!("{}/mail/sections/survey/{}.json", self.edition.id, survey.id);
+        let path = format!("{}/{}", self.edition.id, section_path(&invitation_id(&survey.id)));
         let mut context = self.base.clone();
         context.insert("survey", view);
         let part = |template: &str| -> Result<String, RenderError> {
