@@ -14,6 +14,7 @@ use kizuna_schedule::BuildInfo;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::catalogue::{self as msg, Text};
 use crate::content::{self, Content};
 use crate::diagnostics::Diagnostics;
 use crate::output::Sink;
@@ -64,7 +65,7 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let theme = Theme::load(&options.theme_dir, &mut diagnostics);
     let mut municipalities = Vec::new();
     if let Some(content) = &content {
-        let validation = ValidationOptions { production: options.production };
+        let validation = ValidationOptions { production: options.production, today: Some(options.build_date) };
         validate::validate(content, validation, &mut diagnostics);
         let mut codes = HashMap::new();
         for id in &content.municipality_ids {
@@ -85,12 +86,11 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         }
         for id in &options.municipalities {
             if !content.municipality_ids.contains(id) {
-                diagnostics.error(
-                    &options.content_dir.join("municipalities"),
-                    None,
-                    format!("no municipality `{id}`"),
-                    format!("known municipalities: {}", content.municipality_ids.join(", ")),
-                );
+                let text = Text::new(&msg::NO_SUCH_MUNICIPALITY)
+                    .arg("id", id)
+                    .arg("known", content.municipality_ids.join(", "))
+                    .suggest(msg::nearest(id, content.municipality_ids.iter().map(String::as_str)));
+                diagnostics.error(&options.content_dir.join("municipalities"), None, text);
             }
         }
     }

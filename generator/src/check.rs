@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{Duration, NaiveDate};
 use kizuna_schedule::{owning_addon, Rule, TrackId};
 
+use crate::catalogue::{self as msg, Text};
 use crate::content::{Content, Loaded, MessageFile, TrackContent};
 use crate::diagnostics::Diagnostics;
 
@@ -55,6 +56,20 @@ pub struct GapReport {
     pub anchors: usize,
     /// One anchor for which it occurs.
     pub example: NaiveDate,
+}
+
+/// What a gap report names instead of a message at the start or the end of the window.
+pub const WINDOW_START: &str = "(start of the window)";
+/// See [`WINDOW_START`].
+pub const WINDOW_END: &str = "(end of the window)";
+
+/// A message id of a gap report, or the words for the window's edge in the reader's language.
+fn gap_end(name: &str) -> Text {
+    match name {
+        WINDOW_START => Text::new(&msg::WINDOW_START),
+        WINDOW_END => Text::new(&msg::WINDOW_END),
+        id => Text::new(&msg::PLAIN).arg("text", id),
+    }
 }
 
 /// Every anchor of a leap cycle.
@@ -121,8 +136,8 @@ fn measure(track: TrackId, addons: Vec<TrackId>, messages: &[(String, Rule)], an
         let dates: Vec<NaiveDate> = by_date.keys().copied().collect();
         for gap in track.gaps(*anchor, &dates) {
             let name = |date: NaiveDate, edge: &str| by_date.get(&date).copied().unwrap_or(edge).to_owned();
-            let after = name(gap.after, "(start of the window)");
-            let before = name(gap.before, "(end of the window)");
+            let after = name(gap.after, WINDOW_START);
+            let before = name(gap.before, WINDOW_END);
             let report = gaps.entry((after.clone(), before.clone())).or_insert(GapReport {
                 after,
                 before,
@@ -151,30 +166,20 @@ pub fn report_coverage(content: &Content, coverage: &[TrackCoverage], diagnostic
     for track in coverage {
         let folder = content.root.join("tracks").join(track.track.as_str());
         for gap in &track.gaps {
-            diagnostics.error(
-                &folder,
-                None,
-                format!(
-                    "{}: coverage gap of {} days (at most {} allowed) between {} and {}, for {} of {} sampled dates (e.g. {})",
-                    track.label(),
-                    gap.days,
-                    gap.allowed,
-                    gap.after,
-                    gap.before,
-                    gap.anchors,
-                    1461,
-                    gap.example
-                ),
-                "add a message in between",
-            );
+            let text = Text::new(&msg::COVERAGE_GAP)
+                .arg("track", track.label())
+                .arg("days", gap.days)
+                .arg("allowed", gap.allowed)
+                .arg_text("after", gap_end(&gap.after))
+                .arg_text("before", gap_end(&gap.before))
+                .arg("anchors", gap.anchors)
+                .arg("sampled", 1461)
+                .arg("example", gap.example);
+            diagnostics.error(&folder, None, text);
         }
         for birthday in &track.missing_birthdays {
-            diagnostics.error(
-                &folder,
-                None,
-                format!("track {} has no message for the {birthday}歳の誕生日", track.label()),
-                format!("add a message with `when: {{ birthday: {birthday} }}`"),
-            );
+            let text = Text::new(&msg::MISSING_BIRTHDAY).arg("track", track.label()).arg("birthday", birthday);
+            diagnostics.error(&folder, None, text);
         }
     }
 }
@@ -233,12 +238,10 @@ pub fn near_duplicates(content: &Content, threshold: f64, diagnostics: &mut Diag
     let messages: Vec<&Loaded<MessageFile>> = content.tracks.values().flat_map(|t| t.messages.values()).collect();
     let sets: Vec<HashSet<u64>> = messages.iter().map(|m| shingles(&m.value.body)).collect();
     for (a, b, similarity) in similar_pairs(&sets, threshold) {
-        diagnostics.warning(
-            &messages[b].path,
-            messages[b].lines.line_or_top("body"),
-            format!("the body is {:.0}% the same as {}", similarity * 100.0, messages[a].path.display()),
-            "make each message say something of its own",
-        );
+        let text = Text::new(&msg::NEAR_DUPLICATE_BODY)
+            .arg("percent", format!("{:.0}", similarity * 100.0))
+            .arg("other", messages[a].path.display());
+        diagnostics.warning(&messages[b].path, messages[b].lines.line_or_top("body"), text);
     }
 }
 
@@ -251,12 +254,8 @@ pub fn expiring_local(content: &Content, today: NaiveDate, days: i64, diagnostic
             let Some(until) = item.value.valid.and_then(|v| v.until).map(|d| d.0) else { continue };
             let left = (until - today).num_days();
             if (0..=days).contains(&left) {
-                diagnostics.warning(
-                    &item.path,
-                    item.lines.line_or_top("valid"),
-                    format!("expires on {until}, in {left} days"),
-                    "update it for the next period, or let it expire",
-                );
+                let text = Text::new(&msg::EXPIRES_SOON).arg("until", until).arg("left", left);
+                diagnostics.warning(&item.path, item.lines.line_or_top("valid"), text);
             }
         }
     }

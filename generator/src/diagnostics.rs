@@ -2,10 +2,13 @@
 //!
 //! Validation collects every problem of a run into [`Diagnostics`] instead of stopping at the
 //! first, so an editor fixes everything in one pass. Errors stop the build before anything is
-//! written; warnings are reported and the build goes on.
+//! written; warnings are reported and the build goes on. What a problem says comes from the
+//! [`crate::catalogue`] and is put into words only when shown, in Japanese unless asked otherwise.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+use crate::catalogue::{Lang, Text};
 
 /// How serious a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,27 +28,44 @@ pub struct Diagnostic {
     pub file: PathBuf,
     /// 1-based line, when known.
     pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
-    /// What to do about it.
-    pub hint: Option<String>,
+    /// What is wrong and what to do, from the catalogue.
+    pub text: Text,
+}
+
+impl Diagnostic {
+    /// What is wrong, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        self.text.message(lang)
+    }
+
+    /// What to do, in `lang`.
+    pub fn hint(&self, lang: Lang) -> Option<String> {
+        self.text.hint(lang)
+    }
+
+    /// The whole report in `lang`: `エラー: file:line: message` and the hint on its own line.
+    pub fn render(&self, lang: Lang) -> String {
+        let (level, hint_label) = match (self.severity, lang) {
+            (Severity::Error, Lang::Ja) => ("エラー", "対処"),
+            (Severity::Warning, Lang::Ja) => ("警告", "対処"),
+            (Severity::Error, Lang::En) => ("error", "hint"),
+            (Severity::Warning, Lang::En) => ("warning", "hint"),
+        };
+        let mut text = format!("{level}: {}", self.file.display());
+        if let Some(line) = self.line {
+            text.push_str(&format!(":{line}"));
+        }
+        text.push_str(&format!(": {}", self.message(lang)));
+        if let Some(hint) = self.hint(lang) {
+            text.push_str(&format!("\n  {hint_label}: {hint}"));
+        }
+        text
+    }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{level}: {}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::Ja))
     }
 }
 
@@ -57,17 +77,17 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// Records an error.
-    pub fn error(&mut self, file: &Path, line: Option<usize>, message: impl Into<String>, hint: impl Into<Hint>) {
-        self.push(Severity::Error, file, line, message.into(), hint.into().0);
+    pub fn error(&mut self, file: &Path, line: Option<usize>, text: Text) {
+        self.push(Severity::Error, file, line, text);
     }
 
     /// Records a warning.
-    pub fn warning(&mut self, file: &Path, line: Option<usize>, message: impl Into<String>, hint: impl Into<Hint>) {
-        self.push(Severity::Warning, file, line, message.into(), hint.into().0);
+    pub fn warning(&mut self, file: &Path, line: Option<usize>, text: Text) {
+        self.push(Severity::Warning, file, line, text);
     }
 
-    fn push(&mut self, severity: Severity, file: &Path, line: Option<usize>, message: String, hint: Option<String>) {
-        self.items.push(Diagnostic { severity, file: file.to_path_buf(), line, message, hint });
+    fn push(&mut self, severity: Severity, file: &Path, line: Option<usize>, text: Text) {
+        self.items.push(Diagnostic { severity, file: file.to_path_buf(), line, text });
     }
 
     /// Adds every problem of another run.
@@ -93,7 +113,7 @@ impl Diagnostics {
     /// Every problem, sorted by file and line.
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
-        items.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        items.sort_by_cached_key(|d| (d.file.clone(), d.line, d.message(Lang::En)));
         items
     }
 
@@ -101,35 +121,15 @@ impl Diagnostics {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
-}
 
-/// An optional hint; lets callers pass `"text"`, a `String` or `None`.
-#[derive(Debug)]
-pub struct Hint(Option<String>);
-
-impl From<&str> for Hint {
-    fn from(value: &str) -> Self {
-        Hint(Some(value.to_owned()))
-    }
-}
-
-impl From<String> for Hint {
-    fn from(value: String) -> Self {
-        Hint(Some(value))
-    }
-}
-
-impl From<Option<String>> for Hint {
-    fn from(value: Option<String>) -> Self {
-        Hint(value)
+    /// Every problem in `lang`, one after the other, each ending with a line break.
+    pub fn render(&self, lang: Lang) -> String {
+        self.sorted().into_iter().map(|d| format!("{}\n", d.render(lang))).collect()
     }
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for diagnostic in self.sorted() {
-            writeln!(f, "{diagnostic}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::Ja))
     }
 }

@@ -10,9 +10,10 @@
 //! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures
 //! coverage, [`repeats`] finds a topic told twice in a short time, [`style`] applies the house style,
 //! [`survey`] loads and checks reader surveys, [`preview`] shows what a family receives, [`serve`] is the local
-//! preview server.
+//! preview server. Every message to people comes from the [`catalogue`] (Japanese by default).
 
 pub mod build;
+pub mod catalogue;
 pub mod check;
 pub mod content;
 pub mod diagnostics;

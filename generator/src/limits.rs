@@ -9,6 +9,7 @@
 //!
 //! The limits are generous for real writing (the longest sample body has under 500 characters).
 
+use crate::catalogue::{self as msg, Text};
 use crate::content::{Loaded, MunicipalityFile};
 use crate::diagnostics::Diagnostics;
 
@@ -26,17 +27,17 @@ pub fn max_chars(key: &str) -> usize {
 }
 
 /// Why `text` (the value of `key`) is too long, or `None`.
-pub fn too_long(key: &str, text: &str) -> Option<String> {
+pub fn too_long(key: &str, text: &str) -> Option<Text> {
     let limit = max_chars(key);
     // Count at most one past the limit: a huge value is not walked to its end.
     let count = text.chars().take(limit + 1).count();
-    (count > limit).then(|| format!("`{key}` is longer than {limit} characters"))
+    (count > limit).then(|| Text::new(&msg::TEXT_TOO_LONG).arg("key", key).arg("limit", limit))
 }
 
 /// Why a file of `bytes` bytes is refused, or `None`.
-pub fn file_too_large(bytes: u64) -> Option<String> {
+pub fn file_too_large(bytes: u64) -> Option<Text> {
     (bytes > MAX_FILE_BYTES)
-        .then(|| format!("the file has {bytes} bytes; a content file may have at most {} KiB", MAX_FILE_BYTES / 1024))
+        .then(|| Text::new(&msg::FILE_TOO_LARGE).arg("bytes", bytes).arg("kib", MAX_FILE_BYTES / 1024))
 }
 
 /// Why `url` is not an acceptable `https:` URL, or `None`.
@@ -56,13 +57,13 @@ pub fn https_url_problem(url: &str) -> Option<String> {
 }
 
 /// Why a one-line text setting is refused, or `None`.
-fn one_line_problem(value: &str, limit: usize) -> Option<String> {
+fn one_line_problem(value: &str, limit: usize) -> Option<&'static msg::Entry> {
     if value.trim().is_empty() {
-        Some("is empty".to_owned())
+        Some(&msg::SETTING_EMPTY)
     } else if value.chars().any(char::is_control) {
-        Some("contains a line break or a control character".to_owned())
+        Some(&msg::SETTING_CONTROL)
     } else if value.chars().count() > limit {
-        Some(format!("is longer than {limit} characters"))
+        Some(&msg::SETTING_TOO_LONG)
     } else {
         None
     }
@@ -82,34 +83,31 @@ pub fn check_settings(file: &Loaded<MunicipalityFile>, diagnostics: &mut Diagnos
         ("contact", "contact.phone", &value.contact.phone, 20),
     ];
     for (key, shown, text, limit) in texts {
-        if let Some(problem) = one_line_problem(text, limit) {
-            diagnostics.error(path, lines.line_or_top(key), format!("`{shown}` {problem}"), "write one short line");
+        if let Some(entry) = one_line_problem(text, limit) {
+            let text = Text::new(entry).arg("key", shown).arg("limit", limit);
+            diagnostics.error(path, lines.line_or_top(key), text);
         }
     }
     let phone_ok = value.contact.phone.chars().any(|c| c.is_ascii_digit())
         && value.contact.phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '+' | ' '));
     if !phone_ok {
-        diagnostics.error(
-            path,
-            lines.line_or_top("contact"),
-            format!("`contact.phone` `{}` is not a phone number", value.contact.phone),
-            "write digits with '-', e.g. \"0000-00-0000\"",
-        );
+        let text = Text::new(&msg::PHONE_INVALID).arg("phone", &value.contact.phone);
+        diagnostics.error(path, lines.line_or_top("contact"), text);
     }
     for (key, shown, url) in [
         ("contact", "contact.url", &value.contact.url),
         ("site", "site.base_url", &value.site.base_url),
         ("api", "api.base_url", &value.api.base_url),
     ] {
-        if let Some(problem) = https_url_problem(url) {
+        if https_url_problem(url).is_some() {
             diagnostics.error(
                 path,
                 lines.line_or_top(key),
-                format!("`{shown}`: {problem}"),
-                "settings take https: URLs only, e.g. \"https://www.city.example.jp/kosodate/\"",
+                Text::new(&msg::URL_INVALID).arg("key", shown).arg("url", url),
             );
         } else if shown.ends_with("base_url") && !url.ends_with('/') {
-            diagnostics.error(path, lines.line_or_top(key), format!("`{shown}` `{url}` must end with /"), None);
+            let text = Text::new(&msg::BASE_URL_NO_SLASH).arg("key", shown).arg("url", url);
+            diagnostics.error(path, lines.line_or_top(key), text);
         }
     }
     for (shown, address) in [("email.from", &value.email.from), ("email.reply_to", &value.email.reply_to)] {
@@ -118,12 +116,8 @@ pub fn check_settings(file: &Loaded<MunicipalityFile>, diagnostics: &mut Diagnos
             && !address.ends_with('@')
             && address.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | ',' | ';'));
         if !ok {
-            diagnostics.error(
-                path,
-                lines.line_or_top("email"),
-                format!("`{shown}` `{address}` is not an e-mail address"),
-                "write one address, e.g. kizuna@city.example.jp",
-            );
+            let text = Text::new(&msg::EMAIL_INVALID).arg("key", shown).arg("address", address);
+            diagnostics.error(path, lines.line_or_top("email"), text);
         }
     }
 }
@@ -146,7 +140,8 @@ mod tests {
     #[test]
     fn lengths_are_counted_in_characters_and_stop_early() {
         assert_eq!(too_long("title", &"あ".repeat(80)), None);
-        assert!(too_long("title", &"あ".repeat(81)).is_some_and(|p| p.contains("80")));
+        assert!(too_long("title", &"あ".repeat(81))
+            .is_some_and(|p| p.message(crate::catalogue::Lang::Ja).contains("80 文字")));
         assert!(file_too_large(MAX_FILE_BYTES + 1).is_some());
         assert_eq!(file_too_large(MAX_FILE_BYTES), None);
     }

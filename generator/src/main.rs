@@ -1,4 +1,6 @@
 //! `kizuna`: the command line of the generator (build, check, preview, serve, local export/import).
+//!
+//! Over 500 lines for one reason: every subcommand's clap definition and its thin runner live here.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -9,6 +11,7 @@ use anyhow::{bail, Context as _};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use kizuna_generator::build::{self, BuildOptions, Prepared};
+use kizuna_generator::catalogue::{self as msg, Lang, Text};
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::{DirectorySink, NullSink, Sink};
 use kizuna_generator::render::OutputFile;
@@ -27,6 +30,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "kizuna", version, about, long_about = None)]
 struct Cli {
+    /// The language of messages: ja (the default) or en. Without it, LANG=en… chooses English.
+    #[arg(long, global = true, value_name = "ja|en")]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -183,32 +189,33 @@ fn options(
     }
 }
 
-fn print_problems(diagnostics: &Diagnostics) {
+fn print_problems(diagnostics: &Diagnostics, lang: Lang) {
     if !diagnostics.is_empty() {
-        eprint!("{diagnostics}");
+        eprint!("{}", diagnostics.render(lang));
     }
 }
 
-fn prepare_or_report(options: &BuildOptions) -> Result<Prepared, ExitCode> {
+/// "N error(s), M warning(s)" lines of the catalogue, in `lang`.
+fn counts(entry: &'static msg::Entry, diagnostics: &Diagnostics, lang: Lang) -> String {
+    Text::new(entry).arg("errors", diagnostics.error_count()).arg("warnings", diagnostics.warning_count()).message(lang)
+}
+
+fn prepare_or_report(options: &BuildOptions, lang: Lang) -> Result<Prepared, ExitCode> {
     match build::prepare(options) {
         Ok(prepared) => {
-            print_problems(&prepared.warnings);
+            print_problems(&prepared.warnings, lang);
             Ok(prepared)
         }
         Err(diagnostics) => {
-            print_problems(&diagnostics);
-            eprintln!(
-                "kizuna: {} error(s), {} warning(s); nothing was written",
-                diagnostics.error_count(),
-                diagnostics.warning_count()
-            );
+            print_problems(&diagnostics, lang);
+            eprintln!("{}", counts(&msg::NOTHING_WRITTEN, &diagnostics, lang));
             Err(ExitCode::FAILURE)
         }
     }
 }
 
-fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool) -> anyhow::Result<ExitCode> {
-    let prepared = match prepare_or_report(options) {
+fn run_build(options: &BuildOptions, out: &std::path::Path, null_sink: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    let prepared = match prepare_or_report(options, lang) {
         Ok(prepared) => prepared,
         Err(code) => return Ok(code),
     };
@@ -261,16 +268,16 @@ fn write_build(prepared: &build::Prepared, options: &BuildOptions, out: &std::pa
 
 /// One build of `kizuna serve`: reported on the terminal and recorded in `status`, so that the
 /// browser shows the error (with file:line) instead of the previous build's pages.
-fn serve_build(options: &BuildOptions, out: &std::path::Path, status: &serve::BuildStatus) {
+fn serve_build(options: &BuildOptions, out: &std::path::Path, status: &serve::BuildStatus, lang: Lang) {
     let failure = match build::prepare(options) {
         Err(diagnostics) => {
-            print_problems(&diagnostics);
-            let (errors, warnings) = (diagnostics.error_count(), diagnostics.warning_count());
-            eprintln!("kizuna: {errors} error(s), {warnings} warning(s); nothing was written");
-            Some(format!("{diagnostics}\n{errors} 件のエラー、{warnings} 件の警告があります。"))
+            print_problems(&diagnostics, lang);
+            let summary = counts(&msg::NOTHING_WRITTEN, &diagnostics, lang);
+            eprintln!("{summary}");
+            Some(format!("{}\n{summary}", diagnostics.render(lang)))
         }
         Ok(prepared) => {
-            print_problems(&prepared.warnings);
+            print_problems(&prepared.warnings, lang);
             write_build(&prepared, options, out).err().map(|error| {
                 eprintln!("kizuna: {error:#}");
                 format!("{error:#}")
@@ -286,17 +293,18 @@ fn serve_build(options: &BuildOptions, out: &std::path::Path, status: &serve::Bu
 /// `kizuna check --fix`: rewrites the house style's variants before the check reads the content.
 /// Other content problems do not stop it (the check that follows reports them); a missing or
 /// invalid style.yaml does.
-fn run_fix(sources: &Sources) -> Result<(), ExitCode> {
+fn run_fix(sources: &Sources, lang: Lang) -> Result<(), ExitCode> {
     let mut problems = Diagnostics::default();
     let Some(house) = content::load(&sources.content, &mut problems).and_then(|c| c.style) else {
-        print_problems(&problems);
-        eprintln!("kizuna check --fix: no valid content/style.yaml to apply; nothing was changed");
+        print_problems(&problems, lang);
+        eprintln!("{}", Text::new(&msg::FIX_NO_STYLE).message(lang));
         return Err(ExitCode::FAILURE);
     };
     let mut fix_problems = Diagnostics::default();
     let summary = style::fix(&house, &sources.content, &mut fix_problems);
-    print_problems(&fix_problems);
-    println!("house style: {} replacement(s) in {} file(s)", summary.replaced, summary.files);
+    print_problems(&fix_problems, lang);
+    let line = Text::new(&msg::FIX_SUMMARY).arg("replaced", summary.replaced).arg("files", summary.files);
+    println!("{}", line.message(lang));
     if fix_problems.has_errors() {
         Err(ExitCode::FAILURE)
     } else {
@@ -304,9 +312,9 @@ fn run_fix(sources: &Sources) -> Result<(), ExitCode> {
     }
 }
 
-fn run_check(sources: &Sources, fix: bool) -> ExitCode {
+fn run_check(sources: &Sources, fix: bool, lang: Lang) -> ExitCode {
     if fix {
-        if let Err(code) = run_fix(sources) {
+        if let Err(code) = run_fix(sources, lang) {
             return code;
         }
     }
@@ -318,8 +326,8 @@ fn run_check(sources: &Sources, fix: bool) -> ExitCode {
             prepared
         }
         Err(problems) => {
-            print_problems(&problems);
-            eprintln!("kizuna check: {} error(s), {} warning(s)", problems.error_count(), problems.warning_count());
+            print_problems(&problems, lang);
+            eprintln!("{}", counts(&msg::CHECK_FAILED, &problems, lang));
             return ExitCode::FAILURE;
         }
     };
@@ -332,22 +340,27 @@ fn run_check(sources: &Sources, fix: bool) -> ExitCode {
         style::check(house, &content.root, &mut diagnostics);
     }
     check::expiring_local(content, options.build_date, 60, &mut diagnostics);
-    print_problems(&diagnostics);
-    println!("coverage (every birth or due date of a 4-year cycle):");
+    print_problems(&diagnostics, lang);
+    println!("{}", Text::new(&msg::COVERAGE_HEADER).message(lang));
     for track in &coverage {
         let state = if track.gaps.is_empty() && track.missing_birthdays.is_empty() {
-            "complete".to_owned()
+            Text::new(&msg::COVERAGE_COMPLETE)
         } else {
-            format!("{} gap(s), {} missing birthday(s)", track.gaps.len(), track.missing_birthdays.len())
+            Text::new(&msg::COVERAGE_PROBLEMS)
+                .arg("gaps", track.gaps.len())
+                .arg("birthdays", track.missing_birthdays.len())
         };
-        println!("  {:<13} {:>4} messages  {state}", track.label(), track.messages);
+        let line = Text::new(&msg::COVERAGE_LINE)
+            .arg("track", format!("{:<13}", track.label()))
+            .arg("messages", format!("{:>4}", track.messages))
+            .arg("state", state.message(lang));
+        println!("{}", line.message(lang));
     }
-    println!(
-        "{} municipalities, {} error(s), {} warning(s)",
-        content.municipality_ids.len(),
-        diagnostics.error_count(),
-        diagnostics.warning_count()
-    );
+    let summary = Text::new(&msg::CHECK_SUMMARY)
+        .arg("municipalities", content.municipality_ids.len())
+        .arg("errors", diagnostics.error_count())
+        .arg("warnings", diagnostics.warning_count());
+    println!("{}", summary.message(lang));
     if diagnostics.has_errors() {
         ExitCode::FAILURE
     } else {
@@ -373,6 +386,7 @@ fn run_preview(
     from: NaiveDate,
     to: NaiveDate,
     json: bool,
+    lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let (kind, anchor) = match (due, birth) {
         (Some(due), None) => (AnchorKind::Due, due),
@@ -383,7 +397,7 @@ fn run_preview(
         bail!("--to {to} is before --from {from}");
     }
     let options = options(sources, vec![municipality.clone()], None, false, false);
-    let prepared = match prepare_or_report(&options) {
+    let prepared = match prepare_or_report(&options, lang) {
         Ok(prepared) => prepared,
         Err(code) => return Ok(code),
     };
@@ -419,7 +433,8 @@ fn run_preview(
 fn load_town(sources: &Sources, municipality: &str) -> Result<town::Town, ExitCode> {
     let options = options(sources, vec![municipality.to_owned()], None, false, false);
     town::load(&options, municipality).map_err(|diagnostics| {
-        print_problems(&diagnostics);
+        // The yearly workbook is the staff's: always in Japanese.
+        print_problems(&diagnostics, Lang::Ja);
         eprintln!("kizuna: 内容にエラーがあるため処理できません（{} 件）", diagnostics.error_count());
         ExitCode::FAILURE
     })
@@ -489,11 +504,11 @@ fn run_local(command: LocalCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitCode> {
+fn run_serve(sources: &Sources, port: u16, out: PathBuf, lang: Lang) -> anyhow::Result<ExitCode> {
     let base_url = format!("http://127.0.0.1:{port}");
     let options = options(sources, Vec::new(), Some(base_url.clone()), false, true);
     let status = serve::BuildStatus::default();
-    serve_build(&options, &out, &status);
+    serve_build(&options, &out, &status, lang);
     let listener =
         TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     println!("serving {} at {base_url}/ — edit content or theme files and reload (Ctrl+C to stop)", out.display());
@@ -501,7 +516,7 @@ fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitC
     let (rebuild_options, rebuild_out, rebuild_status) = (options.clone(), out.clone(), status.clone());
     serve::watch(watched, Duration::from_millis(700), move || {
         println!("change detected, rebuilding…");
-        serve_build(&rebuild_options, &rebuild_out, &rebuild_status);
+        serve_build(&rebuild_options, &rebuild_out, &rebuild_status, lang);
     });
     serve::serve_with_status(&out, listener, None, &status)?;
     Ok(ExitCode::SUCCESS)
@@ -509,17 +524,18 @@ fn run_serve(sources: &Sources, port: u16, out: PathBuf) -> anyhow::Result<ExitC
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lang = Lang::choose(cli.lang);
     let result = match cli.command {
         Command::Build { sources, municipalities, out, base_url, production, null_sink, no_search } => {
             let options = options(&sources, municipalities, base_url, production, !no_search);
-            run_build(&options, &out, null_sink)
+            run_build(&options, &out, null_sink, lang)
         }
-        Command::Check { sources, fix } => Ok(run_check(&sources, fix)),
+        Command::Check { sources, fix } => Ok(run_check(&sources, fix, lang)),
         Command::Preview { sources, municipality, due, birth, from, to, json } => {
-            run_preview(&sources, municipality, due, birth, from, to, json)
+            run_preview(&sources, municipality, due, birth, from, to, json, lang)
         }
         Command::Local(command) => run_local(command),
-        Command::Serve { sources, port, out } => run_serve(&sources, port, out),
+        Command::Serve { sources, port, out } => run_serve(&sources, port, out, lang),
     };
     match result {
         Ok(code) => code,

@@ -7,42 +7,40 @@
 
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 
+use crate::catalogue::{self as msg, Text};
+
 const LINK_SCHEMES: [&str; 4] = ["https:", "http:", "mailto:", "tel:"];
 
 fn events(markdown: &str) -> Parser<'_> {
     Parser::new_ext(markdown, Options::empty())
 }
 
-/// What in `markdown` is outside the subset, one sentence each (empty when it is fine).
-pub fn problems(markdown: &str) -> Vec<String> {
+/// What in `markdown` (the value of `key`) is outside the subset, one text each (empty when it is fine).
+pub fn problems(markdown: &str, key: &str) -> Vec<Text> {
     let mut found = Vec::new();
     for event in events(markdown) {
         let problem = match &event {
             Event::Html(html) | Event::InlineHtml(html) => {
                 let tag = html.trim();
-                if tag.to_ascii_lowercase().contains("<script") {
-                    Some(format!("contains a <script> tag (`{tag}`)"))
+                let entry = if tag.to_ascii_lowercase().contains("<script") {
+                    &msg::MARKDOWN_SCRIPT
                 } else {
-                    Some(format!("contains raw HTML (`{tag}`)"))
-                }
+                    &msg::MARKDOWN_HTML
+                };
+                Some(Text::new(entry).arg("tag", tag))
             }
-            Event::Start(Tag::Heading { .. }) => {
-                Some("contains a heading (#); use a **strong** line instead".to_owned())
-            }
-            Event::Start(Tag::Image { .. }) => Some("contains an image; images are not supported".to_owned()),
-            Event::Start(Tag::CodeBlock(_)) | Event::Code(_) => {
-                Some("contains code formatting (backticks or indented lines)".to_owned())
-            }
-            Event::Start(Tag::BlockQuote(_)) => Some("contains a quote (>)".to_owned()),
-            Event::Rule => Some("contains a horizontal rule (---)".to_owned()),
+            Event::Start(Tag::Heading { .. }) => Some(Text::new(&msg::MARKDOWN_HEADING)),
+            Event::Start(Tag::Image { .. }) => Some(Text::new(&msg::MARKDOWN_IMAGE)),
+            Event::Start(Tag::CodeBlock(_)) | Event::Code(_) => Some(Text::new(&msg::MARKDOWN_CODE)),
+            Event::Start(Tag::BlockQuote(_)) => Some(Text::new(&msg::MARKDOWN_QUOTE)),
+            Event::Rule => Some(Text::new(&msg::MARKDOWN_RULE)),
             Event::Start(Tag::Link { dest_url, link_type, .. }) => {
                 let allowed = LINK_SCHEMES.iter().any(|scheme| dest_url.starts_with(scheme));
-                (!allowed && *link_type != LinkType::Email)
-                    .then(|| format!("links to `{dest_url}`; links must start with https:, http:, mailto: or tel:"))
+                (!allowed && *link_type != LinkType::Email).then(|| Text::new(&msg::MARKDOWN_LINK).arg("url", dest_url))
             }
             _ => None,
         };
-        found.extend(problem);
+        found.extend(problem.map(|text| text.arg("key", key)));
     }
     found.dedup();
     found
@@ -136,7 +134,7 @@ mod tests {
     fn allowed_subset_renders_in_all_three_forms() {
         let markdown =
             "はじめの段落です。\n**大切**なこと。\n\n- ひとつめ\n- [ふたつめ](https://example.jp/)\n\n最後の段落。";
-        assert!(problems(markdown).is_empty());
+        assert!(problems(markdown, "body").is_empty());
         let html = to_html(markdown);
         assert!(html.contains("<strong>大切</strong>"));
         assert!(html.contains(r#"<a href="https://example.jp/">ふたつめ</a>"#));
@@ -149,10 +147,11 @@ mod tests {
 
     #[test]
     fn raw_html_script_headings_and_bad_links_are_refused() {
-        assert_eq!(problems("こんにちは<script>alert(1)</script>")[0], "contains a <script> tag (`<script>`)");
-        assert!(problems("<div>x</div>")[0].contains("raw HTML"));
-        assert!(problems("# 見出し")[0].contains("heading"));
-        assert!(problems("[x](javascript:alert(1))")[0].contains("links must start with"));
-        assert!(problems("![a](https://e.jp/a.png)")[0].contains("image"));
+        let first = |markdown: &str| problems(markdown, "body")[0].code();
+        assert_eq!(first("こんにちは<script>alert(1)</script>"), msg::MARKDOWN_SCRIPT.code);
+        assert_eq!(first("<div>x</div>"), msg::MARKDOWN_HTML.code);
+        assert_eq!(first("# 見出し"), msg::MARKDOWN_HEADING.code);
+        assert_eq!(first("[x](javascript:alert(1))"), msg::MARKDOWN_LINK.code);
+        assert_eq!(first("![a](https://e.jp/a.png)"), msg::MARKDOWN_IMAGE.code);
     }
 }

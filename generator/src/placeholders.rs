@@ -118,7 +118,7 @@ mod tests {
         );
         let html = crate::markdown::to_html(&filled);
         assert_eq!(html, "<p>&lt;b&gt;市&lt;/b&gt; **x** [a](javascript:alert(1)) 0000-00-0000 9:00 # h</p>\n");
-        assert!(crate::markdown::problems(&filled).is_empty(), "{filled}");
+        assert!(crate::markdown::problems(&filled, "body").is_empty(), "{filled}");
         assert_eq!(fill("{{municipality}}", &values), "<b>市</b>");
     }
 }

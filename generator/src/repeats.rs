@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use kizuna_schedule::TrackId;
 
+use crate::catalogue::{self as msg, Entry, Text};
 use crate::check::{coverage_anchors, shingles, similar_pairs};
 use crate::content::Content;
 use crate::diagnostics::Diagnostics;
@@ -28,11 +29,12 @@ enum Likeness {
 }
 
 impl Likeness {
-    fn describe(&self) -> String {
+    /// The catalogue's words for it, with the percentage (100 for the same title).
+    fn describe(&self) -> (&'static Entry, u32) {
         match self {
-            Likeness::SameTitle => "has the same title as".to_owned(),
-            Likeness::Title(percent) => format!("has a title {percent}% the same as"),
-            Likeness::Body(percent) => format!("has a body {percent}% the same as"),
+            Likeness::SameTitle => (&msg::CLOSE_REPEAT_SAME_TITLE, 100),
+            Likeness::Title(percent) => (&msg::CLOSE_REPEAT_TITLE, *percent),
+            Likeness::Body(percent) => (&msg::CLOSE_REPEAT_BODY, *percent),
         }
     }
 
@@ -135,16 +137,15 @@ pub fn close_repeats(content: &Content, threshold: f64, days: i64, diagnostics: 
     }
     for repeat in repeats.into_values() {
         let (anchor, first, second) = repeat.example;
-        diagnostics.warning(
-            &repeat.later,
-            repeat.later_lines.line_or_top(repeat.likeness.key()),
-            format!(
-                "{} {}, and one family can receive both within {days} days (anchor {anchor}: {first} and {second}; in {})",
-                repeat.likeness.describe(),
-                repeat.earlier.display(),
-                repeat.municipalities.join(", ")
-            ),
-            "merge the two messages, or give each its own topic and title",
-        );
+        let (entry, percent) = repeat.likeness.describe();
+        let text = Text::new(entry)
+            .arg("percent", percent)
+            .arg("other", repeat.earlier.display())
+            .arg("days", days)
+            .arg("anchor", anchor)
+            .arg("first", first)
+            .arg("second", second)
+            .arg("municipalities", repeat.municipalities.join(", "));
+        diagnostics.warning(&repeat.later, repeat.later_lines.line_or_top(repeat.likeness.key()), text);
     }
 }

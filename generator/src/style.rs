@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use walkdir::WalkDir;
 
+use crate::catalogue::{self as msg, Text};
 use crate::diagnostics::Diagnostics;
 
 /// The keys whose values are prose in the house style.
@@ -101,12 +102,8 @@ pub fn parse(text: &str, shown: &Path) -> Result<HouseStyle, Diagnostics> {
         Err(error) => {
             let message = error.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-            problems.error(
-                shown,
-                error.location().map(|l| l.line()),
-                message,
-                "write `rules:` as a list of `- prefer: おなか` with `variants: [お腹]` (see docs/content-style.md)",
-            );
+            let text = Text::new(&msg::STYLE_FILE_INVALID).arg("detail", message);
+            problems.error(shown, error.location().map(|l| l.line()), text);
             return Err(problems);
         }
     };
@@ -116,41 +113,34 @@ pub fn parse(text: &str, shown: &Path) -> Result<HouseStyle, Diagnostics> {
         rule.line = item_lines.get(index).copied().unwrap_or(1);
     }
     for (index, rule) in rules.iter().enumerate() {
-        let mut problem = |message: String, hint: &str| problems.error(shown, Some(rule.line), message, hint);
+        let mut problem = |text: Text| problems.error(shown, Some(rule.line), text);
         if rule.prefer.trim().is_empty() {
-            problem("`prefer` is empty".to_owned(), "write the preferred form");
+            problem(Text::new(&msg::STYLE_PREFER_EMPTY));
         }
         if rule.variants.is_empty() {
-            problem(format!("the rule for 「{}」 lists no variants", rule.prefer), "list the forms to replace");
+            problem(Text::new(&msg::STYLE_NO_VARIANTS).arg("prefer", &rule.prefer));
         }
         for word in &rule.keep {
             if !rule.variants.iter().any(|variant| word.contains(variant.as_str())) {
-                problem(
-                    format!("`keep` word 「{word}」 contains none of the variants"),
-                    "list only words that contain a variant and must stay as written",
-                );
+                problem(Text::new(&msg::STYLE_KEEP_WITHOUT_VARIANT).arg("word", word));
             }
         }
         if rule.before.as_ref().is_some_and(Vec::is_empty) {
-            problem("`before` is empty".to_owned(), "list digit and/or kana, or remove `before`");
+            problem(Text::new(&msg::STYLE_BEFORE_EMPTY));
         }
         for variant in &rule.variants {
             if variant.is_empty() {
-                problem("a variant is empty".to_owned(), "remove it");
+                problem(Text::new(&msg::STYLE_VARIANT_EMPTY));
                 continue;
             }
             // A preferred form containing a variant would be flagged again after every fix.
             if let Some(other) = rules.iter().find(|r| r.prefer.contains(variant.as_str())) {
                 problem(
-                    format!("the variant 「{variant}」 occurs in the preferred form 「{}」", other.prefer),
-                    "a fix must not create a new variant: choose a longer variant",
+                    Text::new(&msg::STYLE_VARIANT_IN_PREFERRED).arg("variant", variant).arg("prefer", &other.prefer),
                 );
             }
             if let Some(earlier) = rules[..index].iter().find(|r| r.variants.contains(variant)) {
-                problem(
-                    format!("the variant 「{variant}」 is already listed on line {}", earlier.line),
-                    "keep one rule per variant",
-                );
+                problem(Text::new(&msg::STYLE_VARIANT_TWICE).arg("variant", variant).arg("line", earlier.line));
             }
         }
     }
@@ -345,17 +335,11 @@ pub fn check(style: &HouseStyle, root: &Path, diagnostics: &mut Diagnostics) {
         // Unreadable files are reported by loading.
         let Ok(text) = fs::read_to_string(&absolute) else { continue };
         for finding in style.findings(&text) {
-            diagnostics.warning(
-                &shown,
-                Some(finding.line),
-                format!(
-                    "「{}」: the house style writes 「{}」 ({})",
-                    finding.variant,
-                    finding.prefer,
-                    style.path.display()
-                ),
-                format!("write 「{}」, or run `kizuna check --fix`", finding.prefer),
-            );
+            let text = Text::new(&msg::HOUSE_STYLE)
+                .arg("variant", &finding.variant)
+                .arg("prefer", &finding.prefer)
+                .arg("style", style.path.display());
+            diagnostics.warning(&shown, Some(finding.line), text);
         }
     }
 }
@@ -380,12 +364,7 @@ pub fn fix(style: &HouseStyle, root: &Path, diagnostics: &mut Diagnostics) -> Fi
             continue;
         }
         let Some(fixed) = style.fixed(&text) else {
-            diagnostics.error(
-                &shown,
-                None,
-                "the house-style fix would change more than the variants in text values",
-                "fix this file by hand (a variant may sit next to YAML syntax, e.g. in a comment after a value)",
-            );
+            diagnostics.error(&shown, None, Text::new(&msg::HOUSE_STYLE_FIX_UNSAFE));
             continue;
         };
         match crate::output::write_if_changed(&absolute, fixed.as_bytes()) {
@@ -393,7 +372,7 @@ pub fn fix(style: &HouseStyle, root: &Path, diagnostics: &mut Diagnostics) -> Fi
                 summary.files += 1;
                 summary.replaced += count;
             }
-            Err(error) => diagnostics.error(&shown, None, format!("cannot write the fix: {error}"), None),
+            Err(error) => diagnostics.error(&shown, None, Text::new(&msg::HOUSE_STYLE_FIX_WRITE).arg("error", error)),
         }
     }
     summary
@@ -419,6 +398,8 @@ mod tests {
     fn a_kept_word_must_contain_a_variant() {
         let bad = "rules:\n  - prefer: ことば\n    variants: [言葉]\n    keep: [合図]\n";
         let problems = parse(bad, Path::new("style.yaml")).expect_err("refused");
-        assert!(problems.to_string().contains("`keep` word 「合図」 contains none of the variants"), "{problems}");
+        assert!(problems
+            .render(crate::catalogue::Lang::En)
+            .contains("`keep` word 「合図」 contains none of the variants"));
     }
 }

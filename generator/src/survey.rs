@@ -30,6 +30,7 @@ use kizuna_schedule::survey::{Choice, OpenPeriod, Question, QuestionKind, Survey
 use kizuna_schedule::{CalendarDate, ReviewStatus, Rule, TrackId};
 use serde::Deserialize;
 
+use crate::catalogue::{self as msg, Text};
 use crate::content::{is_valid_stem, Content, Loaded, MunicipalityContent, Review};
 use crate::diagnostics::Diagnostics;
 use crate::markdown;
@@ -198,35 +199,19 @@ fn question(file: &QuestionFile, origin: SurveyScope) -> Question {
 fn check_full(base: &Path, file: &Loaded<SurveyFile>, production: bool, diagnostics: &mut Diagnostics) {
     let (value, lines, path) = (&file.value, &file.lines, file.path.as_path());
     match &value.title {
-        None => {
-            diagnostics.error(path, Some(1), "`title`（アンケートの題名）がありません", "title: を追加してください")
-        }
+        None => diagnostics.error(path, Some(1), Text::new(&msg::SURVEY_TITLE_MISSING)),
         Some(title) => one_line(path, lines.line_or_top("title"), "title", title, MAX_TITLE_CHARS, diagnostics),
     }
     match &value.introduction {
-        None => diagnostics.error(
-            path,
-            Some(1),
-            "`introduction`（アンケートの前書き）がありません",
-            "読者へのお願いの文を introduction: に書いてください",
-        ),
+        None => diagnostics.error(path, Some(1), Text::new(&msg::SURVEY_INTRODUCTION_MISSING)),
         Some(text) => {
             let line = lines.line_or_top("introduction");
             if text.trim().is_empty() || text.chars().count() > MAX_INTRODUCTION_CHARS {
-                diagnostics.error(
-                    path,
-                    line,
-                    format!("`introduction` は1〜{MAX_INTRODUCTION_CHARS}文字で書いてください"),
-                    None,
-                );
+                let problem = Text::new(&msg::SURVEY_INTRODUCTION_LENGTH).arg("max", MAX_INTRODUCTION_CHARS);
+                diagnostics.error(path, line, problem);
             }
-            for problem in markdown::problems(text) {
-                diagnostics.error(
-                    path,
-                    line,
-                    format!("`introduction` {problem}"),
-                    "段落・**強調**・箇条書き・リンクだけが使えます",
-                );
+            for problem in markdown::problems(text, "introduction") {
+                diagnostics.error(path, line, problem);
             }
         }
     }
@@ -239,51 +224,30 @@ fn check_when(value: &SurveyFile, file: &Loaded<SurveyFile>, diagnostics: &mut D
     let (lines, path) = (&file.lines, file.path.as_path());
     let when_line = lines.line_or_top("when");
     match (&value.when, &value.tracks) {
-        (None, _) => diagnostics.error(
-            path,
-            Some(1),
-            "`when`（いつ読者にお願いするか）がありません",
-            "例：when: { age: 4m }、when: { pregnancy: 30w0d }、when: { date: 2027-02-01 } と tracks",
-        ),
-        (Some(Rule::Date(_)), None) => diagnostics.error(
-            path,
-            when_line,
-            "日付で決めたアンケートには、対象の読者の `tracks` が必要です",
-            "例：tracks: [maternity, baby]",
-        ),
-        (Some(Rule::Date(_)), Some(tracks)) if tracks.is_empty() => diagnostics.error(
-            path,
-            lines.line_or_top("tracks"),
-            "`tracks` が空です",
-            "対象のトラックを一つ以上書いてください",
-        ),
-        (Some(rule), Some(_)) if !matches!(rule, Rule::Date(_)) => diagnostics.error(
-            path,
-            lines.line_or_top("tracks"),
-            format!("`tracks` は日付（date）で決めたアンケートだけに書けます（このアンケートは{}）", rule.long_label()),
-            "tracks: を削除してください",
-        ),
+        (None, _) => diagnostics.error(path, Some(1), Text::new(&msg::SURVEY_WHEN_MISSING)),
+        (Some(Rule::Date(_)), None) => diagnostics.error(path, when_line, Text::new(&msg::SURVEY_DATE_NEEDS_TRACKS)),
+        (Some(Rule::Date(_)), Some(tracks)) if tracks.is_empty() => {
+            diagnostics.error(path, lines.line_or_top("tracks"), Text::new(&msg::SURVEY_TRACKS_EMPTY))
+        }
+        (Some(rule), Some(_)) if !matches!(rule, Rule::Date(_)) => {
+            let text = Text::new(&msg::SURVEY_TRACKS_ONLY_FOR_DATE).arg("rule", rule.long_label());
+            diagnostics.error(path, lines.line_or_top("tracks"), text)
+        }
         _ => {}
     }
     match (value.open, value.when) {
-        (None, _) => diagnostics.error(
-            path,
-            Some(1),
-            "`open`（回答を受け付ける期間）がありません",
-            "例：open: { from: 2027-01-05, until: 2027-03-31 }",
-        ),
-        (Some(open), _) if open.from > open.until => diagnostics.error(
-            path,
-            lines.line_or_top("open"),
-            format!("回答期間の終わり（{}）が始まり（{}）より前です", open.until, open.from),
-            None,
-        ),
-        (Some(open), Some(Rule::Date(date))) if date.0 < open.from.0 || open.until.0 < date.0 => diagnostics.error(
-            path,
-            when_line,
-            format!("お願いする日（{date}）が回答期間（{}〜{}）の外です", open.from, open.until),
-            "回答期間の中の日にしてください",
-        ),
+        (None, _) => diagnostics.error(path, Some(1), Text::new(&msg::SURVEY_OPEN_MISSING)),
+        (Some(open), _) if open.from > open.until => {
+            let text = Text::new(&msg::SURVEY_OPEN_REVERSED).arg("from", open.from).arg("until", open.until);
+            diagnostics.error(path, lines.line_or_top("open"), text)
+        }
+        (Some(open), Some(Rule::Date(date))) if date.0 < open.from.0 || open.until.0 < date.0 => {
+            let text = Text::new(&msg::SURVEY_DATE_OUTSIDE_OPEN)
+                .arg("date", date)
+                .arg("from", open.from)
+                .arg("until", open.until);
+            diagnostics.error(path, when_line, text)
+        }
         _ => {}
     }
 }
@@ -305,24 +269,13 @@ fn check_extra(
         ("open", value.open.is_some()),
     ];
     for (key, _) in given.iter().filter(|(_, given)| *given) {
-        diagnostics.error(
-            path,
-            lines.line_or_top(key),
-            format!(
-                "全国共通のアンケート {} に質問を追加するファイルには `{key}` を書けません",
-                national.path.display()
-            ),
-            "追加の質問（questions）と review だけを書いてください。独自のアンケートにするときは、別のファイル名にしてください",
-        );
+        let text = Text::new(&msg::SURVEY_EXTRA_KEY).arg("national", national.path.display()).arg("key", key);
+        diagnostics.error(path, lines.line_or_top(key), text);
     }
     let taken: Vec<&str> = national.value.questions.iter().map(|q| q.id.as_str()).collect();
     if taken.len() + value.questions.len() > MAX_QUESTIONS {
-        diagnostics.error(
-            path,
-            lines.line_or_top("questions"),
-            format!("全国共通の質問とあわせて{MAX_QUESTIONS}問までです"),
-            None,
-        );
+        let text = Text::new(&msg::SURVEY_TOO_MANY_WITH_NATIONAL).arg("max", MAX_QUESTIONS);
+        diagnostics.error(path, lines.line_or_top("questions"), text);
     }
     check_questions(base, file, &taken, diagnostics);
     check_review(file, production, diagnostics);
@@ -331,19 +284,9 @@ fn check_extra(
 fn check_review(file: &Loaded<SurveyFile>, production: bool, diagnostics: &mut Diagnostics) {
     let status = file.value.review.as_ref().map(|r| r.status);
     if status.is_none() {
-        diagnostics.error(
-            &file.path,
-            Some(1),
-            "`review` がありません",
-            "review: { status: draft } を書き、監修が済んだら reviewed にしてください",
-        );
+        diagnostics.error(&file.path, Some(1), Text::new(&msg::SURVEY_REVIEW_MISSING));
     } else if production && status == Some(ReviewStatus::Draft) {
-        diagnostics.error(
-            &file.path,
-            file.lines.line_or_top("review"),
-            "下書き（draft）のアンケートは --production では公開できません",
-            "監修を受けて review: { status: reviewed, by: … } にするか、--production を付けずにビルドしてください",
-        );
+        diagnostics.error(&file.path, file.lines.line_or_top("review"), Text::new(&msg::SURVEY_DRAFT_IN_PRODUCTION));
     }
 }
 
@@ -356,74 +299,60 @@ fn check_questions(base: &Path, file: &Loaded<SurveyFile>, taken: &[&str], diagn
     let starts = question_lines(&text, questions.len());
     let top = file.lines.line_or_top("questions");
     if questions.is_empty() {
-        diagnostics.error(path, top, "質問が一つもありません", "questions: に質問を書いてください");
+        diagnostics.error(path, top, Text::new(&msg::SURVEY_NO_QUESTIONS));
     }
     if questions.len() > MAX_QUESTIONS {
-        diagnostics.error(path, top, format!("質問は{MAX_QUESTIONS}問までです（いまは{}問）", questions.len()), None);
+        let text = Text::new(&msg::SURVEY_TOO_MANY_QUESTIONS).arg("max", MAX_QUESTIONS).arg("count", questions.len());
+        diagnostics.error(path, top, text);
     }
     let mut seen: BTreeSet<&str> = taken.iter().copied().collect();
     for (n, question) in questions.iter().enumerate() {
         let line = starts.get(n).copied().or(top);
         let id = question.id.as_str();
-        let label = format!("質問{}（{id}）", n + 1);
+        let about = |entry| Text::new(entry).arg("n", n + 1).arg("id", id);
         if !is_valid_stem(id) {
-            diagnostics.error(path, line, format!("{label}: id は半角の小文字・数字・ハイフンで書いてください"), None);
+            diagnostics.error(path, line, about(&msg::SURVEY_QUESTION_ID));
         } else if !seen.insert(id) {
-            let hint = if taken.contains(&id) {
-                "全国共通の質問と同じ id は使えません"
-            } else {
-                "id を変えてください"
-            };
-            diagnostics.error(path, line, format!("{label}: id が重複しています"), hint);
+            let entry =
+                if taken.contains(&id) { &msg::SURVEY_QUESTION_NATIONAL_ID } else { &msg::SURVEY_QUESTION_DUPLICATE };
+            diagnostics.error(path, line, about(entry));
         }
-        one_line(path, line, &format!("{label}の text"), &question.text, MAX_QUESTION_CHARS, diagnostics);
-        check_choices(path, line, &label, question, diagnostics);
+        let field = format!("questions[{}].text", n + 1);
+        one_line(path, line, &field, &question.text, MAX_QUESTION_CHARS, diagnostics);
+        check_choices(path, line, n + 1, question, diagnostics);
     }
 }
 
-fn check_choices(
-    path: &Path,
-    line: Option<usize>,
-    label: &str,
-    question: &QuestionFile,
-    diagnostics: &mut Diagnostics,
-) {
+fn check_choices(path: &Path, line: Option<usize>, n: usize, question: &QuestionFile, diagnostics: &mut Diagnostics) {
     let count = question.choices.len();
+    let about = |entry| Text::new(entry).arg("n", n).arg("id", &question.id);
     match question.kind {
-        QuestionKind::Text if count > 0 => {
-            diagnostics.error(path, line, format!("{label}: 自由記述（text）に choices は書けません"), None)
+        QuestionKind::Text if count > 0 => diagnostics.error(path, line, about(&msg::SURVEY_TEXT_WITH_CHOICES)),
+        QuestionKind::Scale if count != SCALE_POINTS => {
+            diagnostics.error(path, line, about(&msg::SURVEY_SCALE_CHOICES).arg("count", count))
         }
-        QuestionKind::Scale if count != SCALE_POINTS => diagnostics.error(
-            path,
-            line,
-            format!("{label}: 5段階（scale）の choices はちょうど{SCALE_POINTS}つです（いまは{count}つ）"),
-            "低い方から高い方の順に、例：[よくなかった, あまりよくなかった, どちらともいえない, よかった, とてもよかった]",
-        ),
-        QuestionKind::Single | QuestionKind::Multiple if !(2..=MAX_CHOICES).contains(&count) => diagnostics.error(
-            path,
-            line,
-            format!("{label}: 選択肢は2〜{MAX_CHOICES}個です（いまは{count}個）"),
-            None,
-        ),
+        QuestionKind::Single | QuestionKind::Multiple if !(2..=MAX_CHOICES).contains(&count) => {
+            diagnostics.error(path, line, about(&msg::SURVEY_CHOICE_COUNT).arg("max", MAX_CHOICES).arg("count", count))
+        }
         _ => {}
     }
     let mut labels = BTreeSet::new();
     for choice in &question.choices {
-        one_line(path, line, &format!("{label}の選択肢"), choice, MAX_QUESTION_CHARS, diagnostics);
+        one_line(path, line, &format!("questions[{n}].choices"), choice, MAX_QUESTION_CHARS, diagnostics);
         if !labels.insert(choice.trim()) {
-            diagnostics.error(path, line, format!("{label}: 選択肢「{}」が重複しています", choice.trim()), None);
+            diagnostics.error(path, line, about(&msg::SURVEY_CHOICE_DUPLICATE).arg("choice", choice.trim()));
         }
     }
 }
 
-fn one_line(path: &Path, line: Option<usize>, what: &str, text: &str, limit: usize, diagnostics: &mut Diagnostics) {
+fn one_line(path: &Path, line: Option<usize>, field: &str, text: &str, limit: usize, diagnostics: &mut Diagnostics) {
     let count = text.chars().take(limit + 1).count();
     if text.trim().is_empty() {
-        diagnostics.error(path, line, format!("{what} が空です"), None);
+        diagnostics.error(path, line, Text::new(&msg::SURVEY_FIELD_EMPTY).arg("field", field));
     } else if count > limit {
-        diagnostics.error(path, line, format!("{what} は{limit}文字以内で書いてください"), None);
+        diagnostics.error(path, line, Text::new(&msg::SURVEY_FIELD_TOO_LONG).arg("field", field).arg("max", limit));
     } else if text.trim().contains('\n') || text.chars().any(char::is_control) {
-        diagnostics.error(path, line, format!("{what} は1行で書いてください"), None);
+        diagnostics.error(path, line, Text::new(&msg::SURVEY_FIELD_ONE_LINE).arg("field", field));
     }
 }
 

@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalogue::{self as msg, Text};
 use crate::content::Loaded;
 use crate::diagnostics::Diagnostics;
 use crate::search_text::fold;
@@ -48,33 +49,22 @@ impl Synonyms {
             let line = file.lines.line_or_top(key);
             let mut problems = Vec::new();
             if words.is_empty() {
-                problems.push((
-                    format!("`{key}` lists no words"),
-                    format!("write the words pages use for it, e.g. `{key}: [麻しん]`, or remove the entry"),
-                ));
+                problems.push(Text::new(&msg::SYNONYM_NO_WORDS).arg("key", key));
             }
             let mut group = Vec::new();
             for word in std::iter::once(key).chain(words) {
                 let folded = fold(word.trim());
                 if folded.chars().count() < MIN_CHARS {
-                    problems.push((
-                        format!("`{word}` is too short to be a synonym"),
-                        format!(
-                            "use words of at least {MIN_CHARS} characters: a single kana matches almost every page"
-                        ),
-                    ));
+                    problems.push(Text::new(&msg::SYNONYM_TOO_SHORT).arg("word", word).arg("min", MIN_CHARS));
                 } else if let Some(other) = first_entry.get(&folded) {
-                    problems.push((
-                        format!("`{word}` is already in the entry `{other}`"),
-                        "list each word once: merge the two entries into one".to_owned(),
-                    ));
+                    problems.push(Text::new(&msg::SYNONYM_TWICE).arg("word", word).arg("other", other));
                 } else if !group.contains(&folded) {
                     first_entry.insert(folded.clone(), key);
                     group.push(folded);
                 }
             }
-            for (message, hint) in &problems {
-                diagnostics.error(&file.path, line, message.clone(), hint.clone());
+            for text in &problems {
+                diagnostics.error(&file.path, line, text.clone());
             }
             if problems.is_empty() {
                 groups.push(group);
@@ -133,11 +123,15 @@ mod tests {
 
     #[test]
     fn problems_name_the_line_of_the_entry() {
+        use crate::catalogue::Lang;
         let text = "# 同義語\nはしか: [麻しん]\nが: [麻疹]\nましん: []\n麻しん: [はしか]\n";
         let mut diagnostics = Diagnostics::default();
         let list = Synonyms::from_file(&loaded(text), &mut diagnostics);
-        let shown: Vec<String> =
-            diagnostics.sorted().iter().map(|d| format!("{}:{:?} {}", d.file.display(), d.line, d.message)).collect();
+        let shown: Vec<String> = diagnostics
+            .sorted()
+            .iter()
+            .map(|d| format!("{}:{:?} {}", d.file.display(), d.line, d.message(Lang::En)))
+            .collect();
         assert_eq!(diagnostics.error_count(), 4, "{shown:?}");
         assert!(shown.iter().any(|s| s.contains(":Some(3) `が` is too short")), "{shown:?}");
         assert!(shown.iter().any(|s| s.contains(":Some(4) `ましん` lists no words")), "{shown:?}");

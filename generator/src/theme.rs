@@ -9,6 +9,7 @@ use serde::Deserialize;
 use tera::Tera;
 use walkdir::WalkDir;
 
+use crate::catalogue::{self as msg, Text};
 use crate::diagnostics::Diagnostics;
 
 /// Templates every theme must provide.
@@ -59,12 +60,7 @@ impl Theme {
     pub fn load(dir: &Path, diagnostics: &mut Diagnostics) -> Option<Theme> {
         let templates_dir = dir.join("templates");
         if !templates_dir.is_dir() {
-            diagnostics.error(
-                dir,
-                None,
-                "the theme has no templates/ folder",
-                "run kizuna from the project root, or pass --theme DIR",
-            );
+            diagnostics.error(dir, None, Text::new(&msg::THEME_NO_TEMPLATES));
             return None;
         }
         let mut sources: Vec<(String, String)> = Vec::new();
@@ -76,17 +72,19 @@ impl Theme {
                 entry.path().strip_prefix(&templates_dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
             match fs::read_to_string(entry.path()) {
                 Ok(text) => sources.push((name, text)),
-                Err(error) => diagnostics.error(entry.path(), None, format!("cannot read template: {error}"), None),
+                Err(error) => {
+                    diagnostics.error(entry.path(), None, Text::new(&msg::THEME_UNREADABLE).arg("error", error))
+                }
             }
         }
         let mut tera = Tera::new();
         if let Err(error) = tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-            diagnostics.error(&templates_dir, None, format!("template error: {error}"), "fix the template syntax");
+            diagnostics.error(&templates_dir, None, Text::new(&msg::TEMPLATE_ERROR).arg("error", error));
             return None;
         }
         for required in REQUIRED_TEMPLATES {
             if !tera.contains_template(required) {
-                diagnostics.error(&templates_dir.join(required), None, "required template is missing", None);
+                diagnostics.error(&templates_dir.join(required), None, Text::new(&msg::TEMPLATE_MISSING));
             }
         }
         let mut assets = Vec::new();
@@ -97,7 +95,9 @@ impl Theme {
                     entry.path().strip_prefix(&static_dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
                 match fs::read(entry.path()) {
                     Ok(bytes) => assets.push((relative, bytes)),
-                    Err(error) => diagnostics.error(entry.path(), None, format!("cannot read asset: {error}"), None),
+                    Err(error) => {
+                        diagnostics.error(entry.path(), None, Text::new(&msg::THEME_UNREADABLE).arg("error", error));
+                    }
                 }
             }
         }
@@ -108,18 +108,13 @@ impl Theme {
         {
             Ok(mails) => mails,
             Err(error) => {
-                diagnostics.error(&system_path, None, format!("cannot load transactional mail texts: {error}"), None);
+                diagnostics.error(&system_path, None, Text::new(&msg::SYSTEM_MAILS_UNREADABLE).arg("error", error));
                 BTreeMap::new()
             }
         };
         for kind in kizuna_schedule::SystemMail::ALL {
             if !system_mails.contains_key(kind.as_str()) && system_path.exists() {
-                diagnostics.error(
-                    &system_path,
-                    None,
-                    format!("the text of the `{}` mail is missing", kind.as_str()),
-                    None,
-                );
+                diagnostics.error(&system_path, None, Text::new(&msg::SYSTEM_MAIL_MISSING).arg("kind", kind.as_str()));
             }
         }
         Some(Theme { tera, assets, system_mails })

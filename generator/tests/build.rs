@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use kizuna_generator::build::{self, BuildOptions};
+use kizuna_generator::catalogue::Lang;
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::DirectorySink;
 use kizuna_schedule::{MailFrame, MailSection, ScheduleDocument};
@@ -229,12 +230,12 @@ fn problems_with(file: &str, text: &str) -> Diagnostics {
     problems
 }
 
+/// Asserts the English text (as `--lang en` shows it); tests/check_ja.rs asserts the Japanese.
 fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
-    let found = problems
-        .sorted()
-        .into_iter()
-        .any(|d| d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.to_string().contains(needle));
-    assert!(found, "expected {file_suffix}:{line:?} «{needle}» in:\n{problems}");
+    let found = problems.sorted().into_iter().any(|d| {
+        d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.render(Lang::En).contains(needle)
+    });
+    assert!(found, "expected {file_suffix}:{line:?} «{needle}» in:\n{}", problems.render(Lang::En));
 }
 
 const MESSAGE: &str =

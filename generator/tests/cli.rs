@@ -7,13 +7,22 @@ fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Runs kizuna in a neutral locale (C.UTF-8), so that its messages are in the default language.
 fn kizuna(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kizuna")).current_dir(project_root()).args(args).output().expect("run kizuna")
+    Command::new(env!("CARGO_BIN_EXE_kizuna"))
+        .current_dir(project_root())
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .args(args)
+        .output()
+        .expect("run kizuna")
 }
 
 #[test]
 fn sample_content_passes_check_with_full_coverage() {
-    let output = kizuna(&["check", "--today", "2026-11-26"]);
+    // English (--lang en): the lines asserted are the English summary.
+    let output = kizuna(&["check", "--today", "2026-11-26", "--lang", "en"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "kizuna check failed:\n{stdout}\n{stderr}");
@@ -94,8 +103,8 @@ fn invalid_content_exits_non_zero_and_writes_nothing() {
         kizuna(&["build", "--content", content.path().to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("site.yaml:4: unknown field `unknown`"), "{stderr}");
-    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(stderr.contains("site.yaml:4: 「unknown」という項目はここには書けません"), "{stderr}");
+    assert!(stderr.contains("何も書き込んでいません"), "{stderr}");
     assert!(!out.exists());
 }
 

@@ -106,7 +106,7 @@ fn check_fix_rewrites_only_text_values_byte_for_byte_and_is_idempotent() {
     let untouched = fs::read(root.join("tracks/maternity/12w3d.yaml")).expect("read");
     let fix = || {
         Command::new(env!("CARGO_BIN_EXE_kizuna"))
-            .args(["check", "--fix", "--today", "2026-11-26", "--content"])
+            .args(["check", "--fix", "--lang", "en", "--today", "2026-11-26", "--content"])
             .arg(root)
             .arg("--theme")
             .arg(theme())

@@ -1,5 +1,5 @@
 //! Reader surveys through the generator: survey files in a copy of the valid fixture are validated
-//! (every problem, file:line, Japanese), built into the answer, thank-you and refusal pages, the
+//! (every problem, file:line, from the catalogue — Japanese by default; asserted here in English), built into the answer, thank-you and refusal pages, the
 //! invitation section and `schedule.json`'s `surveys` — and the form the page posts is exactly
 //! what the contract's `read_answers` accepts.
 
@@ -210,21 +210,21 @@ review: { status: draft }
     write(content.path(), "municipalities/testcity/surveys/own.yaml", "questions: []\n");
     let problems = build::prepare(&options(content.path())).expect_err("invalid surveys");
     let broken = "surveys/broken.yaml";
-    assert_reported(&problems, broken, Some(3), "対象の読者の `tracks` が必要です");
-    assert_reported(&problems, broken, Some(4), "回答期間の終わり（2027-02-01）が始まり（2027-03-01）より前です");
-    assert_reported(&problems, broken, Some(6), "5段階（scale）の choices はちょうど5つです（いまは3つ）");
-    assert_reported(&problems, broken, Some(10), "id が重複しています");
-    assert_reported(&problems, broken, Some(10), "自由記述（text）に choices は書けません");
-    assert_reported(&problems, broken, Some(14), "id は半角の小文字・数字・ハイフン");
-    assert_reported(&problems, broken, Some(14), "選択肢は2〜20個です（いまは1個）");
+    assert_reported(&problems, broken, Some(3), "a survey on a date needs the `tracks`");
+    assert_reported(&problems, broken, Some(4), "the open period ends (2027-02-01) before it starts (2027-03-01)");
+    assert_reported(&problems, broken, Some(6), "question 1 (overall): a scale has exactly 5 choices (there are 3)");
+    assert_reported(&problems, broken, Some(10), "question 2 (overall): the id is used twice");
+    assert_reported(&problems, broken, Some(10), "question 2 (overall): a free-text question has no choices");
+    assert_reported(&problems, broken, Some(14), "question 3 (Bad_Id): use lowercase ASCII letters");
+    assert_reported(&problems, broken, Some(14), "question 3 (Bad_Id): 2 to 20 choices (there are 1)");
     let extra = "municipalities/testcity/surveys/reader.yaml";
-    assert_reported(&problems, extra, Some(1), "質問を追加するファイルには `title` を書けません");
-    assert_reported(&problems, extra, Some(3), "全国共通の質問と同じ id は使えません");
+    assert_reported(&problems, extra, Some(1), "cannot set `title`");
+    assert_reported(&problems, extra, Some(3), "question 1 (reading): a national question has this id");
     let own = "municipalities/testcity/surveys/own.yaml";
-    assert_reported(&problems, own, Some(1), "`title`（アンケートの題名）がありません");
-    assert_reported(&problems, own, Some(1), "`when`（いつ読者にお願いするか）がありません");
-    assert_reported(&problems, own, Some(1), "質問が一つもありません");
-    assert_reported(&problems, own, Some(1), "`review` がありません");
+    assert_reported(&problems, own, Some(1), "the survey has no `title`");
+    assert_reported(&problems, own, Some(1), "the survey has no `when`");
+    assert_reported(&problems, own, Some(1), "the survey has no questions");
+    assert_reported(&problems, own, Some(1), "the survey has no `review`");
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn a_production_build_refuses_a_draft_survey() {
     let mut production = options(content.path());
     production.production = true;
     let problems = build::prepare(&production).expect_err("drafts are refused");
-    let refused = "下書き（draft）のアンケートは --production では公開できません";
+    let refused = "a draft survey cannot be published with --production";
     assert_reported(&problems, "/surveys/reader.yaml", Some(24), refused);
     assert_reported(&problems, "testcity/surveys/reader.yaml", Some(6), refused);
 }

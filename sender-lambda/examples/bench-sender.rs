@@ -13,15 +13,15 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use kizuna_schedule::{AnchorKind, ReviewStatus};
-use kizuna_sender::compose::ComposedMail;
-use kizuna_sender::deliver::{
-    Delivery, DeliveryOptions, DeliveryStore, Mailer, Pacer, Reservation, ReserveOutcome, ReserveRequest, SendError,
-};
-use kizuna_sender::links::LinkKeys;
-use kizuna_sender::model::{Recipient, SubscriptionStatus};
-use kizuna_sender::plan::MemoryRecipients;
-use kizuna_sender::run::{run_day, RunRequest, RunSummary};
-use kizuna_sender::schedules::{load_schedule_dir, LoadedSchedule};
+use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
+use kizuna_sender::domain::links::LinkKeys;
+use kizuna_sender::domain::model::{Recipient, SubscriptionStatus};
+use kizuna_sender::domain::plan::MemoryRecipients;
+use kizuna_sender::ports::channel::ComposedMail;
+use kizuna_sender::ports::channel::{Mailer, SendError};
+use kizuna_sender::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
+use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
+use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::BoxError;
 
 /// Delivery records in memory.

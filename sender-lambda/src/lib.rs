@@ -2,61 +2,32 @@
 //!
 //! The sender reads the municipalities' `schedule.json` (written by the generator, typed by
 //! `kizuna-schedule`), finds the subscriptions that receive something on a Japan date and sends each
-//! of them exactly one mail, at most once per entry, ever.
+//! of them exactly one mail, at most once per entry, ever; it also runs the subscription API, applies
+//! SES feedback and keeps the subscriptions' lifecycle.
 //!
-//! It is a pipeline of plain values behind small traits, with the AWS adapters at the edge:
+//! The folders show the design (ports and adapters); dependencies point inwards only:
 //!
-//! - [`model`]: subscriptions and deliveries as stored in DynamoDB (keys, statuses, attributes);
-//! - [`tables`]: the DynamoDB table definitions, in one place (the CLI creates them, the
-//!   infrastructure template is checked against them);
-//! - [`schedules`]: loading `<dir>/<muni>/schedule.json`, the mail shell and hash-checked sections;
-//! - [`plan`]: pure planning — date + schedule + [`plan::RecipientSource`] → one mail per subscription;
-//! - [`links`]: signed unsubscribe / manage tokens and the keyed e-mail hash;
-//! - [`compose`]: the raw MIME of one mail (shell + sections, markers filled and escaped per part);
-//! - [`deliver`]: reservation ([`deliver::DeliveryStore`]), sending ([`deliver::Mailer`]), rate and retries;
-//! - [`dynamo`] and [`ses`]: the DynamoDB and SESv2 adapters (their shared attribute helpers are in
-//!   the private `attributes` module);
-//! - [`import`]: validating and importing subscribers from CSV; [`repair`]: repairing tables
-//!   written by older versions;
-//! - [`address`] and [`anchor_date`]: the e-mail address and due/birth date rules shared by the
-//!   sign-up API and the import;
-//! - [`run`]: one day's run over every municipality, as used by the CLI (and the Lambda handler);
-//! - [`runs`]: durable run markers, so the hourly planner repairs missed runs and never redoes one;
-//! - [`fanout`]: the SQS messages between the hourly planner and the delivery workers;
-//! - [`delivery_handler`]: the delivery Lambda (hourly planner, SQS worker, lifecycle jobs);
-//! - [`metrics`]: CloudWatch Embedded Metric Format lines per run;
-//! - [`subscriptions`], [`api`], [`ses_events`], [`lifecycle`]: the subscription lifecycle — its
-//!   DynamoDB operations, the HTTP API (and its local adapter, `api::local`), SES bounces and complaints, and the daily expiry jobs;
-//! - [`secrets`]: link and hash keys from Secrets Manager at start-up;
-//! - [`settings`]: the `KIZUNA_*` settings, each also a command-line flag;
-//! - [`demo`]: the one-machine demo (archive, API and mailbox on one origin), not used by the Lambdas.
+//! | folder | responsibility |
+//! | --- | --- |
+//! | [`domain`] | plain values and pure rules: the stored vocabulary (statuses, stop reasons, transitions, channels), addresses, due/birth dates, signed links and keyed hashes, the day's planning |
+//! | [`ports`] | one small trait per thing a use case needs: recipients, deliveries, subscriptions, run markers, the group queue, the published site, secrets, and the delivery **channel** |
+//! | [`use_cases`] | the daily run and the worker's group, the delivery state machine, lifecycle jobs, SES feedback, import, repair, metrics |
+//! | [`adapters`] | the ports over services: `dynamo/`, `ses/` (the mail channel), `sqs`, `site/` (local directory or S3), `secrets_manager` |
+//! | [`http`] | the subscription API: router, input parsing, pages, responses, the local server |
+//! | [`lambdas`] | the thin Lambda entry points (delivery, API, SES events) |
+//! | [`demo`] | the one-machine demo (archive, API and mailbox on one origin), not used by the Lambdas |
+//! | [`settings`] | the `KIZUNA_*` settings, each also a command-line flag, and the secrets they name |
+//!
+//! The operator CLI (`src/main.rs` and `src/cli/`) is the binary's own code.
 
-pub mod address;
-pub mod anchor_date;
-pub mod api;
-mod attributes;
-pub mod compose;
-pub mod deliver;
-pub mod delivery_handler;
+pub mod adapters;
 pub mod demo;
-pub mod dynamo;
-pub mod fanout;
-pub mod import;
-pub mod lifecycle;
-pub mod links;
-pub mod metrics;
-pub mod model;
-pub mod plan;
-pub mod repair;
-pub mod run;
-pub mod runs;
-pub mod schedules;
-pub mod secrets;
-pub mod ses;
-pub mod ses_events;
+pub mod domain;
+pub mod http;
+pub mod lambdas;
+pub mod ports;
 pub mod settings;
-pub mod subscriptions;
-pub mod tables;
+pub mod use_cases;
 
 /// The error type adapters return through the traits: any error, sendable across tasks.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

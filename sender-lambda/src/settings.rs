@@ -4,9 +4,11 @@
 
 use clap::Args;
 
-use crate::deliver::DeliveryOptions;
-use crate::links::{EmailHasher, LinkKeys};
-use crate::tables::{DEFAULT_DELIVERIES_TABLE, DEFAULT_SUBSCRIPTIONS_TABLE};
+use crate::adapters::dynamo::tables::{DEFAULT_DELIVERIES_TABLE, DEFAULT_SUBSCRIPTIONS_TABLE};
+use crate::adapters::secrets_manager::SecretsManager;
+use crate::domain::links::{EmailHasher, LinkKeys};
+use crate::ports::secrets::{SecretError, SecretSource};
+use crate::use_cases::delivery::DeliveryOptions;
 use crate::BoxError;
 
 /// The region used when none is configured: subscriber data stays in Tokyo by default.
@@ -146,7 +148,7 @@ pub async fn lambda_start(name: &str) -> Result<(Settings, aws_config::SdkConfig
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().json().with_writer(std::io::stderr).with_env_filter(filter).without_time().init();
     let config = aws_config().await;
-    crate::secrets::resolve_secrets(&mut settings, &config).await?;
+    resolve_secrets(&mut settings, &config).await?;
     Ok((settings, config))
 }
 
@@ -154,4 +156,47 @@ pub async fn lambda_start(name: &str) -> Result<(Settings, aws_config::SdkConfig
 pub async fn aws_config() -> aws_config::SdkConfig {
     let region = aws_config::meta::region::RegionProviderChain::default_provider().or_else(DEFAULT_REGION);
     aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region).load().await
+}
+
+/// A secret named by a setting could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {source}")]
+pub struct SettingSecretError {
+    /// The setting naming the secret, e.g. `KIZUNA_LINK_SECRET_ARN`.
+    pub setting: &'static str,
+    /// Why it could not be read.
+    #[source]
+    pub source: SecretError,
+}
+
+/// Reads the secrets named by ARN into `settings` from Secrets Manager (a value set directly wins).
+pub async fn resolve_secrets(
+    settings: &mut Settings,
+    config: &aws_config::SdkConfig,
+) -> Result<(), SettingSecretError> {
+    let wanted = (settings.link_secret.is_none() && settings.link_secret_arn.is_some())
+        || (settings.email_hash_key.is_none() && settings.email_hash_key_arn.is_some())
+        || (settings.origin_verify.is_none() && settings.origin_verify_arn.is_some());
+    if !wanted {
+        return Ok(());
+    }
+    settings.resolve_secrets_from(&SecretsManager::new(config)).await
+}
+
+impl Settings {
+    /// Fills each secret setting still unset from the secret its `…_ARN` setting names.
+    pub async fn resolve_secrets_from(&mut self, source: &impl SecretSource) -> Result<(), SettingSecretError> {
+        let pairs = [
+            (&mut self.link_secret, &self.link_secret_arn, "KIZUNA_LINK_SECRET_ARN"),
+            (&mut self.email_hash_key, &self.email_hash_key_arn, "KIZUNA_EMAIL_HASH_KEY_ARN"),
+            (&mut self.origin_verify, &self.origin_verify_arn, "KIZUNA_ORIGIN_VERIFY_ARN"),
+        ];
+        for (value, arn, setting) in pairs {
+            if let (None, Some(arn)) = (value.as_ref(), arn) {
+                let secret = source.secret(arn).await.map_err(|source| SettingSecretError { setting, source })?;
+                *value = Some(secret);
+            }
+        }
+        Ok(())
+    }
 }

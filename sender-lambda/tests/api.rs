@@ -10,8 +10,8 @@ mod common;
 use api_support::{due, link, stem, today_plus, token_of, World, MUNI, ORIGIN};
 use aws_sdk_dynamodb::types::AttributeValue;
 use kizuna_schedule::japan_today;
-use kizuna_sender::links::Purpose;
-use kizuna_sender::model::SubscriptionStatus;
+use kizuna_sender::domain::links::Purpose;
+use kizuna_sender::domain::model::SubscriptionStatus;
 use serde_json::json;
 
 const API: &str = "https://kizuna.example.jp";
@@ -216,11 +216,9 @@ async fn forged_expired_and_other_subscriptions_tokens_are_rejected() {
     let cases = [
         // Forged: another key.
         (
-            kizuna_sender::links::LinkKeys::parse("k1:someone-elses-secret-0123456789abcdef").expect("keys").token(
-                Purpose::Manage,
-                &id,
-                now,
-            ),
+            kizuna_sender::domain::links::LinkKeys::parse("k1:someone-elses-secret-0123456789abcdef")
+                .expect("keys")
+                .token(Purpose::Manage, &id, now),
             403,
         ),
         // Tampered: the other subscription's id in this token.
@@ -497,7 +495,7 @@ fn the_openapi_document_lists_every_route_the_router_serves() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).expect("openapi.yaml");
     let document: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
     assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-    for (method, path) in kizuna_sender::api::ROUTES {
+    for (method, path) in kizuna_sender::http::ROUTES {
         let operation = &document["paths"][path][method.to_ascii_lowercase()];
         assert!(operation.is_mapping(), "{method} {path} is missing from openapi.yaml");
         assert!(operation["responses"].is_mapping(), "{method} {path} has no responses");
@@ -511,7 +509,7 @@ fn the_openapi_document_lists_every_route_the_router_serves() {
                 continue;
             }
             assert!(
-                kizuna_sender::api::ROUTES.contains(&(method.as_str(), path)),
+                kizuna_sender::http::ROUTES.contains(&(method.as_str(), path)),
                 "openapi.yaml documents {method} {path}, which the router does not serve"
             );
         }
@@ -522,7 +520,7 @@ fn the_openapi_document_lists_every_route_the_router_serves() {
 async fn the_api_reads_a_published_build_from_s3_and_accepts_tokens_of_rotated_keys() {
     let mut world = World::new().await;
     let config = world.moto.config().await;
-    let s3 = kizuna_sender::schedules::s3_client(&config);
+    let s3 = kizuna_sender::adapters::site::s3_client(&config);
     let bucket = common::moto::unique("site");
     s3.create_bucket()
         .bucket(&bucket)
@@ -563,11 +561,12 @@ async fn the_api_reads_a_published_build_from_s3_and_accepts_tokens_of_rotated_k
         .await
         .expect("pointer");
     std::fs::remove_dir_all(world.dir.path().join(MUNI)).expect("the local copy is gone");
-    let source = kizuna_sender::schedules::ScheduleSource::parse(&format!("s3://{bucket}/kizuna/")).expect("source");
-    world.api.site = kizuna_sender::api::site::Site::from_source(source, &config);
+    let source =
+        kizuna_sender::adapters::site::ScheduleSource::parse(&format!("s3://{bucket}/kizuna/")).expect("source");
+    world.api.site = kizuna_sender::adapters::site::published::Site::from_source(source, &config);
     // Keys rotate: a new key signs, the old one still verifies.
     let old = world.links.clone();
-    world.api.links = kizuna_sender::links::LinkKeys::parse(&format!(
+    world.api.links = kizuna_sender::domain::links::LinkKeys::parse(&format!(
         "k2:rotated-secret-rotated-secret-0123456789,{}",
         api_support::SECRET
     ))

@@ -9,7 +9,7 @@ mod api_support;
 mod common;
 
 use api_support::{due, link, today_plus, token_of, World};
-use kizuna_sender::links::Purpose;
+use kizuna_sender::domain::links::Purpose;
 use serde_json::json;
 
 async fn signed_up_and_confirmed(world: &World, email: &str) -> String {

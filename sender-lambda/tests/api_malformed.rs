@@ -10,7 +10,7 @@ mod common;
 
 use api_support::{due, encode, today_plus, World, MUNI};
 use base64::Engine;
-use kizuna_sender::links::Purpose;
+use kizuna_sender::domain::links::Purpose;
 use serde_json::{json, Value};
 
 /// One request: method, path with query, headers, body, base64 flag.
@@ -39,7 +39,7 @@ fn cases(manage: &str, unsubscribe: &str, confirm: &str) -> Vec<Case> {
     let fields = ["email", "municipality", "kind", "date", "nickname", "consent", "consent_version"];
 
     // Bad methods on every route, and unknown paths.
-    for (_, path) in kizuna_sender::api::ROUTES {
+    for (_, path) in kizuna_sender::http::ROUTES {
         for method in ["PUT", "DELETE", "PATCH", "HEAD", "TRACE", "CONNECT", "get", "FOO"] {
             cases.push((method.into(), path.into(), Vec::new(), None, false));
         }

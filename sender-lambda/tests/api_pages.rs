@@ -6,11 +6,13 @@
 use std::path::PathBuf;
 
 use kizuna_schedule::forms::{self, FormsView};
-use kizuna_sender::api::site::{fill_page, Page, Site};
-use kizuna_sender::api::{Api, ApiConfig, ApiRequest, ROUTES};
-use kizuna_sender::links::{EmailHasher, LinkKeys};
-use kizuna_sender::ses::SesMailer;
-use kizuna_sender::subscriptions::SubscriptionStore;
+use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
+use kizuna_sender::adapters::ses::SesMailer;
+use kizuna_sender::adapters::site::published::Page;
+use kizuna_sender::adapters::site::published::Site;
+use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
+use kizuna_sender::http::pages::fill_page;
+use kizuna_sender::http::{Api, ApiConfig, ApiRequest, ROUTES};
 
 fn template(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme/templates/subscribe").join(name);
@@ -43,7 +45,7 @@ async fn api() -> Api<SesMailer> {
         .await;
     Api {
         store: SubscriptionStore::new(aws_sdk_dynamodb::Client::new(&config), "subs", "dels"),
-        mailer: SesMailer::new(kizuna_sender::ses::ses_client(&config), None),
+        mailer: SesMailer::new(kizuna_sender::adapters::ses::ses_client(&config), None),
         links: LinkKeys::parse("k1:pages-test-secret-pages-test-secret-01").expect("keys"),
         hasher: EmailHasher::new(b"pages-test-email-hash-key-0123456789abc"),
         site: Site::Directory(PathBuf::from("/nonexistent")),
@@ -79,7 +81,7 @@ async fn every_form_of_the_contract_posts_to_a_route_that_accepts_its_fields() {
 #[test]
 fn errors_are_linked_to_their_fields_in_the_real_sign_up_page() {
     let signup = with_contract(&template("signup_form.html"));
-    let errors = [kizuna_sender::api::input::FieldError::new("email", "メールアドレスの形式が正しくありません。")];
+    let errors = [kizuna_sender::http::input::FieldError::new("email", "メールアドレスの形式が正しくありません。")];
     let html = fill_page(&signup, None, None, &errors, None);
     assert!(html.contains("<a href=\"#field-email\">メールアドレスの形式が正しくありません。</a>"));
     assert!(html.contains("<p class=\"field-error\" id=\"error-email\">"));
@@ -96,10 +98,10 @@ fn errors_are_linked_to_their_fields_in_the_real_sign_up_page() {
 #[test]
 fn served_pages_get_a_base_so_their_relative_links_resolve_as_published() {
     let layout = template("layout.html");
-    assert!(layout.contains(kizuna_sender::api::site::BASE_MARKER), "the layout leaves room for <base>");
-    let served = kizuna_sender::api::site::with_base(&layout, "https://kizuna.example.jp/hikari/subscribe/manage/");
+    assert!(layout.contains(kizuna_sender::http::pages::BASE_MARKER), "the layout leaves room for <base>");
+    let served = kizuna_sender::http::pages::with_base(&layout, "https://kizuna.example.jp/hikari/subscribe/manage/");
     assert!(served.contains("<base href=\"https://kizuna.example.jp/hikari/subscribe/manage/\">"));
-    assert!(!served.contains(kizuna_sender::api::site::BASE_MARKER));
+    assert!(!served.contains(kizuna_sender::http::pages::BASE_MARKER));
 }
 
 #[test]

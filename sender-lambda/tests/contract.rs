@@ -13,10 +13,12 @@ use chrono::NaiveDate;
 use kizuna_generator::build::{self, BuildOptions};
 use kizuna_generator::output::DirectorySink;
 use kizuna_schedule::{content_hash, AnchorKind, EntryTrack, MailFrame, MailSection, Rule, MAIL_MARKERS};
-use kizuna_sender::api::site::{fill_page, Page, Site};
-use kizuna_sender::links::{LinkKeys, Purpose};
-use kizuna_sender::run::preview_mail;
-use kizuna_sender::schedules::{load_schedule_dir, LoadedSchedule};
+use kizuna_sender::adapters::site::published::Page;
+use kizuna_sender::adapters::site::published::Site;
+use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
+use kizuna_sender::domain::links::{LinkKeys, Purpose};
+use kizuna_sender::http::pages::fill_page;
+use kizuna_sender::use_cases::daily_run::preview_mail;
 
 const BUILD_DATE: &str = "2026-11-26";
 

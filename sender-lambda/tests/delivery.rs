@@ -12,19 +12,19 @@ use chrono::NaiveDate;
 use common::moto::{unique, Captured, Moto};
 use common::{attached, d, local_entry, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{tracks_on, AnchorKind, EntryTrack, ReviewStatus, Rule, ScheduleDocument, TrackId};
-use kizuna_sender::compose::Composer;
-use kizuna_sender::deliver::{Delivery, DeliveryOptions, Pacer};
-use kizuna_sender::dynamo::{
+use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::dynamo::{
     change_anchor_date, create_table, put_subscription, set_status, subscription_items, DynamoDeliveries,
     DynamoRecipients, NewSubscription, PutOutcome,
 };
-use kizuna_sender::links::{EmailHasher, LinkKeys, Purpose};
-use kizuna_sender::model::SubscriptionStatus;
-use kizuna_sender::plan::{plan_day, PlanOptions};
-use kizuna_sender::run::{run_day, RunRequest, RunSummary};
-use kizuna_sender::schedules::{load_schedule_dir, LoadedSchedule, Sections};
-use kizuna_sender::ses::{ses_client, SesMailer};
-use kizuna_sender::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::ses::compose::Composer;
+use kizuna_sender::adapters::ses::{ses_client, SesMailer};
+use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule, Sections};
+use kizuna_sender::domain::links::{EmailHasher, LinkKeys, Purpose};
+use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::plan::{plan_day, PlanOptions};
+use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
+use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use mail_parser::MessageParser;
 use serde_json::json;
 

@@ -1,5 +1,5 @@
 //! The infrastructure template (`infra/template.yaml`) against the sender's own definitions: the
-//! DynamoDB tables must be exactly those `kizuna_sender::tables` creates for local use (plus the
+//! DynamoDB tables must be exactly those `kizuna_sender::adapters::dynamo::tables` creates for local use (plus the
 //! deployment-only settings: point-in-time recovery, encryption, deletion protection), the
 //! functions must get the tables by reference and build the fixed binaries, and every index an IAM
 //! policy names must exist.
@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kizuna_sender::tables::{deliveries_table, subscriptions_table, TableSpec};
+use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table, TableSpec};
 use serde_json::{json, Map, Value};
 
 fn repo_root() -> PathBuf {
@@ -210,7 +210,7 @@ fn the_api_answers_only_requests_that_came_through_cloudfront() {
     assert!(
         header["HeaderName"]
             .as_str()
-            .is_some_and(|name| name.eq_ignore_ascii_case(kizuna_sender::api::ORIGIN_VERIFY_HEADER)),
+            .is_some_and(|name| name.eq_ignore_ascii_case(kizuna_sender::http::ORIGIN_VERIFY_HEADER)),
         "{header}"
     );
     assert_eq!(

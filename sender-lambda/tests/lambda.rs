@@ -17,16 +17,16 @@ use clap::Parser;
 use common::moto::{unique, Moto};
 use common::{d, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{AnchorKind, TrackId};
-use kizuna_sender::deliver::{DeliveryStore, ReserveRequest};
-use kizuna_sender::delivery_handler::{handle, DeliveryApp};
-use kizuna_sender::dynamo::{create_table, put_subscription, DynamoDeliveries, NewSubscription};
-use kizuna_sender::links::EmailHasher;
-use kizuna_sender::model::{Recipient, SubscriptionStatus};
-use kizuna_sender::runs::DynamoRuns;
-use kizuna_sender::schedules::{load_schedules, s3_client, ScheduleError, ScheduleSource, Sections};
-use kizuna_sender::secrets::resolve_secrets;
+use kizuna_sender::adapters::dynamo::run_markers::DynamoRuns;
+use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::dynamo::{create_table, put_subscription, DynamoDeliveries, NewSubscription};
+use kizuna_sender::adapters::site::{load_schedules, s3_client, ScheduleError, ScheduleSource, Sections};
+use kizuna_sender::domain::links::EmailHasher;
+use kizuna_sender::domain::model::{Recipient, SubscriptionStatus};
+use kizuna_sender::lambdas::delivery::{handle, DeliveryApp};
+use kizuna_sender::ports::deliveries::{DeliveryStore, ReserveRequest};
+use kizuna_sender::settings::resolve_secrets;
 use kizuna_sender::settings::Settings;
-use kizuna_sender::tables::{deliveries_table, subscriptions_table};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -387,7 +387,8 @@ async fn schedules_come_from_s3_through_the_pointer_and_sections_are_hash_checke
     let local = load_schedules(&ScheduleSource::Dir(world.dir.path().to_owned()), None, None).await.expect("local");
     assert_eq!(local[0].document.entries.len(), schedules[0].document.entries.len());
 
-    let planner = kizuna_sender::plan::DayPlanner::new(&schedules[0].document, d("2026-11-26"), Default::default());
+    let planner =
+        kizuna_sender::domain::plan::DayPlanner::new(&schedules[0].document, d("2026-11-26"), Default::default());
     let query = &planner.queries()[0];
     let recipient = Recipient {
         subscription_id: "x".to_owned(),
@@ -477,7 +478,7 @@ async fn the_hourly_event_also_runs_the_lifecycle_jobs() {
     world.subscribe("early", AnchorKind::Due, "2027-06-07").await;
     let app = world.app(&["--max-send-rate", "20"]).await;
     plan(&app, "2026-11-25T22:30:00Z").await;
-    let store = kizuna_sender::subscriptions::SubscriptionStore::new(
+    let store = kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore::new(
         world.dynamo.clone(),
         &world.subscriptions,
         &world.deliveries,

@@ -11,10 +11,10 @@ mod common;
 use api_support::{today_plus, World, SECRET};
 use chrono::{Duration, Utc};
 use kizuna_schedule::{japan_today, AnchorKind};
-use kizuna_sender::lifecycle::{run_lifecycle, LifecycleCounts};
-use kizuna_sender::links::Purpose;
-use kizuna_sender::model::SubscriptionStatus;
-use kizuna_sender::schedules::load_schedule;
+use kizuna_sender::adapters::site::load_schedule;
+use kizuna_sender::domain::links::Purpose;
+use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::use_cases::lifecycle::{run_lifecycle, LifecycleCounts};
 use serde_json::json;
 
 async fn signed_up(world: &World, email: &str, kind: &str, date: chrono::NaiveDate, confirm: bool) -> String {

@@ -6,8 +6,8 @@ mod common;
 use chrono::NaiveDate;
 use common::{attached, d, local_entry, municipality, schedule, track_entry};
 use kizuna_schedule::{merge_ranges, tracks_on, AnchorKind, DateRange, ReviewStatus, ScheduleDocument, TrackId};
-use kizuna_sender::model::{Recipient, SubscriptionStatus};
-use kizuna_sender::plan::{plan_day, track_anchor_range, DayPlan, MemoryRecipients, PlanOptions};
+use kizuna_sender::domain::model::{Recipient, SubscriptionStatus};
+use kizuna_sender::domain::plan::{plan_day, track_anchor_range, DayPlan, MemoryRecipients, PlanOptions};
 use serde_json::json;
 
 const DAY: &str = "2026-11-26";

@@ -11,8 +11,8 @@ mod common;
 use api_support::{due, World};
 use aws_lambda_events::event::sns::SnsEvent;
 use kizuna_schedule::japan_today;
-use kizuna_sender::model::SubscriptionStatus;
-use kizuna_sender::ses_events::handle_event;
+use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::lambdas::ses_events::handle_event;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::json;
 
@@ -99,7 +99,7 @@ fn sns(messages: &[serde_json::Value]) -> LambdaEvent<SnsEvent> {
 async fn confirmed(world: &World, email: &str) -> String {
     assert_eq!(world.json("/api/subscriptions", world.signup_json(email, "due", due())).await.status, 202);
     let id = world.api.store.ids_by_email_hash(&world.hasher.hash(email)).await.expect("ids")[0].0.clone();
-    let token = world.links.token(kizuna_sender::links::Purpose::Confirm, &id, chrono::Utc::now().timestamp());
+    let token = world.links.token(kizuna_sender::domain::links::Purpose::Confirm, &id, chrono::Utc::now().timestamp());
     assert_eq!(world.confirm(&token).await.status, 200);
     id
 }

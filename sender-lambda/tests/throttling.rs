@@ -15,16 +15,18 @@ use common::moto::{config_at, unique, Moto};
 use common::proxy::Proxy;
 use common::{d, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{AnchorKind, TrackId};
-use kizuna_sender::deliver::{Delivery, DeliveryOptions, Pacer};
-use kizuna_sender::dynamo::{create_table, put_subscription, DynamoDeliveries, DynamoRecipients, NewSubscription};
-use kizuna_sender::fanout::GroupMessage;
-use kizuna_sender::links::{EmailHasher, LinkKeys};
-use kizuna_sender::model::SubscriptionStatus;
-use kizuna_sender::plan::{DayPlanner, PlanOptions};
-use kizuna_sender::run::{run_day, work_group, GroupOptions, GroupResult, RunRequest, RunSummary};
-use kizuna_sender::schedules::{load_schedule_dir, LoadedSchedule};
-use kizuna_sender::ses::{ses_client, SesMailer};
-use kizuna_sender::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::dynamo::{
+    create_table, put_subscription, DynamoDeliveries, DynamoRecipients, NewSubscription,
+};
+use kizuna_sender::adapters::ses::{ses_client, SesMailer};
+use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
+use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
+use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::plan::{DayPlanner, PlanOptions};
+use kizuna_sender::ports::group_queue::GroupMessage;
+use kizuna_sender::use_cases::daily_run::{run_day, work_group, GroupOptions, GroupResult, RunRequest, RunSummary};
+use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use serde_json::json;
 
 const DAY: &str = "2026-11-26";

@@ -13,12 +13,14 @@ use chrono::NaiveDate;
 use super::read::{read_workbook, Grid};
 use super::rows::{check_header, local_titles, read_row, ReadRow};
 use super::signoff::{self, Manuscript, Signoffs};
+use super::split::{ended, free_id, split, splits};
 use super::timing::{self, Timing};
 use super::workbook::{
-    cell_ref, col, fiscal_year_end, LocalRow, NextYear, GUIDE_SHEET, LOCAL_SHEET, META_FISCAL_YEAR, META_MUNICIPALITY,
-    NEW_SHEET, REVIEW_COLUMNS, REVIEW_SHEET,
+    cell_ref, col, LocalRow, NextYear, GUIDE_SHEET, LOCAL_SHEET, META_FISCAL_YEAR, META_MUNICIPALITY, NEW_SHEET,
+    REVIEW_COLUMNS, REVIEW_SHEET,
 };
 use super::yaml::{block, flow_scalar, line, set_key};
+use crate::catalogue::Lang;
 use crate::content::{Content, KeyLines, Loaded, LocalFile, MunicipalityContent};
 use crate::diagnostics::Severity;
 use crate::validate::{self, ValidationOptions};
@@ -121,10 +123,23 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
                     }
                 };
                 if read.next_year == Some(NextYear::End) {
-                    let end = fiscal_year_end(fiscal_year - 1);
-                    if read.item.until.is_none() || read.item.until > end {
-                        read.item.until = end;
+                    read.item.until = ended(read.item.until, fiscal_year);
+                }
+                if splits(&original, &read, fiscal_year) {
+                    let new_id = free_id(&format!("{}-{fiscal_year}", read.item.id), &taken);
+                    for (row, change, text) in split(text, &original, &read, fiscal_year, new_id) {
+                        let path = match change.kind {
+                            ChangeKind::New => municipality_dir.join("local").join(format!("{}.yaml", row.item.id)),
+                            _ => target.clone(),
+                        };
+                        if change.kind != ChangeKind::Unchanged {
+                            plan.writes.insert(path, text.clone());
+                        }
+                        taken.insert(row.item.id.clone());
+                        plan.changes.push(change);
+                        proposed.insert(row.item.id.clone(), (row, text));
                     }
+                    continue;
                 }
                 let fields = changed_fields(&original, &read.item);
                 let kind = match (fields.is_empty(), read.next_year) {
@@ -247,7 +262,7 @@ pub fn exported_words(content: &Content, timing: &Timing) -> String {
     timing::words(timing, title)
 }
 
-fn changed_fields(before: &LocalRow, after: &LocalRow) -> Vec<&'static str> {
+pub(super) fn changed_fields(before: &LocalRow, after: &LocalRow) -> Vec<&'static str> {
     let mut fields = Vec::new();
     let checks: [(&'static str, bool); 9] = [
         ("区分", before.category != after.category),
@@ -295,7 +310,7 @@ fn tracks_line(tracks: &[kizuna_schedule::TrackId]) -> Option<String> {
 
 /// The file text with only the changed keys rewritten; a new text goes back to draft (a review
 /// claim covers only the text that was reviewed).
-fn edit(text: &str, before: &LocalRow, after: &LocalRow) -> String {
+pub(super) fn edit(text: &str, before: &LocalRow, after: &LocalRow) -> String {
     let mut text = text.to_owned();
     if before.category != after.category {
         text = set_key(&text, "category", Some(&line("category", &flow_scalar(&after.category))));
@@ -330,7 +345,7 @@ fn edit(text: &str, before: &LocalRow, after: &LocalRow) -> String {
 }
 
 /// A new item's file, in the order DESIGN.md §4 shows; always a draft until reviewed.
-fn new_file(item: &LocalRow) -> String {
+pub(super) fn new_file(item: &LocalRow) -> String {
     let (when, attach_to) = timing_keys(item.timing.as_ref());
     let parts = [
         Some(line("category", &flow_scalar(&item.category))),
@@ -372,20 +387,21 @@ fn validate_proposed(
         }
     }
     let mut diagnostics = crate::diagnostics::Diagnostics::default();
-    let options = ValidationOptions { production: false };
+    let options = ValidationOptions { production: false, today: None };
     validate::validate_municipality(input.content, &municipality, options, &mut HashMap::new(), &mut diagnostics);
     for diagnostic in diagnostics.sorted() {
         if diagnostic.severity != Severity::Error {
             continue;
         }
-        let hint = diagnostic.hint.as_deref().map(|h| format!("（{h}）")).unwrap_or_default();
+        // The workbook is the staff's: its problems are always told in Japanese.
+        let hint = diagnostic.hint(Lang::Ja).map(|h| format!("（{h}）")).unwrap_or_default();
         match places.get(&diagnostic.file) {
             Some((row, lines)) => {
                 let key = diagnostic.line.and_then(|l| lines_key(lines, l));
                 problems.push(format!(
                     "{}: {}{hint}",
                     cell_ref(row.sheet, row.row, key_column(key.as_deref())),
-                    diagnostic.message
+                    diagnostic.message(Lang::Ja)
                 ));
             }
             None => problems.push(format!("{diagnostic}")),

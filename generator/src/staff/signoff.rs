@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::timing::{self, Timing};
+use crate::catalogue::{self as msg, Text};
 use crate::resolve::{Edition, Placement};
 
 /// The sign-off file's name inside a municipality folder.
@@ -190,7 +191,7 @@ pub fn require(
     let signoffs = match read(&signoff_path(&dir)) {
         Ok(signoffs) => signoffs,
         Err(error) => {
-            diagnostics.error(&shown, None, error.to_string(), None);
+            diagnostics.error(&shown, None, Text::new(&msg::SIGNOFF_UNREADABLE).arg("error", error));
             return;
         }
     };
@@ -203,21 +204,14 @@ pub fn require(
         }
         shown.join(", ")
     };
-    let hint = "kizuna local export で「原稿確認」シートを書き出し、確認して kizuna local import で読み込んでください";
     if !missing.unsigned.is_empty() {
-        diagnostics.error(
-            &shown,
-            None,
-            format!("原稿確認が済んでいない原稿が {} 件あります: {}", missing.unsigned.len(), list(&missing.unsigned)),
-            hint,
-        );
+        let text =
+            Text::new(&msg::SIGNOFF_MISSING).arg("count", missing.unsigned.len()).arg("ids", list(&missing.unsigned));
+        diagnostics.error(&shown, None, text);
     }
     if !missing.changed.is_empty() {
-        diagnostics.error(
-            &shown,
-            None,
-            format!("確認後に文面が変わった原稿が {} 件あります: {}", missing.changed.len(), list(&missing.changed)),
-            hint,
-        );
+        let text =
+            Text::new(&msg::SIGNOFF_CHANGED).arg("count", missing.changed.len()).arg("ids", list(&missing.changed));
+        diagnostics.error(&shown, None, text);
     }
 }

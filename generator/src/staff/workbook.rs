@@ -35,7 +35,10 @@ pub const LOCAL_COLUMNS: [(&str, &str); 12] = [
     ("対象", "日付で届くお知らせの対象（maternity, baby など、読点で区切る）。それ以外は空欄です。"),
     ("有効期間 開始", "この日から届きます（日付。空欄は期限なし）。ふつうは年度の初日（4月1日）です。"),
     ("有効期間 終了", "この日まで届きます（日付。空欄は期限なし）。ふつうは年度の末日（3月31日）です。"),
-    ("来年度", "継続・変更・終了から選びます。終了を選ぶと今年度末で終わります。"),
+    (
+        "来年度",
+        "継続・変更・終了から選びます。継続はこの行の内容のまま続けます（書き換えた所はすぐに変わります）。変更は今の文面を今年度末（3月31日）まで残し、この行の文面を4月1日からの新しい項目にします。終了を選ぶと今年度末で終わります。",
+    ),
     ("担当課", "内容を確認する課（公開されません）。"),
     ("メモ", "課内の申し送り（公開されません）。"),
 ];
@@ -101,7 +104,8 @@ pub const META_FISCAL_YEAR: (u32, u16) = (1, 1);
 pub enum NextYear {
     /// 継続: goes on (as edited in the row).
     Continue,
-    /// 変更: goes on with the changes in the row.
+    /// 変更: the old text until March 31, the row's text as a new item from April 1 (see
+    /// [`super::split`]).
     Change,
     /// 終了: ends with the current fiscal year.
     End,

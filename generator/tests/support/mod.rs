@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use kizuna_generator::build::{self, BuildOptions, Prepared};
+use kizuna_generator::catalogue::Lang;
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::DirectorySink;
 
@@ -66,10 +67,11 @@ pub fn build_into(content: &Path, out: &Path) {
     sink.commit().expect("commit");
 }
 
+/// Asserts a problem at `file_suffix`:`line` whose English text (as `--lang en` shows it)
+/// contains `needle`. The Japanese texts are asserted by tests of their own (tests/check_ja.rs).
 pub fn assert_reported(problems: &Diagnostics, file_suffix: &str, line: Option<usize>, needle: &str) {
-    let found = problems
-        .sorted()
-        .into_iter()
-        .any(|d| d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.to_string().contains(needle));
-    assert!(found, "expected {file_suffix}:{line:?} «{needle}» in:\n{problems}");
+    let found = problems.sorted().into_iter().any(|d| {
+        d.file.to_string_lossy().ends_with(file_suffix) && d.line == line && d.render(Lang::En).contains(needle)
+    });
+    assert!(found, "expected {file_suffix}:{line:?} «{needle}» in:\n{}", problems.render(Lang::En));
 }

@@ -1,8 +1,8 @@
 //! `delivery-lambda`: the hourly planner and the SQS worker of Kizuna's daily delivery, one
-//! function for both triggers (see [`kizuna_sender::delivery_handler`]). Settings come from the
+//! function for both triggers (see [`kizuna_sender::lambdas::delivery`]). Settings come from the
 //! `KIZUNA_*` environment (secrets from Secrets Manager by ARN, once at start-up).
 
-use kizuna_sender::delivery_handler::{handle, DeliveryApp};
+use kizuna_sender::lambdas::delivery::{handle, DeliveryApp};
 use kizuna_sender::settings::lambda_start;
 use lambda_runtime::{service_fn, LambdaEvent};
 

@@ -1,12 +1,12 @@
 //! `ses-events-lambda`: SES bounce and complaint notifications delivered by SNS. A thin wrapper:
-//! each event goes to [`kizuna_sender::ses_events::handle_event`]. Settings come from the
+//! each event goes to [`kizuna_sender::lambdas::ses_events::handle_event`]. Settings come from the
 //! `KIZUNA_*` environment (the e-mail hash key from Secrets Manager by ARN, once at start-up).
 
 use anyhow::anyhow;
 use aws_lambda_events::event::sns::SnsEvent;
-use kizuna_sender::ses_events::handle_event;
+use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
+use kizuna_sender::lambdas::ses_events::handle_event;
 use kizuna_sender::settings::lambda_start;
-use kizuna_sender::subscriptions::SubscriptionStore;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]

@@ -9,7 +9,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use mail_parser::MessageParser;
 
-use crate::compose::escape_html;
+use crate::adapters::ses::compose::escape_html;
 
 /// One captured mail, decoded.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! The one-machine demo (`scripts/demo.sh`), kept apart from the product: one origin that serves
-//! the built archive, the real API router under `/api/*` (through [`crate::api::local`]), and the
+//! the built archive, the real API router under `/api/*` (through [`crate::http::local`]), and the
 //! demo's own pages under `/_mail/` — the mailbox of everything the emulator captured
 //! ([`mailbox`]) and the demo's clock, which runs the real delivery for a chosen Japan date.
 //!
@@ -12,9 +12,9 @@ use std::path::{Component, Path, PathBuf};
 use chrono::NaiveDate;
 use tokio::sync::Mutex;
 
-use crate::api::input::{Encoding, Fields};
-use crate::api::local::{Handler, LocalResponse};
-use crate::api::ApiRequest;
+use crate::http::input::{Encoding, Fields};
+use crate::http::local::{Handler, LocalResponse};
+use crate::http::ApiRequest;
 
 /// The demo origin: the archive, the API and the mailbox.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ use kizuna_schedule::{
     BuildInfo, Contact, EmailSettings, EntryTrack, LocalSection, MailFrame, MailParts, MailSection, MunicipalityInfo,
     ReviewStatus, Rule, ScheduleDocument, ScheduleEntry, TrackId, Validity, SCHEDULE_SCHEMA,
 };
-use kizuna_sender::schedules::content_hash;
+use kizuna_sender::adapters::site::content_hash;
 
 /// A date from `YYYY-MM-DD`.
 pub fn d(text: &str) -> NaiveDate {

@@ -1,0 +1,209 @@
+//! What the API reads from the generator's output: each municipality's `schedule.json`, its
+//! transactional mails (`mail/system/<kind>.json`) and its subscription pages
+//! (`subscribe/<page>/index.html`), and how pages are filled for one request.
+//!
+//! Pages carry markers the API fills: `%%token%%` (hidden inputs of the manage and unsubscribe
+//! pages), `%%archive_url%%` (the confirmed page's link to the family's current week or age),
+//! `<!--kizuna:errors-->` (the error summary), `<!--kizuna:error:<field>-->` (a field's message)
+//! and `<!--kizuna:base-->` (a `<base>` naming the page's published address: the pages' links are
+//! relative, like the archive's, and must resolve the same when the API serves them under `/api/`).
+//! Every value is HTML-escaped.
+
+use std::path::{Path, PathBuf};
+
+use kizuna_schedule::{MailFrame, SystemMail};
+
+use std::future::Future;
+
+use crate::adapters::site::{load_schedule, load_schedules, s3_client, LoadedSchedule, ScheduleSource};
+use crate::ports::published_site::PublishedSite;
+use crate::BoxError;
+
+/// The pages of `subscribe/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// The sign-up form.
+    Signup,
+    /// "Check your mail".
+    Sent,
+    /// "Complete the sign-up?": the confirmation link's page, a button posting the token.
+    Confirm,
+    /// Confirmed, with a link to the current week or age.
+    Confirmed,
+    /// Register the birth, change the due date, stop, delete.
+    Manage,
+    /// The change was saved.
+    Updated,
+    /// Stopped.
+    Stopped,
+    /// "Really unsubscribe?"
+    Unsubscribe,
+    /// Unsubscribed.
+    Unsubscribed,
+    /// Data deleted.
+    Deleted,
+    /// Something went wrong (an invalid or expired link).
+    Error,
+}
+
+impl Page {
+    /// Every page.
+    pub const ALL: [Page; 11] = [
+        Page::Signup,
+        Page::Sent,
+        Page::Confirm,
+        Page::Confirmed,
+        Page::Manage,
+        Page::Updated,
+        Page::Stopped,
+        Page::Unsubscribe,
+        Page::Unsubscribed,
+        Page::Deleted,
+        Page::Error,
+    ];
+
+    /// The directory name under `subscribe/`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Page::Signup => "signup",
+            Page::Sent => "sent",
+            Page::Confirm => "confirm",
+            Page::Confirmed => "confirmed",
+            Page::Manage => "manage",
+            Page::Updated => "updated",
+            Page::Stopped => "stopped",
+            Page::Unsubscribe => "unsubscribe",
+            Page::Unsubscribed => "unsubscribed",
+            Page::Deleted => "deleted",
+            Page::Error => "error",
+        }
+    }
+}
+
+/// Where the generator's output is read from.
+#[derive(Clone, Debug)]
+pub enum Site {
+    /// A built `public/` directory (`<dir>/<muni>/schedule.json`, …).
+    Directory(PathBuf),
+    /// A published build in S3 (`KIZUNA_SCHEDULE=s3://…`, through `current.json`).
+    S3 {
+        /// The source.
+        source: ScheduleSource,
+        /// The S3 client.
+        client: aws_sdk_s3::Client,
+    },
+}
+
+fn municipality_ok(municipality: &str) -> bool {
+    !municipality.is_empty()
+        && municipality.len() <= 64
+        && municipality.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl Site {
+    /// The site for `KIZUNA_SCHEDULE` (a directory or `s3://bucket/prefix`).
+    pub fn from_source(source: ScheduleSource, config: &aws_config::SdkConfig) -> Site {
+        match source {
+            ScheduleSource::Dir(dir) => Site::Directory(dir),
+            source => Site::S3 { source, client: s3_client(config) },
+        }
+    }
+
+    /// A municipality's schedule, or `None` when there is no such municipality.
+    pub async fn schedule(&self, municipality: &str) -> Result<Option<LoadedSchedule>, BoxError> {
+        if !municipality_ok(municipality) {
+            return Ok(None);
+        }
+        match self {
+            Site::Directory(root) => {
+                let dir = root.join(municipality);
+                if !dir.join("schedule.json").is_file() {
+                    return Ok(None);
+                }
+                let loaded = tokio::task::spawn_blocking(move || load_schedule(&dir)).await??;
+                Ok(Some(loaded))
+            }
+            Site::S3 { source, client } => match load_schedules(source, Some(client), Some(municipality)).await {
+                Ok(mut found) => Ok(found.pop()),
+                Err(crate::adapters::site::ScheduleError::Empty(_)) => Ok(None),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
+
+    /// A transactional mail of a municipality.
+    pub async fn system_mail(&self, schedule: &LoadedSchedule, kind: SystemMail) -> Result<MailFrame, BoxError> {
+        system_mail(schedule, kind).await
+    }
+
+    /// A page of a municipality, or `None` when it is missing.
+    pub async fn page(&self, schedule: &LoadedSchedule, page: Page) -> Result<Option<String>, BoxError> {
+        let relative = format!("subscribe/{}/index.html", page.slug());
+        match read(schedule, &relative).await? {
+            Some(bytes) => Ok(Some(String::from_utf8(bytes)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Reads a file of a municipality's output (from its directory or its S3 prefix).
+async fn read(schedule: &LoadedSchedule, relative: &str) -> Result<Option<Vec<u8>>, BoxError> {
+    let path = inside(&schedule.dir, relative)?;
+    match &schedule.remote {
+        Some(remote) => {
+            let key = format!("{}{relative}", remote.prefix);
+            match remote.client.get_object().bucket(&remote.bucket).key(&key).send().await {
+                Ok(object) => Ok(Some(object.body.collect().await?.into_bytes().to_vec())),
+                Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+                Err(error) => Err(format!("{}", aws_sdk_s3::error::DisplayErrorContext(&error)).into()),
+            }
+        }
+        None => match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.into()),
+        },
+    }
+}
+
+/// A transactional mail frame (`mail/system/<kind>.json`) of a municipality.
+pub async fn system_mail(schedule: &LoadedSchedule, kind: SystemMail) -> Result<MailFrame, BoxError> {
+    let relative = schedule
+        .document
+        .mail
+        .system
+        .get(&kind)
+        .ok_or_else(|| format!("schedule has no system mail `{}`", kind.as_str()))?;
+    let bytes = read(schedule, relative).await?.ok_or("system mail missing")?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+fn inside(dir: &Path, relative: &str) -> Result<PathBuf, BoxError> {
+    let path = Path::new(relative);
+    if relative.is_empty() || !path.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+        return Err(format!("unsafe path `{relative}` in schedule").into());
+    }
+    Ok(dir.join(path))
+}
+
+impl PublishedSite for Site {
+    fn schedule(&self, municipality: &str) -> impl Future<Output = Result<Option<LoadedSchedule>, BoxError>> + Send {
+        Site::schedule(self, municipality)
+    }
+
+    fn system_mail(
+        &self,
+        schedule: &LoadedSchedule,
+        kind: SystemMail,
+    ) -> impl Future<Output = Result<MailFrame, BoxError>> + Send {
+        Site::system_mail(self, schedule, kind)
+    }
+
+    fn page(
+        &self,
+        schedule: &LoadedSchedule,
+        page: Page,
+    ) -> impl Future<Output = Result<Option<String>, BoxError>> + Send {
+        Site::page(self, schedule, page)
+    }
+}

@@ -1,0 +1,367 @@
+//! Delivery of planned mails: reserve, send, record — at most once per subscription and entry.
+//!
+//! For each mail:
+//! 1. [`DeliveryStore::reserve`]: one transaction putting a `sending` record per entry (only if
+//!    absent) and checking that the subscription is still active with the planned `anchor_version`.
+//!    Entries already recorded (a re-run, an overlapping run, a changed due date) are dropped from the
+//!    mail; if none remain the mail counts as *already sent*; if the subscription changed it is
+//!    *refused* and nothing is sent.
+//! 2. [`Channel::send`] (the mail is first rendered by [`Channel::render`]), paced by a [`Pacer`] (the account's rate split over the workers) and retried
+//!    on throttling and transient errors with exponential backoff and full jitter.
+//! 3. The records become `sent` with the SES message id, or `failed` with the error code for a
+//!    permanent (per-recipient) error — recorded, never retried, and the run goes on. When SES
+//!    definitely did not take the mail (throttled to the end, account-level errors) the records are
+//!    released so the next run sends it; when the outcome is unknown (a timeout) they stay `sending`
+//!    — *in doubt*, reported, never resent.
+//!
+//! Logs carry subscription ids, entry ids and error codes only: no address, anchor date or token.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::domain::plan::{DayPlan, PlannedMail};
+use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
+use crate::ports::deliveries::{DeliveryStore, ReserveOutcome, ReserveRequest};
+
+/// Spaces calls evenly at a maximum rate (every attempt counts, retries included).
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    /// A pacer allowing `per_second` calls per second (at least one call every 1000 s).
+    pub fn new(per_second: f64) -> Self {
+        let per_second = if per_second.is_finite() { per_second.max(0.001) } else { 1_000_000.0 };
+        Pacer { interval: Duration::from_secs_f64(1.0 / per_second), next: Mutex::new(Instant::now()) }
+    }
+
+    /// Waits for the next slot.
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Delivery settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeliveryOptions {
+    /// Mails in flight at once.
+    pub concurrency: usize,
+    /// Attempts per mail for throttling and transient errors.
+    pub max_attempts: u32,
+    /// First backoff ceiling; doubled per attempt.
+    pub base_backoff: Duration,
+    /// Largest backoff ceiling.
+    pub max_backoff: Duration,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        DeliveryOptions {
+            concurrency: 8,
+            max_attempts: 12,
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(20),
+        }
+    }
+}
+
+impl DeliveryOptions {
+    /// Full-jitter backoff before attempt `attempt + 1`: uniform in `0..=min(max, base·2^attempt)`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.base_backoff.saturating_mul(2_u32.saturating_pow(attempt.min(20))).min(self.max_backoff);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(0..=millis))
+    }
+}
+
+/// Counts of one delivery, added up over municipalities by [`crate::use_cases::daily_run`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryCounts {
+    /// Mails SES accepted.
+    pub sent: usize,
+    /// Mails with every entry already recorded.
+    pub already_sent: usize,
+    /// Mails refused by the subscription check (stopped, unsubscribed, anchor changed).
+    pub refused: usize,
+    /// Mails that failed (permanent errors, retries exhausted, store errors, in doubt, not attempted).
+    pub failed: usize,
+    /// Of `failed`: mails whose outcome is unknown, left `sending`.
+    pub in_doubt: usize,
+    /// Send attempts that were throttled (and retried).
+    pub throttled: usize,
+    /// Of `failed`: mails left for a later run (released after retries, or not reserved).
+    pub retry: usize,
+    /// Mails not started because the worker's deadline came (left for the continuation).
+    pub deferred: usize,
+    /// Delivery records found `sending` for over an hour: reported, never resent.
+    pub stale_sending: usize,
+}
+
+impl std::ops::AddAssign for DeliveryCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.already_sent += other.already_sent;
+        self.refused += other.refused;
+        self.failed += other.failed;
+        self.in_doubt += other.in_doubt;
+        self.throttled += other.throttled;
+        self.retry += other.retry;
+        self.deferred += other.deferred;
+        self.stale_sending += other.stale_sending;
+    }
+}
+
+/// What happened to one mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    AlreadySent,
+    Refused,
+    Failed,
+    InDoubt,
+    /// Failed, but a later run should send it (released, or never reserved).
+    Retry,
+    /// Not started: the deadline came.
+    Deferred,
+}
+
+/// What [`Delivery::deliver_mails`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// The counts.
+    pub counts: DeliveryCounts,
+    /// When the deadline stopped the delivery: the index of the first mail not done (deferred, or
+    /// released because of the deadline); every mail before it is finished.
+    pub resume_at: Option<usize>,
+}
+
+/// The municipality, date and build of one delivery, and when to stop.
+#[derive(Debug)]
+struct Run<'a> {
+    municipality: &'a str,
+    date: chrono::NaiveDate,
+    build: &'a str,
+    stop_at: Option<Instant>,
+}
+
+/// Counters shared by the mails of one delivery.
+#[derive(Debug, Default)]
+struct Stats {
+    throttled: AtomicUsize,
+    stale_sending: AtomicUsize,
+}
+
+/// Everything [`Delivery::deliver_plan`] needs besides the plan.
+#[derive(Debug)]
+pub struct Delivery<'a, S, M> {
+    /// The delivery records.
+    pub store: &'a S,
+    /// The mail service.
+    pub mailer: &'a M,
+    /// The rate limit shared by every municipality of the run.
+    pub pacer: &'a Pacer,
+    /// Concurrency and retries.
+    pub options: DeliveryOptions,
+}
+
+impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
+    /// Delivers every mail of a plan; never stops on a per-recipient error.
+    pub async fn deliver_plan(&self, plan: &DayPlan<'_>, content: &DayContent<'_>) -> DeliveryCounts {
+        self.deliver_mails(&plan.municipality, plan.date, &plan.mails, content, None).await.counts
+    }
+
+    /// Delivers mails of one municipality and date, in order; no mail starts at or after `stop_at`
+    /// (the worker's deadline less a margin), and retries stop then too. Never stops on a
+    /// per-recipient error.
+    pub async fn deliver_mails(
+        &self,
+        municipality: &str,
+        date: chrono::NaiveDate,
+        mails: &[PlannedMail<'_>],
+        content: &DayContent<'_>,
+        stop_at: Option<Instant>,
+    ) -> DeliveryReport {
+        let abort = AtomicBool::new(false);
+        let stats = Stats::default();
+        let run = Run { municipality, date, build: content.schedule.build.id.as_str(), stop_at };
+        let mut outcomes: Vec<(usize, Outcome)> = stream::iter(mails.iter().enumerate())
+            .map(|(index, mail)| {
+                let (run, abort, stats) = (&run, &abort, &stats);
+                async move { (index, self.deliver_one(run, mail, content, abort, stats).await) }
+            })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        outcomes.sort_by_key(|(index, _)| *index);
+        let mut counts = DeliveryCounts {
+            throttled: stats.throttled.into_inner(),
+            stale_sending: stats.stale_sending.into_inner(),
+            ..DeliveryCounts::default()
+        };
+        for (_, outcome) in &outcomes {
+            match outcome {
+                Outcome::Sent => counts.sent += 1,
+                Outcome::AlreadySent => counts.already_sent += 1,
+                Outcome::Refused => counts.refused += 1,
+                Outcome::Failed => counts.failed += 1,
+                Outcome::InDoubt => {
+                    counts.failed += 1;
+                    counts.in_doubt += 1;
+                }
+                Outcome::Retry => {
+                    counts.failed += 1;
+                    counts.retry += 1;
+                }
+                Outcome::Deferred => counts.deferred += 1,
+            }
+        }
+        let stopped = stop_at.is_some_and(|at| Instant::now() >= at);
+        let resume_at = if stopped {
+            outcomes.iter().find(|(_, o)| matches!(o, Outcome::Deferred | Outcome::Retry)).map(|(index, _)| *index)
+        } else {
+            None
+        };
+        DeliveryReport { counts, resume_at }
+    }
+
+    async fn deliver_one(
+        &self,
+        run: &Run<'_>,
+        mail: &PlannedMail<'_>,
+        content: &DayContent<'_>,
+        abort: &AtomicBool,
+        stats: &Stats,
+    ) -> Outcome {
+        let id = mail.recipient.subscription_id.as_str();
+        if abort.load(Ordering::Relaxed) {
+            return Outcome::Retry;
+        }
+        if run.stop_at.is_some_and(|at| Instant::now() >= at) {
+            return Outcome::Deferred;
+        }
+        let request = ReserveRequest {
+            municipality: run.municipality,
+            date: run.date,
+            build: run.build,
+            recipient: &mail.recipient,
+            entries: mail.entry_ids(),
+        };
+        let reservation = match self.store.reserve(&request).await {
+            Ok(reservation) => reservation,
+            Err(error) => {
+                tracing::error!(subscription = id, error = %error, "reservation failed");
+                return Outcome::Retry;
+            }
+        };
+        for entry in &reservation.stale_sending {
+            stats.stale_sending.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                subscription = id,
+                entry = %entry,
+                "delivery record left `sending` for over an hour: reported, not resent"
+            );
+        }
+        let reserved = match reservation.outcome {
+            ReserveOutcome::Reserved(entries) => entries,
+            ReserveOutcome::AlreadySent => {
+                tracing::info!(subscription = id, "already sent");
+                return Outcome::AlreadySent;
+            }
+            ReserveOutcome::Refused => {
+                tracing::info!(subscription = id, "refused: subscription no longer active or its anchor changed");
+                return Outcome::Refused;
+            }
+        };
+        let mut mail = mail.clone();
+        if reserved.len() != mail.sections.len() {
+            tracing::info!(subscription = id, kept = reserved.len(), "some entries were already sent");
+            mail.sections.retain(|section| reserved.iter().any(|entry| entry == section.entry_id()));
+        }
+        let composed = match self.mailer.render(content, &mail) {
+            Ok(composed) => composed,
+            Err(error) => {
+                tracing::error!(subscription = id, error = %error, "cannot render");
+                self.release(id, &reserved).await;
+                return Outcome::Retry;
+            }
+        };
+        let mut attempt = 0;
+        let result = loop {
+            if abort.load(Ordering::Relaxed) {
+                break Err(SendError { kind: SendErrorKind::Fatal, code: "RunAborted".to_owned() });
+            }
+            if attempt > 0 && run.stop_at.is_some_and(|at| Instant::now() >= at) {
+                break Err(SendError { kind: SendErrorKind::Throttled, code: "DeadlineReached".to_owned() });
+            }
+            self.pacer.wait().await;
+            match self.mailer.send(&composed).await {
+                Ok(message_id) => break Ok(message_id),
+                Err(error)
+                    if matches!(error.kind, SendErrorKind::Throttled | SendErrorKind::Transient)
+                        && attempt + 1 < self.options.max_attempts =>
+                {
+                    if error.kind == SendErrorKind::Throttled {
+                        stats.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    tracing::debug!(subscription = id, code = %error.code, attempt, "retrying");
+                    tokio::time::sleep(self.options.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => break Err(error),
+            }
+        };
+        match result {
+            Ok(message_id) => {
+                if let Err(error) = self.store.mark_sent(id, &reserved, &message_id).await {
+                    tracing::error!(subscription = id, error = %error, "sent, but the records stay `sending`");
+                }
+                tracing::info!(subscription = id, entries = ?reserved, "sent");
+                Outcome::Sent
+            }
+            Err(error) => match error.kind {
+                SendErrorKind::Permanent => {
+                    tracing::warn!(subscription = id, code = %error.code, "permanent send error, recorded");
+                    if let Err(store) = self.store.mark_failed(id, &reserved, &error.code).await {
+                        tracing::error!(subscription = id, error = %store, "cannot record the failure");
+                    }
+                    Outcome::Failed
+                }
+                SendErrorKind::InDoubt => {
+                    tracing::error!(subscription = id, code = %error.code, "outcome unknown: left `sending`, not resent");
+                    Outcome::InDoubt
+                }
+                SendErrorKind::Fatal => {
+                    if error.code != "RunAborted" {
+                        tracing::error!(code = %error.code, "account-level send error: stopping this run");
+                    }
+                    abort.store(true, Ordering::Relaxed);
+                    self.release(id, &reserved).await;
+                    Outcome::Retry
+                }
+                SendErrorKind::Throttled | SendErrorKind::Transient => {
+                    tracing::warn!(subscription = id, code = %error.code, "not sent: released for a later run");
+                    self.release(id, &reserved).await;
+                    Outcome::Retry
+                }
+            },
+        }
+    }
+
+    async fn release(&self, id: &str, entries: &[String]) {
+        if let Err(error) = self.store.release(id, entries).await {
+            tracing::error!(subscription = id, error = %error, "cannot release: records stay `sending`");
+        }
+    }
+}
