@@ -10,3 +10,4 @@ pub mod recipients;
 pub mod run_markers;
 pub mod secrets;
 pub mod subscriptions;
+pub mod survey_answers;

@@ -9,3 +9,4 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod repair;
 pub mod ses_feedback;
+pub mod surveys;

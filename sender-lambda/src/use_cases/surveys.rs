@@ -1,0 +1,214 @@
+//! Reader surveys (issue 20): the personal invitation link of a delivery, and answering.
+//!
+//! An answer is taken only from a survey token this sender signed ([`verify_survey_token`]) for a
+//! survey the municipality's schedule lists, while it is open, with a form the survey's questions
+//! accept ([`SurveyEntry::read_answers`]) and a ballot that has not answered yet. Every refusal has
+//! its Japanese page and stores nothing. The stored sheet keeps the municipality, the survey, the
+//! answers, the stage and the channel — never the subscription.
+
+use chrono::{DateTime, Utc};
+use kizuna_schedule::survey::{AnswerProblem, StageBucket, SurveyEntry};
+use kizuna_schedule::ScheduleDocument;
+
+use crate::domain::links::LinkKeys;
+use crate::domain::model;
+use crate::domain::plan::PlannedMail;
+use crate::domain::survey::{invited_survey, verify_survey_token, SurveyClaims, SurveyTokenError};
+use crate::ports::channel::{Channel, DayContent, SendError};
+use crate::ports::survey_answers::{AnswerOutcome, NewAnswerSheet, SurveyAnswers};
+use crate::BoxError;
+
+/// Why an answer was not taken; nothing was stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No token, or a damaged one.
+    BadLink,
+    /// A token this sender did not sign.
+    Forged,
+    /// The survey is closed, or no longer listed.
+    Closed,
+    /// This reader has answered already.
+    AlreadyAnswered,
+    /// The form has problems (unknown choices, over-long text, …), each for its field.
+    Invalid(Vec<AnswerProblem>),
+}
+
+impl Refusal {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::BadLink => 400,
+            Refusal::Forged => 403,
+            Refusal::Closed => 410,
+            Refusal::AlreadyAnswered => 409,
+            Refusal::Invalid(_) => 422,
+        }
+    }
+
+    /// What the reader reads.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::BadLink => {
+                "リンクが正しくありません。ご案内のメッセージにあるリンクから、もう一度開いてください。".to_owned()
+            }
+            Refusal::Forged => {
+                "このリンクは確認できませんでした。ご案内のメッセージにあるリンクから開いてください。".to_owned()
+            }
+            Refusal::Closed => "このアンケートの回答期間は終わりました。ご協力ありがとうございました。".to_owned(),
+            Refusal::AlreadyAnswered => {
+                "このアンケートには、すでにお答えいただいています。ありがとうございました。".to_owned()
+            }
+            Refusal::Invalid(problems) => problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+impl From<SurveyTokenError> for Refusal {
+    fn from(error: SurveyTokenError) -> Self {
+        match error {
+            SurveyTokenError::Malformed => Refusal::BadLink,
+            SurveyTokenError::Forged => Refusal::Forged,
+            SurveyTokenError::Closed => Refusal::Closed,
+        }
+    }
+}
+
+/// A survey token whose municipality and survey are known, before the form is read.
+#[derive(Clone, Debug)]
+pub struct Ballot<'a> {
+    /// The survey.
+    pub survey: &'a SurveyEntry,
+    /// What the token says.
+    pub claims: SurveyClaims,
+}
+
+/// Checks a survey token against the municipality's schedule at `now`: signed by us, for a survey
+/// the schedule lists, not closed.
+pub fn open_ballot<'a>(
+    keys: &LinkKeys,
+    token: &str,
+    schedule: &'a ScheduleDocument,
+    now: DateTime<Utc>,
+) -> Result<Ballot<'a>, Refusal> {
+    let claims = verify_survey_token(keys, token, now.timestamp())?;
+    if claims.municipality != schedule.municipality.id {
+        return Err(Refusal::Forged);
+    }
+    let survey = schedule.surveys.iter().find(|s| s.id == claims.survey).ok_or(Refusal::Closed)?;
+    // The token expires when the survey closes; a survey closed early (its `until` moved in a
+    // newer build) closes its tokens too. Its start is not checked: a token exists only because
+    // an invitation went out on a day inside the period.
+    if kizuna_schedule::japan_date(now) > survey.open.until {
+        return Err(Refusal::Closed);
+    }
+    Ok(Ballot { survey, claims })
+}
+
+/// The municipality id a survey token names (to find its schedule), without trusting it yet.
+pub fn token_municipality(token: &str) -> Option<&str> {
+    token.split('.').nth(2)
+}
+
+/// Takes an answer: the form's question fields (`q-…`, the token left out) are read with the
+/// survey's questions and stored once per ballot.
+pub async fn answer<S: SurveyAnswers>(
+    store: &S,
+    ballot: &Ballot<'_>,
+    fields: &[(&str, &str)],
+) -> Result<Result<(), Refusal>, BoxError> {
+    let answers = match ballot.survey.read_answers(fields) {
+        Ok(answers) => answers,
+        Err(problems) => return Ok(Err(Refusal::Invalid(problems))),
+    };
+    let sheet = NewAnswerSheet {
+        municipality: ballot.claims.municipality.clone(),
+        survey: ballot.claims.survey.clone(),
+        ballot: ballot.claims.ballot.clone(),
+        stage: ballot.claims.stage,
+        channel: ballot.claims.channel,
+        answers,
+    };
+    Ok(match store.put_answer(&sheet).await? {
+        AnswerOutcome::Stored => Ok(()),
+        AnswerOutcome::AlreadyAnswered => Err(Refusal::AlreadyAnswered),
+    })
+}
+
+/// One invitation a message carries, counted when the message is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    /// The municipality id.
+    pub municipality: String,
+    /// The survey id.
+    pub survey: String,
+    /// The reader's stage.
+    pub stage: StageBucket,
+    /// The channel.
+    pub channel: model::Channel,
+}
+
+/// A delivery channel that counts the survey invitations it sends (the response rate's
+/// denominator): it renders and sends through `inner`, and after a send the provider accepted,
+/// adds each invitation of the message to `store`. Counted when sent — a mail refused or in doubt
+/// is not an invitation anyone could answer.
+#[derive(Debug)]
+pub struct CountingInvitations<'a, C, A> {
+    /// The channel that renders and sends.
+    pub inner: &'a C,
+    /// Where invitations are counted.
+    pub store: &'a A,
+}
+
+impl<C, A> Channel for CountingInvitations<'_, C, A>
+where
+    C: Channel + Sync,
+    A: SurveyAnswers + Sync,
+{
+    type Message = (C::Message, Vec<Invitation>);
+    type RenderError = C::RenderError;
+
+    fn channel(&self) -> model::Channel {
+        self.inner.channel()
+    }
+
+    fn render(&self, day: &DayContent<'_>, mail: &PlannedMail<'_>) -> Result<Self::Message, Self::RenderError> {
+        let message = self.inner.render(day, mail)?;
+        let today = chrono::DateTime::from_timestamp(day.now, 0)
+            .map_or_else(kizuna_schedule::japan_today, kizuna_schedule::japan_date);
+        let recipient = &mail.recipient;
+        let invitations = mail
+            .sections
+            .iter()
+            .filter_map(|section| invited_survey(day.schedule, section.entry_id()))
+            .map(|survey| Invitation {
+                municipality: day.schedule.municipality.id.clone(),
+                survey: survey.id.clone(),
+                stage: StageBucket::of(recipient.anchor_kind, recipient.anchor_date, today),
+                channel: self.inner.channel(),
+            })
+            .collect();
+        Ok((message, invitations))
+    }
+
+    async fn send(&self, message: &Self::Message) -> Result<String, SendError> {
+        let id = self.inner.send(&message.0).await?;
+        for invitation in &message.1 {
+            let counted = self
+                .store
+                .count_invitations(
+                    &invitation.municipality,
+                    &invitation.survey,
+                    invitation.stage,
+                    invitation.channel,
+                    1,
+                )
+                .await;
+            if let Err(error) = counted {
+                // The mail went: it must not be resent for a counter. The response rate is then
+                // slightly high, and the log says by how much.
+                tracing::error!(survey = %invitation.survey, error = %error, "invitation sent but not counted");
+            }
+        }
+        Ok(id)
+    }
+}
