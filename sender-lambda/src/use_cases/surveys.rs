@@ -212,3 +212,125 @@ where
         Ok(id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use chrono::NaiveDate;
+    use kizuna_schedule::survey::{Answer, Choice, OpenPeriod, Question, QuestionKind, SurveyScope};
+    use kizuna_schedule::{AnchorKind, CalendarDate, ReviewStatus, Rule, TrackId};
+
+    use super::*;
+    use crate::domain::survey::survey_token;
+    use crate::ports::survey_answers::{StoredSheet, SurveyRecords};
+
+    /// The in-memory twin of [`SurveyAnswers`]: one map per survey, one sheet per ballot.
+    #[derive(Debug, Default)]
+    struct MemoryAnswers {
+        sheets: Mutex<BTreeMap<(String, String, String), StoredSheet>>,
+    }
+
+    impl SurveyAnswers for MemoryAnswers {
+        async fn put_answer(&self, sheet: &NewAnswerSheet) -> Result<AnswerOutcome, BoxError> {
+            let mut sheets = self.sheets.lock().map_err(|_| "poisoned")?;
+            let key = (sheet.municipality.clone(), sheet.survey.clone(), sheet.ballot.clone());
+            if sheets.contains_key(&key) {
+                return Ok(AnswerOutcome::AlreadyAnswered);
+            }
+            sheets.insert(
+                key,
+                StoredSheet { stage: sheet.stage, channel: sheet.channel, answers: sheet.answers.clone() },
+            );
+            Ok(AnswerOutcome::Stored)
+        }
+
+        async fn count_invitations(
+            &self,
+            _: &str,
+            _: &str,
+            _: StageBucket,
+            _: model::Channel,
+            _: i64,
+        ) -> Result<(), BoxError> {
+            Ok(())
+        }
+
+        async fn records(&self, municipality: &str, survey: &str) -> Result<SurveyRecords, BoxError> {
+            let sheets = self.sheets.lock().map_err(|_| "poisoned")?;
+            let sheets =
+                sheets.iter().filter(|((m, s, _), _)| m == municipality && s == survey).map(|(_, v)| v.clone());
+            Ok(SurveyRecords { sheets: sheets.collect(), invitations: Vec::new() })
+        }
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("date")
+    }
+
+    fn schedule() -> ScheduleDocument {
+        let survey = SurveyEntry {
+            id: "reader".into(),
+            scope: SurveyScope::National,
+            title: "t".into(),
+            when: Rule::Date(CalendarDate(date("2027-01-20"))),
+            tracks: Some(vec![TrackId::Baby]),
+            open: OpenPeriod { from: date("2027-01-20"), until: date("2027-02-28") },
+            url: "u".into(),
+            section: "s".into(),
+            hash: "h".into(),
+            review: ReviewStatus::Draft,
+            questions: vec![Question {
+                id: "reading".into(),
+                kind: QuestionKind::Single,
+                text: "読んでいますか".into(),
+                choices: Choice::numbered(&["はい", "いいえ"]),
+                required: true,
+                origin: SurveyScope::National,
+            }],
+        };
+        let mut document: ScheduleDocument = serde_json::from_value(serde_json::json!({
+            "schema": kizuna_schedule::SCHEDULE_SCHEMA, "build": { "id": "b", "production": false },
+            "municipality": { "id": "hikari", "code": "999999", "name": "n", "service_name": "s",
+                "tracks": ["baby"], "addons": [], "delivery_time": "07:00",
+                "email": { "from": "a@example.jp", "from_name": "x", "reply_to": "b@example.jp" },
+                "archive_base_url": "https://example.jp/hikari/", "api_base_url": "https://example.jp/api/",
+                "contact": { "name": "a", "phone": "b", "hours": "c", "url": "d" } },
+            "mail": { "shell": "mail/shell.json", "system": {} }, "entries": [] }))
+        .expect("document");
+        document.surveys = vec![survey];
+        document
+    }
+
+    #[tokio::test]
+    async fn one_answer_per_ballot_and_nothing_stored_from_a_refused_form() {
+        let keys = LinkKeys::parse("k1:0123456789abcdef0123456789abcdef").expect("keys");
+        let document = schedule();
+        let survey = &document.surveys[0];
+        let token = survey_token(
+            &keys,
+            "hikari",
+            survey,
+            "sub-1",
+            AnchorKind::Birth,
+            date("2026-12-01"),
+            date("2027-01-20"),
+            model::Channel::Mail,
+        );
+        let now = "2027-01-21T00:00:00Z".parse().expect("instant");
+        let store = MemoryAnswers::default();
+        let ballot = open_ballot(&keys, &token, &document, now).expect("open");
+        let refused = answer(&store, &ballot, &[("q-reading", "3")]).await.expect("store");
+        assert!(matches!(refused, Err(Refusal::Invalid(_))));
+        assert!(store.records("hikari", "reader").await.expect("records").sheets.is_empty());
+        assert_eq!(answer(&store, &ballot, &[("q-reading", "1")]).await.expect("store"), Ok(()));
+        assert_eq!(answer(&store, &ballot, &[("q-reading", "2")]).await.expect("store"), Err(Refusal::AlreadyAnswered));
+        let records = store.records("hikari", "reader").await.expect("records");
+        assert_eq!(records.sheets.len(), 1);
+        assert_eq!(records.sheets[0].answers.0["reading"], Answer::Choices(vec!["1".into()]));
+        assert_eq!(records.sheets[0].stage, StageBucket::Age0);
+        let closed = "2027-03-01T00:00:00Z".parse().expect("instant");
+        assert_eq!(open_ballot(&keys, &token, &document, closed).map(|_| ()), Err(Refusal::Closed));
+    }
+}
