@@ -13,18 +13,9 @@ bin=target/release/kizuna
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-synthesise() { # $1 = N: content tree with N municipalities cloned round-robin from the samples
-  local n=$1 dir=$work/content-$1
-  rm -rf "$dir"; mkdir -p "$dir/municipalities"
-  cp -r content/site.yaml content/tracks "$dir/"
-  local samples=(content/municipalities/*/)
-  for ((i = 0; i < n; i++)); do
-    local src=${samples[$((i % ${#samples[@]}))]} id
-    id=$(printf 'm%04d' "$i")
-    cp -r "$src" "$dir/municipalities/$id"
-    sed -i "s/^code: .*/code: \"$(printf '99%04d' "$i")\"/; s#kizuna.example.jp/[a-z]*/#kizuna.example.jp/$id/#" "$dir/municipalities/$id/municipality.yaml"
-  done
-  echo "$dir"
+synthesise() { # $1 = N: a content tree with N municipalities (scripts/compare/synthesise.sh)
+  scripts/compare/synthesise.sh "$1" "$work/content-$1"
+  echo "$work/content-$1"
 }
 
 measure() { # $1 = label, rest = command; prints "seconds peak_kb output-last-line"

@@ -45,8 +45,8 @@ make_build() { # make_build DIR ID PRODUCTION [SECOND_ID]
     echo 'body{}' >"$dir/assets/style.css"
     echo "<p>$id</p>" >"$dir/hikari/maternity/12w3d/index.html"
     echo '{"title":"t","html":"<p>h</p>","text":"t"}' >"$dir/hikari/mail/sections/x.json"
-    printf '{"schema":"kizuna-schedule/1","build":{"id":"%s","production":%s},"entries":[]}\n' "$id" "$production" >"$dir/hikari/schedule.json"
-    printf '{"schema":"kizuna-schedule/1","build":{"id":"%s","production":%s},"entries":[]}\n' "$second" "$production" >"$dir/sora/schedule.json"
+    printf '{"schema":"kizuna-schedule/2","build":{"id":"%s","production":%s},"entries":[]}\n' "$id" "$production" >"$dir/hikari/schedule.json"
+    printf '{"schema":"kizuna-schedule/2","build":{"id":"%s","production":%s},"entries":[]}\n' "$second" "$production" >"$dir/sora/schedule.json"
     echo 'manifest' >"$dir/.kizuna-manifest"
     echo 'manifest' >"$dir/hikari/.kizuna-manifest"
 }

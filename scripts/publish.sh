@@ -94,8 +94,8 @@ import json, pathlib, sys
 root = pathlib.Path(sys.argv[1])
 for path in sorted(root.glob("*/schedule.json")):
     doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("schema") != "kizuna-schedule/1":
-        sys.exit(f"{path}: not a kizuna-schedule/1 document")
+    if doc.get("schema") != "kizuna-schedule/2":
+        sys.exit(f"{path}: not a kizuna-schedule/2 document")
     print(f"{path.parent.name}\t{doc['build']['id']}\t{str(doc['build']['production']).lower()}")
 EOF
     )" || die "cannot read the schedules in $PUBLIC"

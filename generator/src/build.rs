@@ -20,6 +20,7 @@ use crate::diagnostics::Diagnostics;
 use crate::output::Sink;
 use crate::render::{self, BuildContext, RootEntry};
 use crate::resolve;
+use crate::search;
 use crate::theme::Theme;
 use crate::validate::{self, ValidationOptions};
 
@@ -71,6 +72,9 @@ pub fn prepare(options: &BuildOptions) -> Result<Prepared, Diagnostics> {
         for id in &content.municipality_ids {
             let Some(municipality) = content.load_municipality(id, &mut diagnostics) else { continue };
             validate::validate_municipality(content, &municipality, validation, &mut codes, &mut diagnostics);
+            if let Some(theme) = &theme {
+                render::line::check_municipality(content, &municipality, theme, options.build_date, &mut diagnostics);
+            }
             let built = options.municipalities.is_empty() || options.municipalities.contains(id);
             if options.production && built && !diagnostics.has_errors() {
                 // 原稿確認: every manuscript this town sends must be signed off as it is now.
@@ -121,6 +125,9 @@ pub enum BuildError {
     /// A template failed to render.
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    /// The search index could not be built.
+    #[error(transparent)]
+    Search(#[from] search::SearchError),
     /// Writing failed.
     #[error("writing the output failed: {0}")]
     Io(#[from] std::io::Error),
@@ -160,11 +167,11 @@ pub fn build(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    if options.search {
-        // The dictionary is compiled before any municipality's pages are in memory: its compiler's
-        // peak and a rendered municipality never add up (peak RSS < 300 MB).
-        crate::yomi::Reader::open().map_err(std::io::Error::other)?;
-    }
+    // The national search bundle is made (or reused) here, before any municipality's pages are in
+    // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
+    // reuses every bundle does not pay for it.
+    let layout = search::Layout::for_build(options.search);
+    let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
     let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
@@ -188,7 +195,7 @@ pub fn build(
             .collect();
         let mut files = render::render_edition_signed(context, &edition, &signed)?;
         files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
-        files.extend(crate::search::index_edition(&edition, &files, options.search, out_dir, &content.synonyms)?);
+        files.extend(indexer.index_edition(&edition, &files)?);
         report.files += files.len();
         report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.municipalities += 1;

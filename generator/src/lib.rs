@@ -7,6 +7,9 @@
 //! A build is a pipeline of plain values, one module per step:
 //! [`content`] (load) → [`validate`] → [`resolve`] → [`render`] → [`output`] (write), driven by
 //! [`build`], which also adds each municipality's [`search`] indexes (Pagefind and the finder's).
+//! [`render`] has one module per output: archive pages, feeds and sitemap, mail payloads,
+//! `schedule.json` (a pure projection of the resolved edition, [`render::schedule`]) and the review;
+//! [`pages`] renders the subscription pages.
 //! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures
 //! coverage, [`repeats`] finds a topic told twice in a short time, [`style`] applies the house style,
 //! [`survey`] loads and checks reader surveys, [`preview`] shows what a family receives, [`serve`] is the local
@@ -23,6 +26,7 @@ pub mod output;
 pub mod pages;
 pub mod placeholders;
 pub mod preview;
+pub mod qr;
 pub mod render;
 pub mod repeats;
 pub mod resolve;

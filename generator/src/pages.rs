@@ -12,6 +12,10 @@
 //!
 //! The forms' field names and values come from `kizuna_schedule::forms` ([`insert_form_context`]),
 //! which the API reads its input with; the landing page's sign-up is the same partial.
+//!
+//! A town with a `line:` block also gets `subscribe/line/` (LINE registration, opened from the
+//! chat's greeting) and, on the landing, sign-up and message pages, the add-friend button and QR
+//! code ([`LineView`]).
 
 use kizuna_schedule::forms::FormsView;
 use kizuna_schedule::{AnchorKind, TrackId};
@@ -35,6 +39,32 @@ pub(crate) fn insert_form_context(context: &mut Context, edition: &Edition, term
     context.insert("email_domain", edition.email.from.rsplit_once('@').map_or("", |(_, domain)| domain));
     context.insert("accepts_due", &edition.tracks.contains(&TrackId::Maternity));
     context.insert("terms_heading", terms_heading);
+    context.insert("line", &LineView::of(edition));
+}
+
+/// The add-friend button and QR code of a town with LINE (`line` in templates; absent without).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct LineView {
+    /// `@123abcde`.
+    pub basic_id: String,
+    /// The button's link, also the QR code's content.
+    pub add_friend_url: String,
+    /// The QR code as inline SVG.
+    pub qr_svg: String,
+}
+
+impl LineView {
+    /// `None` for a town without LINE. The settings were checked before rendering (LINE's own
+    /// URLs, short), so the QR code cannot fail; if it did, the page shows the button alone.
+    pub(crate) fn of(edition: &Edition) -> Option<LineView> {
+        let line = edition.line.as_ref()?;
+        let label = format!("{}のLINE公式アカウントを友だち追加するQRコード", edition.name);
+        Some(LineView {
+            basic_id: line.basic_id.clone(),
+            add_friend_url: line.add_friend_url.clone(),
+            qr_svg: crate::qr::svg(&line.add_friend_url, &label).unwrap_or_default(),
+        })
+    }
 }
 
 /// What a municipality sends, in words, for the landing page and the finder (a town that stops
@@ -94,6 +124,9 @@ pub const PAGES: [(&str, &str); 11] = [
     ("error", "リンクを開けませんでした"),
 ];
 
+/// The pages of towns with LINE: (directory and template name, title).
+pub const LINE_PAGES: [(&str, &str); 1] = [("line", "LINEで受け取る登録")];
+
 /// Renders the subscription pages of a municipality.
 pub fn render_subscribe_pages(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<OutputFile>, RenderError> {
     let site = &build.content.site.value;
@@ -105,8 +138,9 @@ pub fn render_subscribe_pages(build: BuildContext<'_>, edition: &Edition) -> Res
     context.insert("root", "../../../");
     context.insert("muni_root", "../../");
     insert_form_context(&mut context, edition, "h2");
-    let mut files = Vec::with_capacity(PAGES.len());
-    for (slug, title) in PAGES {
+    let mut files = Vec::with_capacity(PAGES.len() + LINE_PAGES.len());
+    let line_pages = if edition.line.is_some() { &LINE_PAGES[..] } else { &[] };
+    for &(slug, title) in PAGES.iter().chain(line_pages) {
         let mut page = context.clone();
         page.insert("page_title", title);
         let template = format!("subscribe/{slug}.html");

@@ -18,6 +18,13 @@ pub const NAMES: [&str; 5] = ["municipality", "service_name", "contact_name", "c
 #[derive(Clone, Debug)]
 pub struct Values(pub [String; 5]);
 
+impl Values {
+    /// A municipality's values: its name, its service's name and its contact's name, phone and hours.
+    pub fn of(name: &str, service_name: &str, contact: &kizuna_schedule::Contact) -> Self {
+        Values([name, service_name, &contact.name, &contact.phone, &contact.hours].map(str::to_owned))
+    }
+}
+
 /// Every `{{name}}` in `text`, as written (trimmed), in order; an unclosed one is reported with
 /// the text after its `{{` and `closed: false`.
 pub fn find(text: &str) -> Vec<(&str, bool)> {

@@ -2,13 +2,14 @@
 //!
 //! | module | output |
 //! | --- | --- |
-//! | [`archive`] | the archive's pages: landing, track contents, messages, local items, topics |
-//! | [`feeds`] | `feed.xml` (the town's own news) and `sitemap.xml` |
-//! | [`mail`] | mail payloads: one section per message and local item, the shell, transactional mails |
+//! | `archive` | the archive's pages: landing, track contents, messages, local items, topics |
+//! | `feeds` | `feed.xml` (the town's own news) and `sitemap.xml` |
+//! | `mail` | mail payloads: one section per message and local item, the shell, transactional mails |
 //! | [`schedule`] | `schedule.json`, a pure projection of the resolved edition and the section hashes |
+//! | [`line`] | LINE payloads (towns with a `line:` block): sections and transactional messages |
 //! | `review` | 原稿確認, the sign-off document |
 //! | `survey` | reader surveys: answer, thank-you and refusal pages, and the invitation sections |
-//! | [`views`], [`labels`] | the typed template contexts and the labels (dates, periods) they share |
+//! | `views`, `labels` | the typed template contexts and the labels (dates, periods) they share |
 //!
 //! Every template context is a typed view (`#[derive(Serialize)]`) built from the edition; pages and
 //! mail sections are rendered in parallel. Nothing here touches the file system: the result is a
@@ -29,7 +30,8 @@ use crate::theme::Theme;
 
 mod archive;
 mod feeds;
-pub mod labels;
+mod labels;
+pub mod line;
 mod mail;
 mod review;
 pub mod schedule;
@@ -124,7 +126,9 @@ pub fn render_edition_signed(
     mail.hashes.extend(surveys.hashes);
     files.extend(mail.files);
     files.extend(surveys.sections);
-    files.push(renderer.schedule(&mail.hashes)?);
+    let line = line::render(edition, &build.theme.system_line);
+    files.push(renderer.schedule(&mail.hashes, &line)?);
+    files.extend(line.files(&edition.id));
     let sitemap = renderer.sitemap(&files)?;
     files.push(sitemap);
     // Survey pages are personal forms (noindex), kept out of the sitemap like the subscription pages.
@@ -165,12 +169,12 @@ pub struct RootEntry {
 }
 
 /// A message's page, relative to its municipality's root: `maternity/12w3d/`.
-pub fn message_path(message: &Message) -> String {
+pub(crate) fn message_path(message: &Message) -> String {
     format!("{}/{}/", message.track, message.stem)
 }
 
 /// A local item's page, relative to its municipality's root: `local/boshi-techo/`.
-pub fn local_path(item: &LocalItem) -> String {
+pub(crate) fn local_path(item: &LocalItem) -> String {
     format!("local/{}/", item.stem)
 }
 

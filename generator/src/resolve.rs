@@ -63,6 +63,8 @@ pub struct Edition {
     pub theme_color: String,
     /// Contact point.
     pub contact: Contact,
+    /// The LINE official account, when the town has one.
+    pub line: Option<kizuna_schedule::line::LineSettings>,
     /// Track messages, by track in life order.
     pub messages: Vec<Message>,
     /// Local items (current or upcoming), in life order.
@@ -200,40 +202,13 @@ pub fn resolve(
     base_url: Option<&str>,
 ) -> Edition {
     let file = &municipality.file.value;
-    let values = Values([
-        file.name.clone(),
-        file.service_name.clone(),
-        file.contact.name.clone(),
-        file.contact.phone.clone(),
-        file.contact.hours.clone(),
-    ]);
-    // Titles are one-line text; bodies are Markdown, where values must stay literal text.
-    let fill = |text: &str| placeholders::fill(text, &values);
+    let values = Values::of(&file.name, &file.service_name, &file.contact);
     let fill_markdown = |text: &str| placeholders::fill_markdown(text, &values);
     let reference = reference_anchor();
     let mut enabled: Vec<TrackId> = file.tracks.iter().chain(&file.addons).copied().collect();
     enabled.sort_unstable_by_key(|t| TrackId::ALL.iter().position(|a| a == t));
 
-    let mut messages = Vec::new();
-    for sent in sent_messages(content, municipality, &enabled) {
-        let (track, stem, value) = (sent.track, sent.stem, &sent.file.value);
-        messages.push(Message {
-            order: value.when.delivery_date(reference).unwrap_or(reference),
-            id: format!("{track}/{stem}"),
-            track,
-            stem: stem.to_owned(),
-            rule: value.when,
-            title: fill(&value.title),
-            topics: value.topics.clone(),
-            body: fill_markdown(&value.body),
-            to_partner: value.to_partner.as_deref().map(fill_markdown),
-            review: value.review.status,
-            reviewed_by: value.review.by.clone(),
-            overridden: sent.overridden,
-            sections: Vec::new(),
-        });
-    }
-    messages.sort_by(|a, b| (a.track_rank(), a.order, &a.stem).cmp(&(b.track_rank(), b.order, &b.stem)));
+    let mut messages = messages(content, municipality, &enabled, &values);
     let by_id: BTreeMap<String, usize> = messages.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
     // The first message with a rule wins: insert in reverse so earlier ones overwrite later ones.
     let by_rule: HashMap<Rule, usize> = messages.iter().enumerate().rev().map(|(i, m)| (m.rule, i)).collect();
@@ -254,15 +229,7 @@ pub fn resolve(
         }
     }
 
-    // Publishing under another origin moves the API with it: the archive and `/api/` share one
-    // origin (CloudFront in production, `scripts/demo.sh` locally), so forms keep posting home.
-    let (base_url, api_base_url) = match base_url {
-        Some(root) => {
-            let root = root.trim_end_matches('/');
-            (format!("{root}/{}/", municipality.id), format!("{root}/api/"))
-        }
-        None => (file.site.base_url.clone(), file.api.base_url.clone()),
-    };
+    let (base_url, api_base_url) = origins(municipality, base_url);
     Edition {
         id: municipality.id.clone(),
         name: file.name.clone(),
@@ -278,9 +245,59 @@ pub fn resolve(
         api_base_url,
         theme_color: file.site.theme_color.clone(),
         contact: file.contact.clone(),
+        line: file.line.clone(),
         messages,
         local,
         surveys: crate::survey::resolve(content, municipality),
+    }
+}
+
+/// The messages `municipality` sends (base or its overrides), placeholders filled, in track order
+/// and then by delivery date for the reference anchor.
+fn messages(
+    content: &Content,
+    municipality: &MunicipalityContent,
+    enabled: &[TrackId],
+    values: &Values,
+) -> Vec<Message> {
+    let reference = reference_anchor();
+    // Titles are one-line text; bodies are Markdown, where values must stay literal text.
+    let fill = |text: &str| placeholders::fill(text, values);
+    let fill_markdown = |text: &str| placeholders::fill_markdown(text, values);
+    let mut messages = Vec::new();
+    for sent in sent_messages(content, municipality, enabled) {
+        let (track, stem, value) = (sent.track, sent.stem, &sent.file.value);
+        messages.push(Message {
+            order: value.when.delivery_date(reference).unwrap_or(reference),
+            id: format!("{track}/{stem}"),
+            track,
+            stem: stem.to_owned(),
+            rule: value.when,
+            title: fill(&value.title),
+            topics: value.topics.clone(),
+            body: fill_markdown(&value.body),
+            to_partner: value.to_partner.as_deref().map(fill_markdown),
+            review: value.review.status,
+            reviewed_by: value.review.by.clone(),
+            overridden: sent.overridden,
+            sections: Vec::new(),
+        });
+    }
+    messages.sort_by(|a, b| (a.track_rank(), a.order, &a.stem).cmp(&(b.track_rank(), b.order, &b.stem)));
+    messages
+}
+
+/// The archive's and the API's base URLs: the municipality's own, or both under `base_url`.
+fn origins(municipality: &MunicipalityContent, base_url: Option<&str>) -> (String, String) {
+    let file = &municipality.file.value;
+    // Publishing under another origin moves the API with it: the archive and `/api/` share one
+    // origin (CloudFront in production, `scripts/demo.sh` locally), so forms keep posting home.
+    match base_url {
+        Some(root) => {
+            let root = root.trim_end_matches('/');
+            (format!("{root}/{}/", municipality.id), format!("{root}/api/"))
+        }
+        None => (file.site.base_url.clone(), file.api.base_url.clone()),
     }
 }
 

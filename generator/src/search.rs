@@ -1,68 +1,59 @@
 //! The indexes that let parents search a municipality's archive in the browser, with no server
-//! (DESIGN.md §5, §7): both are produced per municipality, right after its pages are rendered.
+//! (DESIGN.md §5, §7), produced right after each municipality's pages are rendered.
 //!
-//! - **Full-text search** — a [Pagefind](https://pagefind.app) bundle in `<muni>/pagefind/`, built
-//!   in memory with the `pagefind` crate (its `extended` feature segments Japanese into words). Only
+//! - **Full-text search** — [Pagefind](https://pagefind.app) bundles built in memory with the
+//!   `pagefind` crate (its `extended` feature segments Japanese into words) by [`engine`]. Only
 //!   pages whose template marks an element `data-pagefind-body` are indexed (the message and local
 //!   pages), and within them only that element, minus what is marked `data-pagefind-ignore`; the
 //!   theme adds `data-pagefind-meta="label"` so a result can show 「妊娠12週3日」 beside its title.
-//!   Only the search API (`pagefind.js`, its worker, the WebAssembly and the index chunks) is
+//!   Only the search API (`pagefind.js`, its worker, the WebAssembly) and the index chunks are
 //!   published: the archive has its own search UI (`site-theme/static/search.js`).
-//! - **The finder index** — `<muni>/finder.json`: every message a family can receive, with its
-//!   timing rule, label and title, so the landing page's 「わたしのメッセージ」 finder can compute
-//!   today's message and the recent ones from a due date or birth date in the page. It is a small
-//!   digest of `schedule.json` (which carries hashes and mail paths the browser does not need).
+//! - **The finder index** — `<muni>/finder.json` ([`finder`]).
+//!
+//! Indexing costs far more than rendering, and the base messages are the same in every archive:
+//! by default ([`Layout::Shared`], issue 22) they are indexed once per build into the national
+//! bundle ([`national`]) that every archive gets a copy of, and each municipality indexes only
+//! its own pages — local information and overridden messages — into `<muni>/pagefind/`; the
+//! browser merges the two (`<muni>/search.json` says how). [`Layout::PerMunicipality`] indexes
+//! every page of an archive into its own bundle, as before issue 22: the browser tests compare
+//! the two layouts' results, and the benchmarks their cost.
 //!
 //! Pagefind's output depends only on the pages given to it (in their order), so an unchanged
-//! archive rebuilds to identical bytes and the writer rewrites nothing. Indexing costs far more than
-//! rendering (about a second per municipality), so a rebuild does not index again when it need not:
-//! the bundle carries a stamp (`pagefind/.kizuna-search`, not published) with a hash of the pages it
-//! was built from and its file list, and a municipality whose indexed pages hash the same reuses the
-//! bundle already in the output directory.
+//! archive rebuilds to identical bytes and the writer rewrites nothing; a bundle also carries a
+//! stamp (`.kizuna-search`, not published) with a hash of the pages it was built from, and a
+//! rebuild takes a bundle whose pages hash the same from the output directory without indexing.
 //!
 //! Japanese search quality (issue 22): each page is given to Pagefind with a hidden tail of aid
 //! words — kana readings, folded forms and synonyms ([`crate::search_text`]) — so that a kana,
 //! katakana or colloquial query finds the page a parent means; `search.js` folds the query the
 //! same way, drops hits that match only part of a word and cuts excerpts at word boundaries.
 
-use std::io;
+pub mod engine;
+pub mod finder;
+pub mod national;
+
+use std::collections::HashSet;
 use std::path::Path;
 
-use kizuna_schedule::{Rule, TrackId, Validity};
-use pagefind::api::PagefindIndex;
-use pagefind::options::PagefindServiceConfig;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-
-use crate::build::BuildError;
-use crate::render::OutputFile;
-use crate::resolve::{Edition, Placement};
-use crate::search_text::{aid_words, indexed_text, with_aids};
+use crate::render::{BuildContext, OutputFile};
+use crate::resolve::Edition;
 use crate::synonyms::Synonyms;
-use crate::yomi::Reader;
+use engine::{Engine, Files, Page};
+pub use finder::{finder_document, FinderEntry, FinderIndex, FINDER_FILE, FINDER_SCHEMA};
+use national::{National, SearchConfig, CONFIG_FILE, CONFIG_SCHEMA, NATIONAL_DIR};
 
-/// The folder of the Pagefind bundle inside a municipality's archive.
+/// The folder of a municipality's own Pagefind bundle inside its archive.
 pub const BUNDLE_DIR: &str = "pagefind";
 
-/// The finder index inside a municipality's archive.
-pub const FINDER_FILE: &str = "finder.json";
-
-/// The schema name written into `finder.json`.
-pub const FINDER_SCHEMA: &str = "kizuna-finder/1";
-
-/// The stamp inside the bundle folder: the hash of the indexed pages, then the bundle's files.
-const STAMP_FILE: &str = ".kizuna-search";
-
-/// The first word of a stamp; bump it when the indexing options change.
-const STAMP_VERSION: &str = "kizuna-search/2";
+/// Set (to anything but nothing) to index every archive whole ([`Layout::PerMunicipality`]): for the browser
+/// tests that compare the layouts and for benchmarks, not for publishing.
+pub const PER_MUNICIPALITY_ENV: &str = "KIZUNA_SEARCH_PER_MUNICIPALITY";
 
 /// The attribute that marks the indexed part of a page.
 const BODY_MARKER: &[u8] = b"data-pagefind-body";
 
-/// Pagefind bundle files that are not published: its ready-made UIs, the highlighter and the
-/// playground (the archive ships its own accessible Japanese UI).
-const UNPUBLISHED_PREFIXES: [&str; 5] =
-    ["pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.", "playground/"];
+/// The `track` filter value of local pages (their folder).
+const LOCAL_TRACK: &str = "local";
 
 /// Indexing failed (Pagefind could not parse a page or build its index).
 #[derive(Debug, thiserror::Error)]
@@ -74,88 +65,131 @@ pub struct SearchError {
     pub message: String,
 }
 
-impl From<SearchError> for BuildError {
-    fn from(error: SearchError) -> Self {
-        BuildError::Io(io::Error::other(error))
+/// How a build indexes its archives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// No full-text index, only the finder's (`kizuna build --no-search`).
+    Off,
+    /// The national bundle once, and each municipality's own pages (the default).
+    Shared,
+    /// Every page of each archive in its own bundle (see [`PER_MUNICIPALITY_ENV`]).
+    PerMunicipality,
+}
+
+impl Layout {
+    /// The layout of a build with or without search, [`PER_MUNICIPALITY_ENV`] deciding which.
+    pub fn for_build(search: bool) -> Self {
+        match (search, std::env::var_os(PER_MUNICIPALITY_ENV).is_some_and(|v| !v.is_empty())) {
+            (false, _) => Layout::Off,
+            (true, false) => Layout::Shared,
+            (true, true) => Layout::PerMunicipality,
+        }
     }
 }
 
-/// The search bundle and the finder index of one municipality, from its rendered files.
-///
-/// With `full_text` false only the finder index is produced (`kizuna build --no-search`): Pagefind
-/// dominates build time, and benchmarks of page rendering leave it out. `previous` is the output
-/// directory of the last build, whose bundle is reused when it was built from the same pages
-/// (and the same `synonyms`).
-pub fn index_edition(
-    edition: &Edition,
-    files: &[OutputFile],
-    full_text: bool,
-    previous: Option<&Path>,
-    synonyms: &Synonyms,
-) -> Result<Vec<OutputFile>, SearchError> {
-    let mut output = Vec::new();
-    if full_text {
-        let pages = indexed_pages(edition, files);
-        let source = source_hash(&pages, synonyms);
-        let bundle_dir = format!("{}/{BUNDLE_DIR}", edition.id);
-        let reused = previous.and_then(|root| reuse_bundle(&root.join(&bundle_dir), &source));
-        let bundle = match reused {
-            Some(bundle) => bundle,
-            None => pagefind_bundle(edition, &pages, synonyms)?,
+/// Makes the search files of every municipality of a build.
+#[derive(Debug)]
+pub struct Indexer<'a> {
+    synonyms: &'a Synonyms,
+    /// The output directory of the last build, whose bundles are reused when built from the same pages.
+    previous: Option<&'a Path>,
+    engine: Option<Engine>,
+    national: Option<National>,
+}
+
+impl<'a> Indexer<'a> {
+    /// An indexer; with [`Layout::Shared`] the national bundle is made now (or taken from the
+    /// copy in `previous`'s archive of `first`, the first municipality built).
+    pub fn new(
+        context: BuildContext<'a>,
+        layout: Layout,
+        previous: Option<&'a Path>,
+        first: Option<&str>,
+    ) -> Result<Self, SearchError> {
+        let mut indexer = Indexer::start(&context.content.synonyms, layout, previous)?;
+        if let (Layout::Shared, Some(engine)) = (layout, &mut indexer.engine) {
+            let copy = previous.zip(first).map(|(root, id)| root.join(id).join(NATIONAL_DIR));
+            indexer.national = Some(national::national_bundle(context, engine, copy.as_deref())?);
+        }
+        Ok(indexer)
+    }
+
+    /// An indexer without the national bundle (made by [`Indexer::new`]).
+    fn start(synonyms: &'a Synonyms, layout: Layout, previous: Option<&'a Path>) -> Result<Self, SearchError> {
+        let engine = match layout {
+            Layout::Off => None,
+            _ => Some(Engine::new().map_err(|message| SearchError { municipality: String::new(), message })?),
         };
-        let stamp = stamp(&source, bundle.iter().map(|(name, _)| name.as_str()));
-        output
-            .extend(bundle.into_iter().map(|(name, bytes)| OutputFile { path: format!("{bundle_dir}/{name}"), bytes }));
-        output.push(OutputFile { path: format!("{bundle_dir}/{STAMP_FILE}"), bytes: stamp.into_bytes() });
+        Ok(Indexer { synonyms, previous, engine, national: None })
     }
-    output.push(finder_index(edition)?);
-    Ok(output)
+
+    /// The search files of one municipality, from its rendered files: its own bundle, the copy of
+    /// the national one, `search.json` and `finder.json`.
+    pub fn index_edition(&mut self, edition: &Edition, files: &[OutputFile]) -> Result<Vec<OutputFile>, SearchError> {
+        let mut output = Vec::new();
+        if let Some(engine) = &mut self.engine {
+            let fail = |message: String| SearchError { municipality: edition.id.clone(), message };
+            let shared = self.national.as_ref();
+            let national_pages = national_pages(edition, shared);
+            let pages: Vec<Page<'_>> = indexed_pages(edition, files)
+                .into_iter()
+                .filter(|(path, _)| !national_pages.contains(page_id(path)))
+                .map(|(path, html)| Page { path, html, filters: vec![("track", page_track(path).to_owned())] })
+                .collect();
+            let own = !pages.is_empty();
+            if own {
+                let dir = format!("{}/{BUNDLE_DIR}", edition.id);
+                let files = if shared.is_some() { Files::IndexOnly } else { Files::WithApi };
+                let previous = self.previous.map(|root| root.join(&dir));
+                let bundle = engine.bundle(&pages, self.synonyms, files, previous.as_deref()).map_err(fail)?;
+                output.extend(
+                    bundle.into_iter().map(|(name, bytes)| OutputFile { path: format!("{dir}/{name}"), bytes }),
+                );
+            }
+            if let Some(national) = shared {
+                output.extend(national.files.iter().map(|(name, bytes)| OutputFile {
+                    path: format!("{}/{NATIONAL_DIR}/{name}", edition.id),
+                    bytes: bytes.clone(),
+                }));
+            }
+            let mut tracks: Vec<&'static str> = edition.enabled().iter().map(|t| t.as_str()).collect();
+            tracks.push(LOCAL_TRACK);
+            let config = SearchConfig {
+                schema: CONFIG_SCHEMA,
+                national: shared.map(|_| format!("{NATIONAL_DIR}/")),
+                own: own.then(|| format!("{BUNDLE_DIR}/")),
+                tracks,
+                excluded: shared.map(|n| national::excluded(n, edition)).unwrap_or_default(),
+            };
+            let mut bytes = serde_json::to_vec(&config).map_err(|e| fail(format!("{CONFIG_FILE}: {e}")))?;
+            bytes.push(b'\n');
+            output.push(OutputFile { path: format!("{}/{CONFIG_FILE}", edition.id), bytes });
+        }
+        output.push(finder::finder_index(edition)?);
+        Ok(output)
+    }
 }
 
-/// A bundle file: its name inside the bundle folder, and its bytes.
-type BundleFile = (String, Vec<u8>);
-
-/// What the bundle is built from: every indexed page's path and bytes, in order, and the synonyms.
-fn source_hash(pages: &[(&str, &[u8])], synonyms: &Synonyms) -> String {
-    let mut hasher = Sha256::new();
-    let synonyms = synonyms.fingerprint();
-    hasher.update((synonyms.len() as u64).to_le_bytes());
-    hasher.update(synonyms.as_bytes());
-    for (path, bytes) in pages {
-        hasher.update((path.len() as u64).to_le_bytes());
-        hasher.update(path.as_bytes());
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    hasher.update(env!("CARGO_PKG_VERSION"));
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn stamp<'a>(source: &str, names: impl Iterator<Item = &'a str>) -> String {
-    let mut stamp = format!("{STAMP_VERSION} {source}\n");
-    for name in names {
-        stamp.push_str(name);
-        stamp.push('\n');
-    }
-    stamp
-}
-
-/// The bundle in `dir` when its stamp says it was built from `source` and every file it lists is
-/// there; `None` (index again) otherwise.
-fn reuse_bundle(dir: &Path, source: &str) -> Option<Vec<BundleFile>> {
-    let stamp = std::fs::read_to_string(dir.join(STAMP_FILE)).ok()?;
-    let mut lines = stamp.lines();
-    if lines.next()? != format!("{STAMP_VERSION} {source}") {
-        return None;
-    }
-    lines
-        .filter(|name| !name.is_empty())
-        .map(|name| {
-            // Names come from our own stamp, but a hand-edited one must not reach outside the bundle.
-            let safe = !name.starts_with('/') && name.split('/').all(|part| part != ".." && !part.is_empty());
-            safe.then(|| Some((name.to_owned(), std::fs::read(dir.join(name)).ok()?))).flatten()
-        })
+/// The ids of the municipality's pages the national bundle holds as they are: the messages it
+/// sends unchanged (none without a national bundle).
+fn national_pages<'e>(edition: &'e Edition, national: Option<&National>) -> HashSet<&'e str> {
+    let Some(national) = national else { return HashSet::new() };
+    edition
+        .messages
+        .iter()
+        .filter(|m| !m.overridden && national.messages.contains_key(&m.id))
+        .map(|m| m.id.as_str())
         .collect()
+}
+
+/// The `track` filter value of the page at `path`: its first folder (`maternity`, `local`).
+fn page_track(path: &str) -> &str {
+    path.split('/').next().unwrap_or_default()
+}
+
+/// The id of the page at `path` (`maternity/12w3d/index.html` → `maternity/12w3d`).
+pub fn page_id(path: &str) -> &str {
+    path.strip_suffix("/index.html").unwrap_or(path)
 }
 
 /// The pages Pagefind reads: HTML files of this municipality marked with `data-pagefind-body`, as
@@ -169,126 +203,17 @@ pub fn indexed_pages<'a>(edition: &Edition, files: &'a [OutputFile]) -> Vec<(&'a
         .collect()
 }
 
-/// Indexes the pages, each with its aid words, with Pagefind: the published bundle files, sorted
-/// by name.
-fn pagefind_bundle(
-    edition: &Edition,
-    pages: &[(&str, &[u8])],
-    synonyms: &Synonyms,
-) -> Result<Vec<BundleFile>, SearchError> {
-    let fail =
-        |error: &dyn std::fmt::Display| SearchError { municipality: edition.id.clone(), message: format!("{error:#}") };
-    let reader = Reader::open().map_err(|e| fail(&e))?;
-    let aids = pages
-        .iter()
-        .map(|(path, bytes)| {
-            let text = indexed_text(&String::from_utf8_lossy(bytes)).map_err(|e| fail(&format!("{path}: {e}")))?;
-            Ok(aid_words(&text, &reader, synonyms))
-        })
-        .collect::<Result<Vec<_>, SearchError>>()?;
-    // The dictionary and Pagefind's index never share the peak-RSS budget.
-    drop(reader);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| fail(&e))?;
-    let bundle = runtime.block_on(async {
-        let config = PagefindServiceConfig::builder().force_language("ja".to_owned()).build();
-        let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail(&e))?;
-        for ((path, bytes), aids) in pages.iter().zip(&aids) {
-            // Each aided page is made only when Pagefind takes it, so they are never all in memory.
-            let html = with_aids(&String::from_utf8_lossy(bytes), aids).map_err(|e| fail(&format!("{path}: {e}")))?;
-            // URLs are relative to the municipality's root ("/maternity/12w3d/"); the page's script
-            // tells Pagefind where that root is, so the archive can live under any path.
-            index.add_html_file(Some((*path).to_owned()), None, html).await.map_err(|e| fail(&e))?;
-        }
-        index.get_files().await.map_err(|e| fail(&e))
-    })?;
-    let mut output: Vec<BundleFile> = bundle
-        .into_iter()
-        .filter_map(|file| {
-            let name = file.filename.to_string_lossy().replace('\\', "/");
-            let name = name.trim_start_matches("./").trim_start_matches(&format!("{BUNDLE_DIR}/")).to_owned();
-            (!UNPUBLISHED_PREFIXES.iter().any(|p| name.starts_with(p))).then_some((name, file.contents))
-        })
-        .collect();
-    output.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(output)
-}
-
-/// `finder.json`: what the landing page's finder needs to list a family's messages.
-#[derive(Debug, Serialize)]
-pub struct FinderIndex<'a> {
-    /// [`FINDER_SCHEMA`].
-    pub schema: &'static str,
-    /// The municipality's enabled tracks, add-ons included.
-    pub tracks: Vec<TrackId>,
-    /// Track messages in delivery order, then local entries with rules of their own.
-    pub entries: Vec<FinderEntry<'a>>,
-}
-
-/// One message or local entry in `finder.json`. Its page is `<id>/` under the municipality's root.
-#[derive(Debug, Serialize)]
-pub struct FinderEntry<'a> {
-    /// `maternity/12w3d`, `local/bousai`.
-    pub id: &'a str,
-    /// The message's track (absent for local entries).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub track: Option<TrackId>,
-    /// For local entries: recipients are those currently in one of these tracks.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracks: Option<&'a [TrackId]>,
-    /// The timing rule, in its schedule form (`{"pregnancy":"12w3d"}`).
-    pub when: Rule,
-    /// The label families read (「妊娠12週3日」「小1・4月6日」).
-    pub label: String,
-    /// The title.
-    pub title: &'a str,
-    /// For local entries: delivered only within these dates.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid: Option<Validity>,
-}
-
-/// Builds the finder index of an edition.
-pub fn finder_document(edition: &Edition) -> FinderIndex<'_> {
-    let mut entries: Vec<FinderEntry<'_>> = edition
-        .messages
-        .iter()
-        .map(|m| FinderEntry {
-            id: &m.id,
-            track: Some(m.track),
-            tracks: None,
-            when: m.rule,
-            label: m.rule.long_label(),
-            title: &m.title,
-            valid: None,
-        })
-        .collect();
-    entries.extend(edition.local.iter().filter_map(|item| {
-        let Placement::Own { rule, tracks } = &item.placement else { return None };
-        Some(FinderEntry {
-            id: &item.id,
-            track: None,
-            tracks: Some(tracks),
-            when: *rule,
-            label: rule.long_label(),
-            title: &item.title,
-            valid: (item.valid != Validity::default()).then_some(item.valid),
-        })
-    }));
-    FinderIndex { schema: FINDER_SCHEMA, tracks: edition.enabled(), entries }
-}
-
-/// The finder's index file; a serialisation failure is an error, never an empty file.
-fn finder_index(edition: &Edition) -> Result<OutputFile, SearchError> {
-    let mut bytes = serde_json::to_vec(&finder_document(edition)).map_err(|error| SearchError {
-        municipality: edition.id.clone(),
-        message: format!("{FINDER_FILE}: {error}"),
-    })?;
-    bytes.push(b'\n');
-    Ok(OutputFile { path: format!("{}/{FINDER_FILE}", edition.id), bytes })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kizuna_schedule::TrackId;
+
+    /// Indexes `files` alone, as a municipality without the national bundle.
+    fn index(files: &[OutputFile], previous: Option<&Path>) -> Vec<OutputFile> {
+        let synonyms = Synonyms::default();
+        let mut indexer = Indexer::start(&synonyms, Layout::PerMunicipality, previous).expect("indexer");
+        indexer.index_edition(&edition(), files).expect("indexes")
+    }
 
     fn page(path: &str, html: &str) -> OutputFile {
         OutputFile { path: path.to_owned(), bytes: html.as_bytes().to_vec() }
@@ -319,6 +244,7 @@ mod tests {
                 hours: "平日".into(),
                 url: "https://example.jp/".into(),
             },
+            line: None,
             messages: vec![],
             local: vec![],
             surveys: vec![],
@@ -345,7 +271,7 @@ mod tests {
             <p class="label" data-pagefind-meta="label">妊娠7週4日</p><h1>つわりがつらいとき</h1>
             <p>つわりの時期は、食べられるものを食べられるときに。</p></article></body></html>"#,
         )];
-        let output = index_edition(&edition(), &files, true, None, &Synonyms::default()).expect("indexes");
+        let output = index(&files, None);
         let paths: Vec<&str> = output.iter().map(|f| f.path.as_str()).collect();
         for expected in
             ["testcity/pagefind/pagefind.js", "testcity/pagefind/pagefind-entry.json", "testcity/finder.json"]
@@ -359,7 +285,7 @@ mod tests {
         let entry: serde_json::Value = serde_json::from_slice(&entry.bytes).expect("entry json");
         assert_eq!(entry["languages"]["ja"]["page_count"], 1, "{entry}");
         // Same pages, same bytes: an unchanged archive rebuilds without rewriting its index.
-        let again = index_edition(&edition(), &files, true, None, &Synonyms::default()).expect("indexes");
+        let again = index(&files, None);
         assert!(output.iter().zip(&again).all(|(a, b)| a == b) && output.len() == again.len());
     }
 
@@ -381,16 +307,14 @@ mod tests {
                 std::fs::write(path, &file.bytes).expect("write");
             }
         };
-        let first = index_edition(&edition(), &[article("つわり")], true, Some(out.path()), &Synonyms::default())
-            .expect("indexes");
+        let first = index(&[article("つわり")], Some(out.path()));
         assert!(first.iter().any(|f| f.path == "testcity/pagefind/.kizuna-search"));
         write(&first);
 
         // Same pages: the bundle on disk is taken as it is (a marked file proves it was not rebuilt).
         let entry = out.path().join("testcity/pagefind/pagefind-entry.json");
         std::fs::write(&entry, b"{\"reused\":true}").expect("mark");
-        let again = index_edition(&edition(), &[article("つわり")], true, Some(out.path()), &Synonyms::default())
-            .expect("indexes");
+        let again = index(&[article("つわり")], Some(out.path()));
         let paths = |files: &[OutputFile]| files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&again), paths(&first));
         let reused = again.iter().find(|f| f.path.ends_with("pagefind-entry.json")).expect("entry");
@@ -399,15 +323,13 @@ mod tests {
         // A file of the bundle missing: indexed again.
         let fragment = first.iter().find(|f| f.path.ends_with(".pf_fragment")).expect("fragment");
         std::fs::remove_file(out.path().join(&fragment.path)).expect("remove");
-        let rebuilt = index_edition(&edition(), &[article("つわり")], true, Some(out.path()), &Synonyms::default())
-            .expect("indexes");
+        let rebuilt = index(&[article("つわり")], Some(out.path()));
         assert_eq!(rebuilt, first);
 
         // Changed pages: indexed again, with a new stamp.
         write(&first);
         std::fs::write(&entry, b"{\"reused\":true}").expect("mark");
-        let changed = index_edition(&edition(), &[article("むくみ")], true, Some(out.path()), &Synonyms::default())
-            .expect("indexes");
+        let changed = index(&[article("むくみ")], Some(out.path()));
         let entry = changed.iter().find(|f| f.path.ends_with("pagefind-entry.json")).expect("entry");
         assert_ne!(entry.bytes, b"{\"reused\":true}");
         let stamp =

@@ -133,17 +133,24 @@ fn is_katakana(c: char) -> bool {
 }
 
 /// The page as Pagefind should read it: `words` added at the end of its indexed element, after
-/// [`AIDS_MARK`]. Pages without aids are returned as they are.
-pub fn with_aids(html: &str, words: &[String]) -> Result<String, String> {
-    if words.is_empty() {
+/// [`AIDS_MARK`], and one empty `data-pagefind-filter` element per filter (`("track",
+/// "maternity")`). A page with neither is returned as it is.
+pub fn with_aids(html: &str, words: &[String], filters: &[(&str, String)]) -> Result<String, String> {
+    if words.is_empty() && filters.is_empty() {
         return Ok(html.to_owned());
     }
-    let mut tail = format!("<div>{AIDS_MARK} ");
-    for word in words {
-        tail.push_str(&escape(word));
-        tail.push(' ');
+    let mut tail = String::new();
+    if !words.is_empty() {
+        tail.push_str(&format!("<div>{AIDS_MARK} "));
+        for word in words {
+            tail.push_str(&escape(word));
+            tail.push(' ');
+        }
+        tail.push_str("</div>");
     }
-    tail.push_str("</div>");
+    for (key, value) in filters {
+        tail.push_str(&format!("<span data-pagefind-filter=\"{}:{}\"></span>", escape(key), escape(value)));
+    }
     let added = RefCell::new(false);
     let settings = RewriteStrSettings::new().append_element_content_handler(element!("[data-pagefind-body]", |el| {
         // One body per page: a second marked element would only repeat the aids.
@@ -157,7 +164,7 @@ pub fn with_aids(html: &str, words: &[String]) -> Result<String, String> {
 }
 
 fn escape(word: &str) -> String {
-    word.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    word.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -198,9 +205,11 @@ mod tests {
         // Words already in kana need no reading.
         assert!(!words.contains(&"する".to_owned()), "{words:?}");
         let html = "<article data-pagefind-body><p>抱っこ</p></article>";
-        let aided = with_aids(html, &words).expect("rewrites");
+        let aided = with_aids(html, &words, &[]).expect("rewrites");
         assert!(aided.starts_with("<article data-pagefind-body><p>抱っこ</p><div>〓 "), "{aided}");
         assert!(aided.ends_with(" </div></article>"), "{aided}");
-        assert_eq!(with_aids(html, &[]).expect("rewrites"), html);
+        assert_eq!(with_aids(html, &[], &[]).expect("rewrites"), html);
+        let filtered = with_aids(html, &[], &[("track", "baby".to_owned())]).expect("rewrites");
+        assert!(filtered.ends_with(r#"<span data-pagefind-filter="track:baby"></span></article>"#), "{filtered}");
     }
 }

@@ -1,5 +1,5 @@
 //! The theme (`site-theme/`): Tera 2 templates compiled once per build, static assets, and the
-//! texts of the transactional mails.
+//! texts of the transactional mails and LINE messages.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -53,6 +53,10 @@ pub struct Theme {
     pub assets: Vec<(String, Vec<u8>)>,
     /// Transactional mail texts by kind (`confirm`, …).
     pub system_mails: BTreeMap<String, SystemMailText>,
+    /// Transactional LINE texts (`system-line.yaml`), checked once; empty when the theme has none.
+    pub system_line: crate::render::line::SystemLineTexts,
+    /// Where they were read from (for problems found per municipality).
+    pub system_line_path: PathBuf,
 }
 
 impl Theme {
@@ -117,6 +121,25 @@ impl Theme {
                 diagnostics.error(&system_path, None, Text::new(&msg::SYSTEM_MAIL_MISSING).arg("kind", kind.as_str()));
             }
         }
-        Some(Theme { tera, assets, system_mails })
+        let system_line_path = dir.join("system-line.yaml");
+        let system_line = load_system_line(&system_line_path, diagnostics);
+        Some(Theme { tera, assets, system_mails, system_line, system_line_path })
+    }
+}
+
+/// The LINE texts: a theme without the file has no LINE messages (a town with a `line:` block then
+/// fails its build with a pointer here); a file that is there must be complete and valid.
+fn load_system_line(path: &Path, diagnostics: &mut Diagnostics) -> crate::render::line::SystemLineTexts {
+    let Ok(text) = fs::read_to_string(path) else { return BTreeMap::new() };
+    match serde_yaml::from_str::<crate::render::line::SystemLineTexts>(&text) {
+        Ok(texts) => {
+            crate::render::line::check_texts(&texts, path, diagnostics);
+            texts
+        }
+        Err(error) => {
+            let line = error.location().map(|l| l.line());
+            diagnostics.error(path, line, Text::new(&msg::LINE_TEXTS_UNREADABLE).arg("error", error));
+            BTreeMap::new()
+        }
     }
 }

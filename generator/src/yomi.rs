@@ -5,10 +5,10 @@
 //! The analyser is [vibrato](https://crates.io/crates/vibrato) (a MeCab-compatible Viterbi
 //! tokenizer in Rust) over IPADIC as Debian ships it in `mecab-ipadic` (the MeCab source files,
 //! EUC-JP, under `/usr/share/mecab/dic/ipadic`; `KIZUNA_IPADIC` names another folder). The
-//! dictionary is compiled once per process, at the start of a build with search (a few seconds),
+//! dictionary is compiled once per process, when a build first indexes pages (a few seconds),
 //! with only the readings as features and without the name, place and organisation lexicons, and
-//! kept serialised in a temporary file; each municipality opens it, reads its pages, and drops it before Pagefind
-//! indexes. Without it a build with search stops and says how to install it.
+//! kept serialised in a temporary file; the search engine opens it to read pages and drops it before
+//! Pagefind makes a large index (`search/engine.rs`). Without it a build with search stops and says how to install it.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Seek, SeekFrom};
@@ -107,8 +107,8 @@ impl Reader {
 
     /// A reader of the dictionary of the process, compiled on first use from `KIZUNA_IPADIC` or
     /// [`DEFAULT_DIR`] and kept serialised in an anonymous temporary file (deleted by the system
-    /// when the process ends), so that it takes no memory between municipalities. Callers drop
-    /// the reader before Pagefind indexes: the two never share the 300 MB peak-RSS budget.
+    /// when the process ends), so that it takes no memory while unused. Callers drop the reader
+    /// before Pagefind makes a large index: the two never share the 300 MB peak-RSS budget.
     pub fn open() -> Result<Reader, ReadingsError> {
         static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
         let dir = || std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);

@@ -108,7 +108,15 @@ pub const ONE_CLICK_UNSUBSCRIBE: Form = Form { route: "unsubscribe", fields: &[O
 /// survey's own, so they are not listed here; [`crate::survey::SurveyEntry::read_answers`] reads them).
 pub const SURVEY_ANSWER: Form = Form { route: "survey-answers", fields: &[TOKEN] };
 
-/// Every form posted from a page the generator writes.
+/// LINE registration (`<muni>/subscribe/line/`, opened from the chat's greeting): the signed token
+/// of the link's query (it binds the LINE user, channel and municipality, so there is no address
+/// and no municipality field), due or birth, the date, an optional nickname and consent.
+pub const LINE_SIGN_UP: Form =
+    Form { route: "line/register", fields: &[TOKEN, KIND, DATE, NICKNAME, CONSENT, CONSENT_VERSION_FIELD] };
+/// The forms of the LINE channel's pages (only towns with a `line:` block have them).
+pub const LINE_PAGE_FORMS: [Form; 1] = [LINE_SIGN_UP];
+
+/// Every form posted from a page the generator writes for the mail channel.
 pub const PAGE_FORMS: [Form; 7] = [SIGN_UP, CONFIRM, BIRTH, CHANGE_DUE_DATE, STOP, DELETE, UNSUBSCRIBE];
 
 /// Why a family stops the mails. The losses stop at once with one gentle mail and never resume.
@@ -303,6 +311,8 @@ pub struct Routes {
     pub delete: &'static str,
     /// Unsubscribe.
     pub unsubscribe: &'static str,
+    /// LINE registration.
+    pub line_sign_up: &'static str,
     /// A survey's answers.
     pub survey_answer: &'static str,
 }
@@ -344,6 +354,7 @@ impl Default for FormsView {
                 stop: STOP.route,
                 delete: DELETE.route,
                 unsubscribe: UNSUBSCRIBE.route,
+                line_sign_up: LINE_SIGN_UP.route,
                 survey_answer: SURVEY_ANSWER.route,
             },
         }
@@ -372,7 +383,7 @@ mod tests {
 
     #[test]
     fn no_form_repeats_a_field_name() {
-        for form in PAGE_FORMS.iter().chain([&ONE_CLICK_UNSUBSCRIBE]) {
+        for form in PAGE_FORMS.iter().chain(&LINE_PAGE_FORMS).chain([&ONE_CLICK_UNSUBSCRIBE]) {
             let mut names = form.names();
             names.sort_unstable();
             names.dedup();

@@ -8,6 +8,7 @@
 //! - [`calendar`]: Japan dates (JST "today"), month arithmetic, school years, date ranges;
 //! - [`delivery_time`]: a municipality's delivery time of day, parsed once for generator and sender;
 //! - [`document`]: the `schedule.json` types the generator writes and the sender reads;
+//! - [`line`]: the LINE channel's settings, payload files, markers, chat words and limits;
 //! - [`survey`]: reader surveys — who is invited when, the answer form, stage buckets;
 //! - [`forms`]: the subscription forms' field names, accepted values and labels (pages and API).
 //!
@@ -17,6 +18,7 @@ pub mod calendar;
 pub mod delivery_time;
 pub mod document;
 pub mod forms;
+pub mod line;
 pub mod rule;
 pub mod survey;
 pub mod track;

@@ -210,6 +210,8 @@ impl SurveyEntry {
             url: self.url.clone(),
             section: self.section.clone(),
             hash: self.hash.clone(),
+            // The generator writes no LINE invitation yet: LINE readers are not invited (see docs/surveys.md).
+            line: None,
             review: self.review,
             local: Vec::new(),
             valid: Some(Validity { from: Some(self.open.from), until: Some(self.open.until) }),

@@ -1,9 +1,12 @@
 /*
  * 「メッセージを検索」 on a municipality's landing page: full-text search of its messages and local
- * information with the Pagefind bundle the generator writes to <muni>/pagefind/ (Japanese words
+ * information with the Pagefind bundles the generator writes to <muni>/pagefind-national/ and <muni>/pagefind/ (Japanese words
  * segmented at build time). Each result shows the label (「妊娠12週3日」), the title and a snippet.
  * The bundle is loaded only when a search starts. `?q=…` (the search box on every other page)
  * runs a search on arrival. Without JavaScript the section points to the topics and contents.
+ *
+ * The base messages are indexed once for the whole country and merged here with the
+ * municipality's own pages (load); parents see one list.
  *
  * Japanese quality (issue 22): the query is folded as the generator folds the aid words it adds
  * to every indexed page (NFKC, katakana to hiragana, lower case: generator/src/search_text.rs), so
@@ -148,14 +151,36 @@
     return p;
   }
 
+  /**
+   * Pagefind with the archive's bundles, as <muni>/search.json lists them (generator/src/search.rs):
+   * the national bundle of the base messages, merged with the municipality's own (its local
+   * information and overridden messages), or the municipality's bundle alone. Every hit's URL is
+   * under this municipality's root; the filters keep its tracks and leave out the base versions
+   * of the messages it does not send as they are.
+   */
   function load() {
     if (!pagefind) {
-      pagefind = import(new URL("pagefind.js", bundle).href).then(function (module) {
-        // Result URLs are then paths from the server's root ("/yumemino/maternity/12w3d/").
-        return Promise.resolve(module.options({ baseUrl: root.pathname, excerptLength: 40 })).then(function () {
-          return module;
+      pagefind = fetch(new URL("search.json", root).href)
+        .then(function (response) {
+          if (!response.ok) throw new Error("search.json: " + response.status);
+          return response.json();
+        })
+        .then(function (config) {
+          var first = config.national || config.own;
+          // Result URLs are then paths from the server's root ("/yumemino/maternity/12w3d/").
+          var options = { baseUrl: root.pathname };
+          return import(new URL(first + "pagefind.js", root).href).then(function (module) {
+            return Promise.resolve(module.options({ baseUrl: root.pathname, excerptLength: 40 }))
+              .then(function () {
+                if (config.national && config.own) return module.mergeIndex(new URL(config.own, root).href, options);
+              })
+              .then(function () {
+                var filters = { track: { any: config.tracks } };
+                if (config.excluded && config.excluded.length) filters.base = { none: config.excluded };
+                return { module: module, filters: filters };
+              });
+          });
         });
-      });
       pagefind.catch(function () {
         pagefind = null;
       });
@@ -229,8 +254,8 @@
     var folded = fold(query).trim();
     var terms = folded.split(/\s+/);
     return load()
-      .then(function (module) {
-        return module.search(folded);
+      .then(function (search) {
+        return search.module.search(folded, { filters: search.filters });
       })
       .then(function (response) {
         if (serial !== current.serial) return [];

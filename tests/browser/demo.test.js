@@ -10,12 +10,10 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const net = require("node:net");
-const path = require("node:path");
-const { spawn, execFileSync } = require("node:child_process");
 const { launch } = require("./browser");
+const shared = require("./demo-server");
+const { answers, japanDate, startDemo, stopDemo } = shared;
 
-const REPO = path.resolve(__dirname, "../..");
 const BIN = process.env.KIZUNA_BIN;
 const MUNI = "komorebi";
 const EMAIL = "demo-parent@example.jp";
@@ -24,108 +22,29 @@ if (!BIN || !fs.existsSync(BIN)) {
   throw new Error(`KIZUNA_BIN must name the kizuna binary (got ${JSON.stringify(BIN)}); run scripts/browser-test.sh`);
 }
 
-/** A Japan date `days` from today, YYYY-MM-DD. */
-function japanDate(days) {
-  const now = new Date(Date.now() + 9 * 3600 * 1000 + days * 86400 * 1000);
-  return now.toISOString().slice(0, 10);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether something accepts connections on 127.0.0.1:port. */
-function answers(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => socket.end(() => resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /** What `kizuna preview` says a family with this due date receives, date → titles. */
-function predicted(due, from, to) {
-  const json = execFileSync(
-    BIN,
-    ["preview", "--municipality", MUNI, "--due", due, "--from", from, "--to", to, "--json"],
-    { cwd: REPO, encoding: "utf8" }
-  );
-  const days = {};
-  for (const item of JSON.parse(json)) (days[item.date] ||= []).push(item.title);
-  return days;
-}
+const predicted = (due, from, to) => shared.predicted(BIN, MUNI, due, from, to);
 
 let demo;
-let output = "";
 let origin;
 let ports = {};
 let browser;
 
 test.before(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  const state = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "kizuna-demo-"));
-  demo = spawn(path.join(REPO, "scripts/demo.sh"), ["--port", String(port)], {
-    cwd: REPO,
-    env: { ...process.env, KIZUNA_DEMO_DIR: state },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  demo.stdout.on("data", (chunk) => (output += chunk));
-  demo.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => demo.once("exit", resolve));
-  const ready = new Promise((resolve) => {
-    const check = setInterval(() => {
-      if (output.includes("Ctrl-C stops")) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 100);
-  });
-  await Promise.race([ready, exited.then((code) => assert.fail(`scripts/demo.sh exited (${code}):\n${output}`))]);
-  ports = { demo: port, emulator: Number(/emulator\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]) };
-  assert.ok(ports.emulator, `the demo prints the emulator's address:\n${output}`);
+  demo = await startDemo();
+  origin = demo.origin;
+  ports = demo.ports;
   browser = await launch();
 });
 
 test.after(async () => {
   await browser?.close();
-  if (demo && demo.exitCode === null) {
-    process.kill(-demo.pid, "SIGINT");
-    await new Promise((resolve) => demo.once("exit", resolve));
-  }
+  await stopDemo(demo);
 });
 
-/** The mails to EMAIL in the mailbox, newest first: subject, text, one-click target. */
-async function mailsTo(page) {
-  await page.goto(`${origin}/_mail/`);
-  const mails = [];
-  for (const article of await page.locator("article.mail").all()) {
-    if (!(await article.locator(".to").innerText()).includes(EMAIL)) continue;
-    mails.push({
-      subject: await article.locator(".subject").innerText(),
-      text: await article.locator("pre.text").innerText(),
-      article,
-    });
-  }
-  return mails;
-}
-
-async function runDay(page, date) {
-  await page.goto(`${origin}/_mail/`);
-  await page.fill("#run-day input[name=date]", date);
-  await Promise.all([page.waitForURL(`${origin}/_mail/run-day`), page.click("#run-day button")]);
-  const summary = await page.locator("pre.summary").innerText();
-  assert.doesNotMatch(summary, /error/i, summary);
-  return summary;
-}
+/** The mails to EMAIL in the mailbox, newest first: subject, text, the article element. */
+const mailsTo = (page) => shared.mailsTo(page, origin, EMAIL);
+const runDay = (page, date) => shared.runDay(page, origin, date);
 
 test("a parent signs up, confirms, receives the next day's mail, unsubscribes in one click", async () => {
   const tomorrow = japanDate(1);
@@ -190,8 +109,7 @@ test("a parent signs up, confirms, receives the next day's mail, unsubscribes in
 test("Ctrl-C stops the demo and the emulator", async () => {
   assert.ok(await answers(ports.demo), "the demo answers before");
   assert.ok(await answers(ports.emulator), "the emulator answers before");
-  process.kill(-demo.pid, "SIGINT");
-  await new Promise((resolve) => (demo.exitCode !== null ? resolve() : demo.once("exit", resolve)));
+  await stopDemo(demo);
   assert.equal(await answers(ports.demo), false, "the demo still answers");
   assert.equal(await answers(ports.emulator), false, "the emulator still answers");
 });

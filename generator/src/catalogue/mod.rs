@@ -7,6 +7,7 @@
 //! and a test keeps the file equal to it.
 
 mod content;
+mod line;
 mod rules;
 mod summary;
 mod survey;
@@ -88,13 +89,14 @@ macro_rules! entries {
 pub(crate) use entries;
 
 pub use content::*;
+pub use line::*;
 pub use rules::*;
 pub use summary::*;
 pub use survey::*;
 
 /// Every problem of the catalogue, in the order of the staff guide.
 pub fn all() -> impl Iterator<Item = &'static Entry> {
-    content::ALL.iter().chain(rules::ALL).chain(survey::ALL).copied()
+    content::ALL.iter().chain(rules::ALL).chain(line::ALL).chain(survey::ALL).copied()
 }
 
 /// A message of the catalogue with its values: what a diagnostic says.

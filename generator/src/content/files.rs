@@ -90,6 +90,9 @@ pub struct MunicipalityFile {
     pub api: ApiSettings,
     /// Contact point.
     pub contact: Contact,
+    /// The LINE official account (issue 17); a town without it has no LINE channel.
+    #[serde(default)]
+    pub line: Option<kizuna_schedule::line::LineSettings>,
 }
 
 /// `site:` of a municipality.

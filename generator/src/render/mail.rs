@@ -34,7 +34,7 @@ pub(super) struct MailOutput {
 /// A message or local item as a mail section (`section`); a local item has a category instead
 /// of a label, and no partner part.
 #[derive(Serialize)]
-struct SectionView<'a> {
+struct MailSectionView<'a> {
     local: bool,
     label: Option<String>,
     category: Option<&'a str>,
@@ -62,7 +62,7 @@ impl Renderer<'_> {
             .par_iter()
             .zip(&self.message_texts)
             .map(|(message, texts)| {
-                let view = SectionView {
+                let view = MailSectionView {
                     local: false,
                     label: Some(message.rule.long_label()),
                     category: None,
@@ -75,7 +75,7 @@ impl Renderer<'_> {
             .collect();
         let mut files = message_sections?;
         for (item, texts) in self.edition.local.iter().zip(&self.local_texts) {
-            let view = SectionView {
+            let view = MailSectionView {
                 local: true,
                 category: Some(&item.category),
                 ..self.section_body(&item.title, texts, &local_path(item))
@@ -93,8 +93,8 @@ impl Renderer<'_> {
     }
 
     /// What every section shows: its title, body and link to its page (`path`).
-    fn section_body<'t>(&self, title: &'t str, texts: &'t Texts, path: &str) -> SectionView<'t> {
-        SectionView {
+    fn section_body<'t>(&self, title: &'t str, texts: &'t Texts, path: &str) -> MailSectionView<'t> {
+        MailSectionView {
             local: false,
             label: None,
             category: None,
@@ -107,7 +107,7 @@ impl Renderer<'_> {
         }
     }
 
-    fn section_file(&self, id: &str, view: &SectionView<'_>) -> Result<OutputFile, RenderError> {
+    fn section_file(&self, id: &str, view: &MailSectionView<'_>) -> Result<OutputFile, RenderError> {
         let tera = &self.build.theme.tera;
         let path = format!("{}/{}", self.edition.id, section_path(id));
         let mut context = self.base.clone();
@@ -147,13 +147,7 @@ impl Renderer<'_> {
     /// The transactional mails the theme has texts for.
     fn system_mails(&self) -> Result<Vec<OutputFile>, RenderError> {
         let edition = self.edition;
-        let values = Values([
-            edition.name.clone(),
-            edition.service_name.clone(),
-            edition.contact.name.clone(),
-            edition.contact.phone.clone(),
-            edition.contact.hours.clone(),
-        ]);
+        let values = Values::of(&edition.name, &edition.service_name, &edition.contact);
         let mut files = Vec::new();
         for kind in SystemMail::ALL {
             let Some(text) = self.build.theme.system_mails.get(kind.as_str()) else { continue };

@@ -52,6 +52,7 @@ pub fn schedule_document(
             shell: SHELL_PATH.to_owned(),
             system: system_mails.into_iter().map(|kind| (kind, system_path(kind))).collect(),
         },
+        line: None,
         entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
         surveys: edition.surveys.iter().map(|survey| sections.survey_entry(survey)).collect::<Result<_, _>>()?,
     })
@@ -71,6 +72,7 @@ fn municipality_info(edition: &Edition) -> MunicipalityInfo {
         archive_base_url: edition.base_url.clone(),
         api_base_url: edition.api_base_url.clone(),
         contact: edition.contact.clone(),
+        line: None,
     }
 }
 
@@ -109,6 +111,7 @@ impl Sections<'_> {
                     id: item.id.clone(),
                     section: section_path(&item.id),
                     hash: self.hash(&item.id)?,
+                    line: None,
                     valid: stated(item.valid),
                 })
             })
@@ -122,6 +125,7 @@ impl Sections<'_> {
             url: format!("{}{}", self.edition.base_url, message_path(message)),
             section: section_path(&message.id),
             hash: self.hash(&message.id)?,
+            line: None,
             review: message.review,
             local,
             valid: None,
@@ -162,6 +166,7 @@ impl Sections<'_> {
             url: format!("{}{}", self.edition.base_url, local_path(item)),
             section: section_path(&item.id),
             hash: self.hash(&item.id)?,
+            line: None,
             review: item.review,
             local: Vec::new(),
             valid: stated(item.valid),
@@ -170,14 +175,22 @@ impl Sections<'_> {
 }
 
 impl Renderer<'_> {
-    /// `schedule.json`, from the section hashes of [`Renderer::mail_parts`].
-    pub(super) fn schedule(&self, hashes: &BTreeMap<String, String>) -> Result<OutputFile, RenderError> {
+    /// `schedule.json`, from the section hashes of [`Renderer::mail_parts`] and the LINE payloads.
+    pub(super) fn schedule(
+        &self,
+        hashes: &BTreeMap<String, String>,
+        line: &super::line::LineOutput,
+    ) -> Result<OutputFile, RenderError> {
         let path = format!("{}/schedule.json", self.edition.id);
         let system_mails =
             SystemMail::ALL.into_iter().filter(|kind| self.build.theme.system_mails.contains_key(kind.as_str()));
-        let document = schedule_document(self.edition, self.build.build, system_mails, hashes).map_err(|error| {
-            RenderError { page: path.clone(), template: "(schedule)".to_owned(), message: error.to_string() }
-        })?;
+        let mut document =
+            schedule_document(self.edition, self.build.build, system_mails, hashes).map_err(|error| RenderError {
+                page: path.clone(),
+                template: "(schedule)".to_owned(),
+                message: error.to_string(),
+            })?;
+        line.list_in(&mut document, self.edition);
         Ok(OutputFile { bytes: json_bytes(&document, &path)?, path })
     }
 }

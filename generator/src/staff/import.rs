@@ -103,74 +103,39 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
     }
     let fiscal_year = read_meta(&grids[GUIDE_SHEET], &input.municipality.id, &mut problems).unwrap_or_default();
     let rows = read_rows(input, &grids, &mut problems);
-    let mut plan =
+    let plan =
         Plan { fiscal_year, changes: Vec::new(), signed: Vec::new(), requests: Vec::new(), writes: BTreeMap::new() };
-    let mut proposed: BTreeMap<String, (ReadRow, String)> = BTreeMap::new();
-    let mut taken: BTreeSet<String> = input.municipality.local.keys().cloned().collect();
+    let taken = input.municipality.local.keys().cloned().collect();
+    let mut planned = Planned { plan, proposed: BTreeMap::new(), taken };
     let mut counter = 0;
     for mut read in rows {
-        let target: PathBuf;
-        let (kind, fields, text) = match input.municipality.local.get(&read.item.id) {
+        match input.municipality.local.get(&read.item.id) {
             Some(existing) if read.sheet == LOCAL_SHEET => {
-                let original = LocalRow::from_file(&read.item.id, &existing.value);
                 // The file as loaded (it may be a .yml), relative to the content folder's parent.
-                target = input.content.root.parent().unwrap_or(&input.content.root).join(&existing.path);
-                let text = match std::fs::read_to_string(&target) {
-                    Ok(text) => text,
-                    Err(error) => {
-                        problems.push(format!("{}: 読み込めません（{error}）", target.display()));
-                        continue;
-                    }
-                };
-                if read.next_year == Some(NextYear::End) {
-                    read.item.until = ended(read.item.until, fiscal_year);
+                let target = input.content.root.parent().unwrap_or(&input.content.root).join(&existing.path);
+                if let Err(problem) = planned.existing(read, existing, target, municipality_dir) {
+                    problems.push(problem);
                 }
-                if splits(&original, &read, fiscal_year) {
-                    let new_id = free_id(&format!("{}-{fiscal_year}", read.item.id), &taken);
-                    for (row, change, text) in split(text, &original, &read, fiscal_year, new_id) {
-                        let path = match change.kind {
-                            ChangeKind::New => municipality_dir.join("local").join(format!("{}.yaml", row.item.id)),
-                            _ => target.clone(),
-                        };
-                        if change.kind != ChangeKind::Unchanged {
-                            plan.writes.insert(path, text.clone());
-                        }
-                        taken.insert(row.item.id.clone());
-                        plan.changes.push(change);
-                        proposed.insert(row.item.id.clone(), (row, text));
-                    }
-                    continue;
-                }
-                let fields = changed_fields(&original, &read.item);
-                let kind = match (fields.is_empty(), read.next_year) {
-                    (true, _) => ChangeKind::Unchanged,
-                    (false, Some(NextYear::End)) => ChangeKind::Ended,
-                    (false, _) => ChangeKind::Changed,
-                };
-                let text = if fields.is_empty() { text } else { edit(&text, &original, &read.item) };
-                (kind, fields, text)
             }
             _ => {
                 if read.item.id.is_empty() {
                     read.item.id = loop {
                         counter += 1;
                         let candidate = format!("new-{fiscal_year}-{counter:02}");
-                        if !taken.contains(&candidate) {
+                        if !planned.taken.contains(&candidate) {
                             break candidate;
                         }
                     };
                 }
-                target = municipality_dir.join("local").join(format!("{}.yaml", read.item.id));
-                (ChangeKind::New, Vec::new(), new_file(&read.item))
+                let target = municipality_dir.join("local").join(format!("{}.yaml", read.item.id));
+                let text = new_file(&read.item);
+                let change =
+                    Change { id: format!("local/{}", read.item.id), kind: ChangeKind::New, fields: Vec::new() };
+                planned.record(read, change, target, text);
             }
-        };
-        taken.insert(read.item.id.clone());
-        if kind != ChangeKind::Unchanged {
-            plan.writes.insert(target, text.clone());
         }
-        plan.changes.push(Change { id: format!("local/{}", read.item.id), kind, fields });
-        proposed.insert(read.item.id.clone(), (read, text));
     }
+    let Planned { mut plan, proposed, .. } = planned;
     validate_proposed(input, &proposed, &mut problems);
     let signoffs_path = signoff::signoff_path(municipality_dir);
     let review = super::review_sheet::read(&grids[REVIEW_SHEET], input.manuscripts, &signoffs_path, &mut problems);
@@ -185,6 +150,65 @@ pub fn plan(input: &ImportInput<'_>, municipality_dir: &Path) -> Result<Plan, Ve
         Ok(plan)
     } else {
         Err(problems)
+    }
+}
+
+/// The plan as the rows add to it: each item's row and text (validated together at the end) and
+/// the ids in use.
+struct Planned {
+    plan: Plan,
+    proposed: BTreeMap<String, (ReadRow, String)>,
+    taken: BTreeSet<String>,
+}
+
+impl Planned {
+    /// One item's change; its file `path` is written unless the item is unchanged.
+    fn record(&mut self, row: ReadRow, change: Change, path: PathBuf, text: String) {
+        if change.kind != ChangeKind::Unchanged {
+            self.plan.writes.insert(path, text.clone());
+        }
+        self.taken.insert(row.item.id.clone());
+        self.plan.changes.push(change);
+        self.proposed.insert(row.item.id.clone(), (row, text));
+    }
+
+    /// A row of 自治体情報 for an existing item, whose file is `target`: unchanged, changed or
+    /// ended in place, or split at the fiscal year (来年度 = 変更 of published text).
+    fn existing(
+        &mut self,
+        mut read: ReadRow,
+        existing: &Loaded<LocalFile>,
+        target: PathBuf,
+        municipality_dir: &Path,
+    ) -> Result<(), String> {
+        let fiscal_year = self.plan.fiscal_year;
+        let original = LocalRow::from_file(&read.item.id, &existing.value);
+        let text = std::fs::read_to_string(&target)
+            .map_err(|error| format!("{}: 読み込めません（{error}）", target.display()))?;
+        if read.next_year == Some(NextYear::End) {
+            read.item.until = ended(read.item.until, fiscal_year);
+        }
+        if splits(&original, &read, fiscal_year) {
+            let new_id = free_id(&format!("{}-{fiscal_year}", read.item.id), &self.taken);
+            for (row, change, text) in split(text, &original, &read, fiscal_year, new_id) {
+                let path = match change.kind {
+                    ChangeKind::New => municipality_dir.join("local").join(format!("{}.yaml", row.item.id)),
+                    _ => target.clone(),
+                };
+                self.record(row, change, path, text);
+            }
+            return Ok(());
+        }
+        let fields = changed_fields(&original, &read.item);
+        let kind = match (fields.is_empty(), read.next_year) {
+            (true, _) => ChangeKind::Unchanged,
+            (false, Some(NextYear::End)) => ChangeKind::Ended,
+            (false, _) => ChangeKind::Changed,
+        };
+        let text = if fields.is_empty() { text } else { edit(&text, &original, &read.item) };
+        let change = Change { id: format!("local/{}", read.item.id), kind, fields };
+        self.record(read, change, target, text);
+        Ok(())
     }
 }
 

@@ -67,15 +67,9 @@ impl Grid {
     }
 }
 
-/// The sheets of a workbook by name, or every problem that makes it unreadable.
-pub fn read_workbook(bytes: &[u8]) -> Result<BTreeMap<String, Grid>, Vec<String>> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
-        vec![format!(
-            "このファイルはExcelのブック（.xlsx）として読めません（{error}）。kizuna local export で作ったブックを、Excel または LibreOffice Calc で「Excel ブック (.xlsx)」として保存してください"
-        )]
-    })?;
+/// What is wrong with the workbook's layout: missing, extra or hidden sheets, merged cells.
+fn layout_problems(workbook: &mut Xlsx<Cursor<&[u8]>>, names: &[String]) -> Vec<String> {
     let mut problems = Vec::new();
-    let names = workbook.sheet_names();
     for expected in SHEETS {
         if !names.iter().any(|name| name == expected) {
             problems.push(format!(
@@ -83,7 +77,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<BTreeMap<String, Grid>, Vec<String>
             ));
         }
     }
-    for name in &names {
+    for name in names {
         if !SHEETS.contains(&name.as_str()) {
             problems.push(format!(
                 "シート「{name}」はこのブックにないはずのシートです。削除するか、名前を変えたシートなら元の名前に戻してください"
@@ -108,6 +102,18 @@ pub fn read_workbook(bytes: &[u8]) -> Result<BTreeMap<String, Grid>, Vec<String>
             ));
         }
     }
+    problems
+}
+
+/// The sheets of a workbook by name, or every problem that makes it unreadable.
+pub fn read_workbook(bytes: &[u8]) -> Result<BTreeMap<String, Grid>, Vec<String>> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
+        vec![format!(
+            "このファイルはExcelのブック（.xlsx）として読めません（{error}）。kizuna local export で作ったブックを、Excel または LibreOffice Calc で「Excel ブック (.xlsx)」として保存してください"
+        )]
+    })?;
+    let names = workbook.sheet_names();
+    let mut problems = layout_problems(&mut workbook, &names);
     let hidden = hidden_rows(bytes);
     let mut grids = BTreeMap::new();
     for name in SHEETS.iter().filter(|s| names.iter().any(|n| n == *s)) {

@@ -76,23 +76,7 @@ pub fn read_row(
         problems.push(format!("{}: 本文が空欄です。お知らせの本文を書いてください", at(col::BODY)));
     }
     let words = free_text(&text(col::WORDS));
-    let timing = match original {
-        Some((timing, exported)) if words == exported => Some(timing.clone()),
-        _ if words.is_empty() => {
-            problems.push(format!(
-                "{}: いつ届くかが空欄です。「記入のしかた」の書き方で届く時期を書いてください",
-                at(col::WORDS)
-            ));
-            None
-        }
-        _ => match timing::parse(&words) {
-            Ok(timing) => Some(timing),
-            Err(message) => {
-                problems.push(format!("{}: {message}", at(col::WORDS)));
-                None
-            }
-        },
-    };
+    let timing = read_timing(&words, original, &at(col::WORDS), problems);
     let tracks = read_tracks(&text(col::TRACKS), &at(col::TRACKS), problems);
     let from = read_date(grid.get(row, col::FROM), &at(col::FROM), problems);
     let until = read_date(grid.get(row, col::UNTIL), &at(col::UNTIL), problems);
@@ -104,19 +88,7 @@ pub fn read_row(
             ));
         }
     }
-    let next_year_text = one_line(&text(col::NEXT_YEAR));
-    let next_year = if next_year_text.is_empty() {
-        None
-    } else {
-        let parsed = NextYear::parse(&next_year_text);
-        if parsed.is_none() {
-            problems.push(format!(
-                "{}: 来年度「{next_year_text}」は選べません。継続・変更・終了のどれかを選んでください",
-                at(col::NEXT_YEAR)
-            ));
-        }
-        parsed
-    };
+    let next_year = read_next_year(&one_line(&text(col::NEXT_YEAR)), &at(col::NEXT_YEAR), problems);
     let item = LocalRow {
         id,
         category,
@@ -130,6 +102,37 @@ pub fn read_row(
         memo: free_text(&text(col::MEMO)),
     };
     (problems.len() == before).then_some(ReadRow { sheet, row, item, next_year })
+}
+
+/// When the item is delivered: the exported rule while its words are unchanged, else the words
+/// parsed.
+fn read_timing(words: &str, original: Option<(&Timing, &str)>, at: &str, problems: &mut Vec<String>) -> Option<Timing> {
+    match original {
+        Some((timing, exported)) if words == exported => Some(timing.clone()),
+        _ if words.is_empty() => {
+            problems.push(format!("{at}: いつ届くかが空欄です。「記入のしかた」の書き方で届く時期を書いてください"));
+            None
+        }
+        _ => match timing::parse(words) {
+            Ok(timing) => Some(timing),
+            Err(message) => {
+                problems.push(format!("{at}: {message}"));
+                None
+            }
+        },
+    }
+}
+
+/// 来年度 (継続・変更・終了), or nothing when the cell is empty.
+fn read_next_year(text: &str, at: &str, problems: &mut Vec<String>) -> Option<NextYear> {
+    if text.is_empty() {
+        return None;
+    }
+    let parsed = NextYear::parse(text);
+    if parsed.is_none() {
+        problems.push(format!("{at}: 来年度「{text}」は選べません。継続・変更・終了のどれかを選んでください"));
+    }
+    parsed
 }
 
 fn read_tracks(text: &str, at: &str, problems: &mut Vec<String>) -> Vec<TrackId> {

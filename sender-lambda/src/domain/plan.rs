@@ -299,7 +299,7 @@ impl<'a> DayPlanner<'a> {
 
 /// Plans one municipality's mails for one Japan date (every query read in full).
 ///
-/// Errors only when the source fails; the schedule itself is trusted to be valid `kizuna-schedule/1`.
+/// Errors only when the source fails; the schedule itself is trusted to be valid `kizuna-schedule/2`.
 pub async fn plan_day<'a, S: RecipientSource>(
     schedule: &'a ScheduleDocument,
     date: NaiveDate,

@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn the_last_completed_anchor_is_the_day_before_the_last_track_still_runs() {
         let json = serde_json::json!({
-            "schema": "kizuna-schedule/1",
+            "schema": "kizuna-schedule/2",
             "build": { "id": "b", "production": false },
             "municipality": {
                 "id": "m", "code": "1", "name": "m", "service_name": "s", "tracks": ["maternity", "baby"], "addons": [],

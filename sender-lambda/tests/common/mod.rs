@@ -70,6 +70,7 @@ pub fn municipality(id: &str, tracks: &[TrackId], addons: &[TrackId]) -> Municip
             hours: "平日 8:30〜17:15".to_owned(),
             url: "https://example.jp/".to_owned(),
         },
+        line: None,
     }
 }
 
@@ -85,6 +86,7 @@ pub fn track_entry(id: &str, when: serde_json::Value) -> ScheduleEntry {
         url: format!("https://kizuna.example.jp/x/{id}/"),
         section: section_path(id),
         hash: String::new(),
+        line: None,
         review: ReviewStatus::Reviewed,
         local: Vec::new(),
         valid: None,
@@ -102,6 +104,7 @@ pub fn local_entry(id: &str, when: serde_json::Value, tracks: &[TrackId]) -> Sch
         url: format!("https://kizuna.example.jp/x/{id}/"),
         section: section_path(id),
         hash: String::new(),
+        line: None,
         review: ReviewStatus::Reviewed,
         local: Vec::new(),
         valid: None,
@@ -114,6 +117,7 @@ pub fn attached(id: &str, valid: Option<(&str, &str)>) -> LocalSection {
         id: id.to_owned(),
         section: section_path(id),
         hash: String::new(),
+        line: None,
         valid: valid.map(|(from, until)| Validity { from: Some(d(from)), until: Some(d(until)) }),
     }
 }
@@ -125,6 +129,7 @@ pub fn schedule(municipality: MunicipalityInfo, entries: Vec<ScheduleEntry>) -> 
         build: BuildInfo { id: "20261126T050000Z-test".to_owned(), production: false },
         municipality,
         mail: MailParts { shell: "mail/shell.json".to_owned(), system: Default::default() },
+        line: None,
         entries,
         surveys: Vec::new(),
     }
