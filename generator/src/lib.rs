@@ -12,7 +12,7 @@
 //! [`pages`] renders the subscription pages.
 //! [`staff`] is the staff's yearly cycle (年度更新 workbook, 原稿確認 sign-off); [`check`] measures
 //! coverage, [`repeats`] finds a topic told twice in a short time, [`style`] applies the house style,
-//! [`preview`] shows what a family receives, [`serve`] is the local
+//! [`survey`] loads and checks reader surveys, [`preview`] shows what a family receives, [`serve`] is the local
 //! preview server. Every message to people comes from the [`catalogue`] (Japanese by default).
 
 pub mod build;
@@ -35,6 +35,7 @@ pub mod search_text;
 pub mod serve;
 pub mod staff;
 pub mod style;
+pub mod survey;
 pub mod synonyms;
 pub mod theme;
 pub mod validate;

@@ -8,6 +8,7 @@
 //! | [`schedule`] | `schedule.json`, a pure projection of the resolved edition and the section hashes |
 //! | [`line`] | LINE payloads (towns with a `line:` block): sections and transactional messages |
 //! | `review` | 原稿確認, the sign-off document |
+//! | `survey` | reader surveys: answer, thank-you and refusal pages, and the invitation sections |
 //! | `views`, `labels` | the typed template contexts and the labels (dates, periods) they share |
 //!
 //! Every template context is a typed view (`#[derive(Serialize)]`) built from the edition; pages and
@@ -34,6 +35,7 @@ pub mod line;
 mod mail;
 mod review;
 pub mod schedule;
+mod survey;
 pub(crate) mod views;
 
 pub use labels::{japanese_date, toc_group, track_names, validity_label};
@@ -119,13 +121,18 @@ pub fn render_edition_signed(
     files.extend(renderer.topic_pages()?);
     files.extend(renderer.review_pages()?);
     files.push(renderer.feed()?);
-    let mail = renderer.mail_parts()?;
+    let mut mail = renderer.mail_parts()?;
+    let surveys = renderer.surveys()?;
+    mail.hashes.extend(surveys.hashes);
     files.extend(mail.files);
+    files.extend(surveys.sections);
     let line = line::render(edition, &build.theme.system_line);
     files.push(renderer.schedule(&mail.hashes, &line)?);
     files.extend(line.files(&edition.id));
     let sitemap = renderer.sitemap(&files)?;
     files.push(sitemap);
+    // Survey pages are personal forms (noindex), kept out of the sitemap like the subscription pages.
+    files.extend(surveys.pages);
     Ok(files)
 }
 

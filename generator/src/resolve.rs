@@ -71,6 +71,8 @@ pub struct Edition {
     pub messages: Vec<Message>,
     /// Local items (current or upcoming), in life order.
     pub local: Vec<LocalItem>,
+    /// Reader surveys the municipality runs (national ones with its extra questions, and its own).
+    pub surveys: Vec<crate::survey::ResolvedSurvey>,
 }
 
 /// A message as this municipality sends it.
@@ -249,6 +251,7 @@ pub fn resolve(
         line: file.line.clone(),
         messages,
         local,
+        surveys: crate::survey::resolve(content, municipality),
     }
 }
 

@@ -248,6 +248,7 @@ mod tests {
             line: None,
             messages: vec![],
             local: vec![],
+            surveys: vec![],
         }
     }
 

@@ -8,6 +8,7 @@
 //! - [`counters`]: what a transition or a delivery adds to which counter; [`ledger`]: reading them back;
 //! - [`figures`]: the report's numbers from the counters;
 //! - [`report`]: the report as plain values (sections, tables, charts) that other parts extend;
+//! - [`survey`]: reader survey results (per question, by stage and channel) and the national roll-up;
 //! - [`municipal`]: the municipality report; [`html`], [`xlsx`], [`csv`] render any [`Report`].
 
 pub mod chart;
@@ -19,6 +20,7 @@ pub mod ledger;
 pub mod month;
 pub mod municipal;
 pub mod report;
+pub mod survey;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::line::{LineFile, LineParts, LineSettings};
 use crate::rule::{AnchorKind, Rule, RuleError};
+use crate::survey::SurveyEntry;
 use crate::track::{owning_addon, tracks_on, TrackId};
 
 /// The value of [`ScheduleDocument::schema`].
@@ -46,6 +47,11 @@ pub struct ScheduleDocument {
     /// because a schedule published before the rule existed (or edited by hand) may list them, and a
     /// family must not get the school track's 小1 message next to the add-on's in one mail.
     pub entries: Vec<ScheduleEntry>,
+    /// The reader surveys the municipality runs (読者アンケート): who is invited when, and the
+    /// questions the answer API reads. Absent when there are none, so a schedule without surveys
+    /// reads the same as before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub surveys: Vec<SurveyEntry>,
 }
 
 /// The content hash of a published file, as `schedule.json` records it: `sha256:<lowercase hex>`

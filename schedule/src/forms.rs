@@ -103,6 +103,11 @@ pub const UNSUBSCRIBE: Form = Form { route: "unsubscribe", fields: &[TOKEN] };
 /// RFC 8058 one-click, posted by mail programs to the `List-Unsubscribe` URL (token in the query).
 pub const ONE_CLICK_UNSUBSCRIBE: Form = Form { route: "unsubscribe", fields: &[ONE_CLICK] };
 
+/// A reader survey's answer form (`<muni>/surveys/<id>/`): the token of the invitation link, and
+/// one field per question named [`crate::survey::QUESTION_FIELD_PREFIX`]`<question id>` (the
+/// survey's own, so they are not listed here; [`crate::survey::SurveyEntry::read_answers`] reads them).
+pub const SURVEY_ANSWER: Form = Form { route: "survey-answers", fields: &[TOKEN] };
+
 /// LINE registration (`<muni>/subscribe/line/`, opened from the chat's greeting): the signed token
 /// of the link's query (it binds the LINE user, channel and municipality, so there is no address
 /// and no municipality field), due or birth, the date, an optional nickname and consent.
@@ -308,6 +313,8 @@ pub struct Routes {
     pub unsubscribe: &'static str,
     /// LINE registration.
     pub line_sign_up: &'static str,
+    /// A survey's answers.
+    pub survey_answer: &'static str,
 }
 
 impl Default for FormsView {
@@ -348,6 +355,7 @@ impl Default for FormsView {
                 delete: DELETE.route,
                 unsubscribe: UNSUBSCRIBE.route,
                 line_sign_up: LINE_SIGN_UP.route,
+                survey_answer: SURVEY_ANSWER.route,
             },
         }
     }

@@ -9,6 +9,7 @@
 //! - [`delivery_time`]: a municipality's delivery time of day, parsed once for generator and sender;
 //! - [`document`]: the `schedule.json` types the generator writes and the sender reads;
 //! - [`line`]: the LINE channel's settings, payload files, markers, chat words and limits;
+//! - [`survey`]: reader surveys — who is invited when, the answer form, stage buckets;
 //! - [`forms`]: the subscription forms' field names, accepted values and labels (pages and API);
 //! - [`markers`]: the mail-shell and subscribe-page markers and page slugs the sender fills;
 //! - [`municipality_id`]: the one rule for a municipality id (folder name, URL segment, key).
@@ -23,6 +24,7 @@ pub mod line;
 pub mod markers;
 pub mod municipality_id;
 pub mod rule;
+pub mod survey;
 pub mod track;
 
 pub use calendar::{japan_date, japan_today, merge_ranges, DateRange};

@@ -4,7 +4,9 @@
 
 use clap::Args;
 
-use crate::adapters::dynamo::tables::{DEFAULT_DELIVERIES_TABLE, DEFAULT_SUBSCRIPTIONS_TABLE};
+use crate::adapters::dynamo::tables::{
+    DEFAULT_DELIVERIES_TABLE, DEFAULT_SUBSCRIPTIONS_TABLE, DEFAULT_SURVEY_ANSWERS_TABLE,
+};
 use crate::adapters::secrets_manager::SecretsManager;
 use crate::domain::links::{EmailHasher, LinkKeys};
 use crate::ports::secrets::{SecretError, SecretSource};
@@ -24,6 +26,9 @@ pub struct Settings {
     /// Deliveries table name.
     #[arg(long, global = true, env = "KIZUNA_DELIVERIES_TABLE", default_value = DEFAULT_DELIVERIES_TABLE)]
     pub deliveries_table: String,
+    /// The reader survey answers table.
+    #[arg(long, global = true, env = "KIZUNA_SURVEY_ANSWERS_TABLE", default_value = DEFAULT_SURVEY_ANSWERS_TABLE)]
+    pub survey_answers_table: String,
 
     /// Link signing keys: `<key id>:<secret ≥ 32 bytes>[,<key id>:<secret>…]`, the first signs.
     #[arg(long, global = true, env = "KIZUNA_LINK_SECRET", hide_env_values = true)]

@@ -49,6 +49,10 @@ async fn api() -> Api<SesMailer> {
         links: LinkKeys::parse("k1:pages-test-secret-pages-test-secret-01").expect("keys"),
         hasher: EmailHasher::new(b"pages-test-email-hash-key-0123456789abc"),
         site: Site::Directory(PathBuf::from("/nonexistent")),
+        surveys: kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            "answers",
+        ),
         config: ApiConfig::default(),
     }
 }

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table, TableSpec};
+use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table, survey_answers_table, TableSpec};
 use serde_json::{json, Map, Value};
 
 fn repo_root() -> PathBuf {
@@ -87,9 +87,11 @@ fn sender_definition(spec: TableSpec) -> Map<String, Value> {
 #[test]
 fn the_template_tables_are_exactly_the_senders() {
     let template = template();
-    for (logical_id, spec) in
-        [("SubscriptionsTable", subscriptions_table("any")), ("DeliveriesTable", deliveries_table("any"))]
-    {
+    for (logical_id, spec) in [
+        ("SubscriptionsTable", subscriptions_table("any")),
+        ("DeliveriesTable", deliveries_table("any")),
+        ("SurveyAnswersTable", survey_answers_table("any")),
+    ] {
         let resource = &resources(&template)[logical_id];
         assert_eq!(resource["Type"], "AWS::DynamoDB::Table", "{logical_id}");
         let mut properties = resource["Properties"].as_object().expect("Properties").clone();
@@ -128,7 +130,7 @@ fn only_the_senders_tables_are_in_the_template() {
         .filter(|(_, resource)| resource["Type"] == "AWS::DynamoDB::Table")
         .map(|(id, _)| id.as_str())
         .collect();
-    assert_eq!(tables, ["DeliveriesTable", "SubscriptionsTable"]);
+    assert_eq!(tables, ["DeliveriesTable", "SubscriptionsTable", "SurveyAnswersTable"]);
 }
 
 #[test]
@@ -143,6 +145,14 @@ fn table_names_are_per_stack_and_every_function_gets_them_by_reference() {
         resources["DeliveriesTable"]["Properties"]["TableName"],
         json!({ "Fn::Sub": "${AWS::StackName}-deliveries" })
     );
+    assert_eq!(
+        resources["SurveyAnswersTable"]["Properties"]["TableName"],
+        json!({ "Fn::Sub": "${AWS::StackName}-survey-answers" })
+    );
+    for id in ["DeliveryFunction", "ApiFunction"] {
+        let variables = &resources[id]["Properties"]["Environment"]["Variables"];
+        assert_eq!(variables["KIZUNA_SURVEY_ANSWERS_TABLE"], json!({ "Ref": "SurveyAnswersTable" }), "{id}");
+    }
     let functions: Vec<(&String, &Value)> =
         resources.iter().filter(|(_, r)| r["Type"] == "AWS::Serverless::Function").collect();
     assert_eq!(functions.len(), 5, "delivery, API, SES-events, LINE webhook and reports functions");

@@ -10,6 +10,7 @@ mod content;
 mod line;
 mod rules;
 mod summary;
+mod survey;
 
 use std::fmt;
 
@@ -91,10 +92,11 @@ pub use content::*;
 pub use line::*;
 pub use rules::*;
 pub use summary::*;
+pub use survey::*;
 
 /// Every problem of the catalogue, in the order of the staff guide.
 pub fn all() -> impl Iterator<Item = &'static Entry> {
-    content::ALL.iter().chain(rules::ALL).chain(line::ALL).copied()
+    content::ALL.iter().chain(rules::ALL).chain(line::ALL).chain(survey::ALL).copied()
 }
 
 /// A message of the catalogue with its values: what a diagnostic says.

@@ -22,6 +22,7 @@ use parse::{parse_file, ParsedFile};
 use crate::catalogue::{self as msg, Text};
 use crate::diagnostics::Diagnostics;
 use crate::style::HouseStyle;
+use crate::survey::SurveyFile;
 use crate::synonyms::Synonyms;
 
 /// The line of each top-level key of a flat YAML map.
@@ -85,6 +86,8 @@ pub struct MunicipalityContent {
     pub local: BTreeMap<String, Loaded<LocalFile>>,
     /// Overrides by message id (`maternity/10w0d`).
     pub overrides: BTreeMap<String, Loaded<MessageFile>>,
+    /// Its surveys (own ones, or extra questions of a national one) by id.
+    pub surveys: BTreeMap<String, Loaded<SurveyFile>>,
 }
 
 /// Everything under `content/`.
@@ -102,6 +105,8 @@ pub struct Content {
     pub synonyms: Synonyms,
     /// The house style (`style.yaml`), when there is one.
     pub style: Option<HouseStyle>,
+    /// National reader surveys (`surveys/<id>.yaml`) by id.
+    pub surveys: BTreeMap<String, Loaded<SurveyFile>>,
 }
 
 impl Content {
@@ -139,6 +144,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
     let mut style = None;
     let mut tracks: BTreeMap<TrackId, TrackContent> = BTreeMap::new();
     let mut synonyms = Synonyms::default();
+    let mut surveys = BTreeMap::new();
     for result in parsed {
         match result {
             Err(problems) => diagnostics.extend(problems),
@@ -151,6 +157,9 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
                 track_entry(&mut tracks, track).messages.insert(stem, file);
             }
             Ok(ParsedFile::Synonyms(file)) => synonyms = Synonyms::from_file(&file, diagnostics),
+            Ok(ParsedFile::Survey(stem, file)) => {
+                surveys.insert(stem, file);
+            }
             Ok(_) => unreachable!("municipality files are not walked here"),
         }
     }
@@ -159,7 +168,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> Option<Content> {
         diagnostics.error(&root.join("site.yaml"), None, Text::new(&msg::SITE_MISSING));
         return None;
     };
-    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms, style })
+    Some(Content { root: root.to_path_buf(), site, tracks, municipality_ids, synonyms, style, surveys })
 }
 
 impl Content {
@@ -175,6 +184,7 @@ impl Content {
         let mut file = None;
         let mut local = BTreeMap::new();
         let mut overrides = BTreeMap::new();
+        let mut surveys = BTreeMap::new();
         let mut failed = false;
         for result in parsed {
             match result {
@@ -189,6 +199,9 @@ impl Content {
                 Ok(ParsedFile::Override(message_id, loaded)) => {
                     overrides.insert(message_id, loaded);
                 }
+                Ok(ParsedFile::Survey(stem, loaded)) => {
+                    surveys.insert(stem, loaded);
+                }
                 Ok(_) => unreachable!("only municipality files are walked here"),
             }
         }
@@ -202,7 +215,7 @@ impl Content {
             }
             return None;
         };
-        Some(MunicipalityContent { id: id.to_owned(), file, local, overrides })
+        Some(MunicipalityContent { id: id.to_owned(), file, local, overrides, surveys })
     }
 }
 

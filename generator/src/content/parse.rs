@@ -26,6 +26,7 @@ pub(super) enum ParsedFile {
     Local(String, Loaded<LocalFile>),
     Override(String, Loaded<MessageFile>),
     Synonyms(Loaded<SynonymsFile>),
+    Survey(String, Loaded<crate::survey::SurveyFile>),
 }
 
 pub(super) fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<ParsedFile, Diagnostics> {
@@ -83,6 +84,10 @@ pub(super) fn parse_file(root: &Path, absolute: &Path, shown: &Path) -> Result<P
         ["municipalities", _, "local", _] => {
             let valid = stem_ok(&mut problems);
             parse(&text, shown).map(|file| valid.then(|| ParsedFile::Local(stem.clone(), file)))
+        }
+        ["surveys", _] | ["municipalities", _, "surveys", _] => {
+            let valid = stem_ok(&mut problems);
+            parse(&text, shown).map(|file| valid.then(|| ParsedFile::Survey(stem.clone(), file)))
         }
         ["municipalities", _, "overrides", track, _] => {
             let track = track_of(track, &mut problems);

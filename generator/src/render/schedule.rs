@@ -13,6 +13,8 @@ use kizuna_schedule::{
 use super::mail::{section_path, system_path, SHELL_PATH};
 use super::{json_bytes, local_path, message_path, OutputFile, RenderError, Renderer};
 use crate::resolve::{Edition, LocalItem, Message, Placement};
+use crate::survey::ResolvedSurvey;
+use kizuna_schedule::survey::SurveyEntry;
 
 /// A section with no hash: it was not rendered, and an entry pointing at it would be refused by
 /// the sender, so the document is not made.
@@ -52,6 +54,7 @@ pub fn schedule_document(
         },
         line: None,
         entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
+        surveys: edition.surveys.iter().map(|survey| sections.survey_entry(survey)).collect::<Result<_, _>>()?,
     })
 }
 
@@ -127,6 +130,24 @@ impl Sections<'_> {
             review: message.review,
             local,
             valid: None,
+        })
+    }
+
+    /// A reader survey: its page, its invitation section `survey/<id>` and its questions.
+    fn survey_entry(&self, survey: &ResolvedSurvey) -> Result<SurveyEntry, MissingSectionHash> {
+        let invitation = super::survey::invitation_id(&survey.id);
+        Ok(SurveyEntry {
+            id: survey.id.clone(),
+            scope: survey.scope,
+            title: survey.title.clone(),
+            when: survey.when,
+            tracks: survey.tracks.clone(),
+            open: survey.open,
+            url: format!("{}{}", self.edition.base_url, super::survey::survey_path(&survey.id)),
+            section: section_path(&invitation),
+            hash: self.hash(&invitation)?,
+            review: survey.review,
+            questions: survey.questions.clone(),
         })
     }
 

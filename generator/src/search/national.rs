@@ -121,6 +121,7 @@ fn neutral_municipality(context: BuildContext<'_>, tracks: Vec<TrackId>, addons:
         file: Loaded { path: context.content.root.join("tracks"), lines: Default::default(), value: file },
         local: BTreeMap::new(),
         overrides: BTreeMap::new(),
+        surveys: BTreeMap::new(),
     }
 }
 

@@ -97,6 +97,7 @@ pub fn validate(content: &Content, options: ValidationOptions, diagnostics: &mut
         }
         checker.same_day_messages(track.id, track.messages.values(), diagnostics);
     }
+    crate::survey::validate_national(content, options.production, diagnostics);
 }
 
 /// Validates one municipality. `codes` remembers the codes seen so far (code → file), so that two
@@ -117,6 +118,7 @@ pub fn validate_municipality(
         diagnostics.error(&file.path, file.lines.line_or_top("code"), text);
     }
     checker.municipality(content, municipality, diagnostics);
+    crate::survey::validate_municipal(content, municipality, options.production, diagnostics);
     if let Some(today) = options.today {
         dates::town_local_dates(municipality, today, diagnostics);
     }

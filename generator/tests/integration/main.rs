@@ -25,3 +25,4 @@ mod serve_errors;
 mod staff;
 mod staff_year;
 mod subscribe_pages;
+mod surveys;

@@ -8,12 +8,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use kizuna_schedule::AnchorKind;
 use kizuna_sender::adapters::dynamo::run_markers::DynamoRuns;
+use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use kizuna_sender::adapters::dynamo::{DynamoDeliveries, DynamoRecipients};
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
 use kizuna_sender::settings::{aws_config, resolve_secrets, Settings};
 use kizuna_sender::use_cases::daily_run::{preview_mail, run_day_with, RunRequest};
 use kizuna_sender::use_cases::delivery::{Delivery, Pacer};
 use kizuna_sender::use_cases::metrics::RunMetrics;
+use kizuna_sender::use_cases::surveys::CountingInvitations;
 
 use super::schedules;
 
@@ -72,8 +74,11 @@ pub async fn run(
     let pacer = Pacer::new(settings.worker_rate(account_rate));
     let source = DynamoRecipients::new(dynamo.clone(), &settings.subscriptions_table);
     let dynamo_client = dynamo.clone();
+    let surveys = DynamoSurveyAnswers::new(dynamo.clone(), &settings.survey_answers_table);
     let store = DynamoDeliveries::new(dynamo, &settings.subscriptions_table, &settings.deliveries_table);
-    let delivery = Delivery { store: &store, mailer: &mailer, pacer: &pacer, options: settings.delivery_options() };
+    // Survey invitations are counted as they are sent (the response rate's denominator).
+    let counting = CountingInvitations { inner: &mailer, store: &surveys };
+    let delivery = Delivery { store: &store, mailer: &counting, pacer: &pacer, options: settings.delivery_options() };
     let request = RunRequest { date, dry_run, allow_draft: settings.allow_draft };
     let runs = DynamoRuns::new(dynamo_client, &settings.deliveries_table);
     let summary = run_day_with(&schedules, &source, &delivery, &links, &request, |muni, date| {

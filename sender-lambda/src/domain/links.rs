@@ -196,6 +196,30 @@ impl LinkKeys {
         Ok(Claims { purpose, subscription_id: subscription.to_owned(), expires })
     }
 
+    /// Signs a payload with the signing key: the payload is built from the key id (so it names the
+    /// key), and the result is (key id, unpadded base64url HMAC-SHA256). Other token kinds (survey
+    /// invitations, `crate::domain::survey`) sign their own payloads with the same keys.
+    pub fn sign(&self, payload: impl FnOnce(&str) -> String) -> (String, String) {
+        let (kid, key) = self.signing();
+        (kid.clone(), URL_SAFE_NO_PAD.encode(Self::mac(key, &payload(kid.as_str()))))
+    }
+
+    /// Checks a [`LinkKeys::sign`] signature over `payload` under key `kid`.
+    pub fn verify_signature(&self, kid: &str, payload: &str, signature: &str) -> Result<(), LinkError> {
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| LinkError::Malformed)?;
+        let (_, key) = self.keys.iter().find(|(id, _)| id == kid).ok_or(LinkError::UnknownKey)?;
+        let mut mac = HmacSha256::new_from_slice(key).map_err(|_| LinkError::BadSignature)?;
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&signature).map_err(|_| LinkError::BadSignature)
+    }
+
+    /// A keyed one-way hash of `text` under the signing key (unpadded base64url of the first 16
+    /// bytes of its HMAC-SHA256): a value that identifies something to us and to no one else.
+    pub fn keyed_hash(&self, text: &str) -> String {
+        let mac = Self::mac(&self.signing().1, text);
+        URL_SAFE_NO_PAD.encode(&mac[..16])
+    }
+
     /// The key for the e-mail hash derived from the first link key (when no own key is set).
     pub fn derived_email_hash_key(&self) -> Vec<u8> {
         Self::mac(&self.signing().1, "kizuna-email-hash/1")

@@ -165,7 +165,7 @@ impl Fields {
 
 /// Decodes one `application/x-www-form-urlencoded` component (`+` is a space); malformed escapes
 /// and bytes that are not UTF-8 are refused.
-fn percent_decode(raw: &str) -> Result<String, FieldError> {
+pub(crate) fn percent_decode(raw: &str) -> Result<String, FieldError> {
     let bad = || FieldError::new("body", "フォームの形式が正しくありません（UTF-8 で送ってください）。");
     let mut bytes = Vec::with_capacity(raw.len());
     let mut input = raw.bytes();

@@ -21,6 +21,7 @@
 //! | `POST /api/stop` | stop with a reason; a loss stops at once with one gentle mail |
 //! | `GET /api/unsubscribe?token=` / `POST /api/unsubscribe` | confirmation page / unsubscribe (one-click) |
 //! | `POST /api/delete` | delete the subscription, its uniqueness item and its delivery records |
+//! | `GET /api/survey-answers?token=` / `POST /api/survey-answers` | a reader survey's page / its answers, once (`survey`) |
 //!
 //! Logs carry the route, the status and subscription ids only — never an address, a date or a token.
 
@@ -30,6 +31,7 @@ mod manage;
 pub mod pages;
 mod responses;
 mod signup;
+mod survey;
 
 use chrono::{DateTime, Utc};
 use kizuna_schedule::forms::{self, StopReason, BIRTH_DATE, DUE_DATE, ONE_CLICK, REASON, TOKEN};
@@ -54,7 +56,7 @@ use input::{Encoding, FieldError, Fields};
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// Every route the router serves (method, path); the OpenAPI document lists each of them.
-pub const ROUTES: [(&str, &str); 10] = [
+pub const ROUTES: [(&str, &str); 12] = [
     ("POST", "/api/subscriptions"),
     ("GET", "/api/confirm"),
     ("POST", "/api/confirm"),
@@ -65,6 +67,8 @@ pub const ROUTES: [(&str, &str); 10] = [
     ("GET", "/api/unsubscribe"),
     ("POST", "/api/unsubscribe"),
     ("POST", "/api/delete"),
+    ("GET", "/api/survey-answers"),
+    ("POST", "/api/survey-answers"),
 ];
 
 pub use responses::{ApiRequest, ApiResponse};
@@ -101,6 +105,8 @@ pub struct Api<M> {
     pub hasher: EmailHasher,
     /// The generator's output.
     pub site: Site,
+    /// Reader survey answers.
+    pub surveys: crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers,
     /// Settings.
     pub config: ApiConfig,
 }
@@ -128,6 +134,10 @@ impl Api<crate::adapters::ses::SesMailer> {
             links: settings.link_keys()?,
             hasher: settings.email_hasher()?,
             site: Site::from_source(source, config),
+            surveys: crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers::new(
+                aws_sdk_dynamodb::Client::new(config),
+                &settings.survey_answers_table,
+            ),
             config: ApiConfig {
                 allowed_origins: settings.api_allowed_origins.clone(),
                 archive_origin: settings.archive_origin.clone(),
@@ -281,6 +291,17 @@ impl<M: Mailer + Sync> Api<M> {
         if request.body.len() > MAX_BODY_BYTES {
             return ApiResponse::error(413, "body", "送信された内容が大きすぎます。");
         }
+        if path == "/api/survey-answers" && request.method == "POST" {
+            // Read by the survey handler itself: a multiple-choice question repeats its name.
+            let content_type = request.header("content-type").unwrap_or_default().to_ascii_lowercase();
+            if content_type.split(';').next().map(str::trim) != Some("application/x-www-form-urlencoded") {
+                return ApiResponse::error(415, "content-type", "フォーム（urlencoded）で送ってください。");
+            }
+            return match self.survey_answer(&request.body, now).await {
+                Ok(response) => response,
+                Err(failure) => self.fail(Face::Form, failure).await,
+            };
+        }
         let (face, fields) = if request.method == "GET" {
             if !request.body.is_empty() {
                 return ApiResponse::error(400, "body", "GET に本文は付けられません。");
@@ -325,6 +346,7 @@ impl<M: Mailer + Sync> Api<M> {
             ("GET", "/api/unsubscribe") => self.unsubscribe_page(&request.query, now).await,
             ("POST", "/api/unsubscribe") => self.unsubscribe(face, &request.query, &fields, now).await,
             ("POST", "/api/delete") => self.delete(face, &fields, now).await,
+            ("GET", "/api/survey-answers") => self.survey_form(&request.query, now).await,
             _ => Err(Failure::new(405, "method", "この方法では利用できません。")),
         };
         match outcome {

@@ -23,6 +23,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
 use crate::adapters::dynamo::run_markers::DynamoRuns;
+use crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use crate::adapters::dynamo::{DynamoDeliveries, DynamoRecipients, STALE_SENDING_AFTER};
 use crate::adapters::ses::{ses_client, SesMailer};
 use crate::adapters::site::{load_schedules, s3_client, LoadedSchedule, ScheduleSource};
@@ -33,6 +34,7 @@ use crate::settings::Settings;
 use crate::use_cases::daily_run::{plan_due_runs, work_group, GroupOptions, PlannerSummary, DEFAULT_PAGE_SIZE};
 use crate::use_cases::delivery::{Delivery, Pacer};
 use crate::use_cases::metrics::RunMetrics;
+use crate::use_cases::surveys::CountingInvitations;
 
 /// Everything the handler needs, built once per container.
 #[derive(Debug)]
@@ -151,8 +153,11 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
     let store =
         DynamoDeliveries::new(app.dynamo.clone(), &app.settings.subscriptions_table, &app.settings.deliveries_table)
             .with_stale_after(app.stale_sending_after);
+    let surveys = DynamoSurveyAnswers::new(app.dynamo.clone(), &app.settings.survey_answers_table);
+    // Survey invitations are counted as they are sent (the response rate's denominator).
+    let counting = CountingInvitations { inner: &app.mailer, store: &surveys };
     let delivery =
-        Delivery { store: &store, mailer: &app.mailer, pacer: &app.pacer, options: app.settings.delivery_options() };
+        Delivery { store: &store, mailer: &counting, pacer: &app.pacer, options: app.settings.delivery_options() };
     let runs = app.runs();
     let options =
         GroupOptions { allow_draft: app.settings.allow_draft, dry_run: false, page_size: app.page_size, stop_at };

@@ -12,3 +12,4 @@ pub mod run_markers;
 pub mod secrets;
 pub mod store_error;
 pub mod subscriptions;
+pub mod survey_answers;

@@ -20,7 +20,7 @@ use crate::adapters::site::{LoadedSchedule, Sections};
 use crate::adapters::sqs::SqsQueue;
 use crate::domain::links::LinkKeys;
 use crate::domain::plan::{DayPlanner, PlanOptions};
-use crate::ports::channel::Mailer;
+use crate::ports::channel::Channel;
 use crate::ports::deliveries::DeliveryStore;
 use crate::ports::group_queue::GroupMessage;
 use crate::ports::recipients::RecipientSource;
@@ -150,7 +150,7 @@ pub async fn work_group<R, S, M>(
 where
     R: RecipientSource + Sync,
     S: DeliveryStore + Sync,
-    M: Mailer + Sync,
+    M: Channel + Sync,
 {
     let id = schedule.document.municipality.id.as_str();
     let mut result = GroupResult::default();
@@ -220,7 +220,7 @@ pub async fn run_day<R, S, M>(
 where
     R: RecipientSource + Sync,
     S: DeliveryStore + Sync,
-    M: Mailer + Sync,
+    M: Channel + Sync,
 {
     run_day_with(schedules, source, delivery, links, request, |_, _| async {}).await
 }
@@ -238,7 +238,7 @@ pub async fn run_day_with<R, S, M, F, Fut>(
 where
     R: RecipientSource + Sync,
     S: DeliveryStore + Sync,
-    M: Mailer + Sync,
+    M: Channel + Sync,
     F: Fn(String, NaiveDate) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {

@@ -11,3 +11,4 @@ pub mod metrics;
 pub mod repair;
 pub mod reports;
 pub mod ses_feedback;
+pub mod surveys;

@@ -176,6 +176,10 @@ impl World {
             links: links.clone(),
             hasher: hasher.clone(),
             site: Site::Directory(dir.path().to_owned()),
+            surveys: kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers::new(
+                dynamo.clone(),
+                "survey-answers-unused",
+            ),
             config: ApiConfig {
                 allowed_origins: vec![ORIGIN.to_owned()],
                 archive_origin: None,

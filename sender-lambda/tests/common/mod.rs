@@ -132,6 +132,7 @@ pub fn schedule(municipality: MunicipalityInfo, entries: Vec<ScheduleEntry>) -> 
         mail: MailParts { shell: "mail/shell.json".to_owned(), system: Default::default() },
         line: None,
         entries,
+        surveys: Vec::new(),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod recipients;
 pub mod run_markers;
 pub mod subscription_items;
 pub mod subscriptions;
+pub mod survey_answers;
 pub mod tables;
 
 pub use deliveries::{DynamoDeliveries, STALE_SENDING_AFTER};

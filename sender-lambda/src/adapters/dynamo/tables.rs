@@ -18,6 +18,8 @@ use crate::adapters::dynamo::keys::{
 pub const DEFAULT_SUBSCRIPTIONS_TABLE: &str = "kizuna-subscriptions";
 /// Default name of the deliveries table (`KIZUNA_DELIVERIES_TABLE`).
 pub const DEFAULT_DELIVERIES_TABLE: &str = "kizuna-deliveries";
+/// Default name of the survey answers table (`KIZUNA_SURVEY_ANSWERS_TABLE`).
+pub const DEFAULT_SURVEY_ANSWERS_TABLE: &str = "kizuna-survey-answers";
 
 /// One table, in the shape of CloudFormation's `AWS::DynamoDB::Table` properties.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -156,6 +158,20 @@ pub fn deliveries_table(name: &str) -> TableSpec {
         global_secondary_indexes: Vec::new(),
         billing_mode: "PAY_PER_REQUEST".to_owned(),
         time_to_live_specification: Some(TimeToLive { attribute_name: EXPIRES_AT.to_owned(), enabled: true }),
+    }
+}
+
+/// The reader survey answers table (`crate::adapters::dynamo::survey_answers`): answer sheets under
+/// a keyed ballot and invitation counts, one partition per municipality and survey; no TTL (the
+/// answers are the year's figures) and no index.
+pub fn survey_answers_table(name: &str) -> TableSpec {
+    TableSpec {
+        table_name: name.to_owned(),
+        attribute_definitions: vec![attribute(PK), attribute(SK)],
+        key_schema: key(PK, Some(SK)),
+        global_secondary_indexes: Vec::new(),
+        billing_mode: "PAY_PER_REQUEST".to_owned(),
+        time_to_live_specification: None,
     }
 }
 

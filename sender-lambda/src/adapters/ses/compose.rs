@@ -21,7 +21,9 @@ use mail_builder::headers::url::URL;
 use mail_builder::MessageBuilder;
 
 use crate::domain::links::Purpose;
+use crate::domain::model::{Channel, Recipient};
 use crate::domain::plan::PlannedMail;
+use crate::domain::survey;
 pub use crate::ports::channel::ComposedMail;
 use crate::ports::channel::DayContent;
 
@@ -136,19 +138,40 @@ impl Composer<'_> {
         format!("{}manage?token={token}", self.schedule.municipality.api_base_url)
     }
 
+    /// The invitation section with the reader's own survey link, when `entry_id` is an invitation.
+    fn survey_invitation(&self, entry_id: &str, recipient: &Recipient, section: &MailSection) -> Option<MailSection> {
+        let survey = survey::invited_survey(self.schedule, entry_id)?;
+        let today = chrono::DateTime::from_timestamp(self.now, 0)
+            .map_or_else(kizuna_schedule::japan_today, kizuna_schedule::japan_date);
+        let url = survey::invitation_url(
+            self.links,
+            self.schedule,
+            survey,
+            &recipient.subscription_id,
+            recipient.anchor_kind,
+            recipient.anchor_date,
+            today,
+            Channel::Mail,
+        );
+        Some(survey::personal_section(section, &url))
+    }
+
     /// Composes one planned mail.
     pub fn compose(&self, mail: &PlannedMail) -> Result<ComposedMail, ComposeError> {
         let first = mail.sections.first().ok_or(ComposeError::Empty)?;
         let first_entry = first.entry;
         let mut html_sections = String::new();
-        let mut text_sections: Vec<&str> = Vec::new();
+        let mut text_sections: Vec<String> = Vec::new();
         for planned in &mail.sections {
             let paths = std::iter::once(planned.entry.section.as_str())
                 .chain(planned.local.iter().map(|local| local.section.as_str()));
             for path in paths {
                 let section = self.section(path)?;
+                // A survey invitation carries the reader's own link (`crate::domain::survey`).
+                let personal = self.survey_invitation(planned.entry_id(), &mail.recipient, section);
+                let section = personal.as_ref().unwrap_or(section);
                 html_sections.push_str(&section.html);
-                text_sections.push(section.text.trim_end_matches('\n'));
+                text_sections.push(section.text.trim_end_matches('\n').to_owned());
             }
         }
         let id = &mail.recipient.subscription_id;

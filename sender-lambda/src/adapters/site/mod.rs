@@ -249,6 +249,7 @@ pub async fn load_schedules(
         if document.schema != SCHEDULE_SCHEMA {
             return Err(ScheduleError::Schema { path, found: document.schema });
         }
+        let document = crate::domain::survey::with_invitations(document);
         schedules.push(LoadedSchedule { dir: PathBuf::from(remote.location("")), document, remote: Some(remote) });
     }
     if schedules.is_empty() {
@@ -293,7 +294,12 @@ pub fn load_schedule(dir: &Path) -> Result<LoadedSchedule, ScheduleError> {
     if document.schema != SCHEDULE_SCHEMA {
         return Err(ScheduleError::Schema { path, found: document.schema });
     }
-    Ok(LoadedSchedule { dir: dir.to_owned(), document, remote: None })
+    // Survey invitations become entries of their own (`survey/<id>`), planned and recorded like any.
+    Ok(LoadedSchedule {
+        dir: dir.to_owned(),
+        document: crate::domain::survey::with_invitations(document),
+        remote: None,
+    })
 }
 
 /// Reads every `<root>/<muni>/schedule.json`, sorted by municipality id; `only` keeps one.

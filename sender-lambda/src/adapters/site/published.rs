@@ -76,8 +76,13 @@ impl Site {
 
     /// A page of a municipality, or `None` when it is missing.
     pub async fn page(&self, schedule: &LoadedSchedule, page: Page) -> Result<Option<String>, BoxError> {
-        let relative = page.path();
-        match read(schedule, &relative).await? {
+        self.file(schedule, &page.path()).await
+    }
+
+    /// A text file of a municipality's output by its path below the municipality (a survey page,
+    /// `surveys/<id>/index.html`), or `None` when it is missing.
+    pub async fn file(&self, schedule: &LoadedSchedule, relative: &str) -> Result<Option<String>, BoxError> {
+        match read(schedule, relative).await? {
             Some(bytes) => Ok(Some(String::from_utf8(bytes)?)),
             None => Ok(None),
         }
