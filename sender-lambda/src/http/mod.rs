@@ -21,10 +21,12 @@
 //! | `POST /api/stop` | stop with a reason; a loss stops at once with one gentle mail |
 //! | `GET /api/unsubscribe?token=` / `POST /api/unsubscribe` | confirmation page / unsubscribe (one-click) |
 //! | `POST /api/delete` | delete the subscription, its uniqueness item and its delivery records |
+//! | `POST /api/line/register` | LINE registration from the chat's link → active LINE subscription + welcome push |
 //!
 //! Logs carry the route, the status and subscription ids only — never an address, a date or a token.
 
 pub mod input;
+mod line_register;
 pub mod local;
 mod manage;
 pub mod pages;
@@ -54,7 +56,7 @@ use input::{Encoding, FieldError, Fields};
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// Every route the router serves (method, path); the OpenAPI document lists each of them.
-pub const ROUTES: [(&str, &str); 10] = [
+pub const ROUTES: [(&str, &str); 11] = [
     ("POST", "/api/subscriptions"),
     ("GET", "/api/confirm"),
     ("POST", "/api/confirm"),
@@ -65,8 +67,10 @@ pub const ROUTES: [(&str, &str); 10] = [
     ("GET", "/api/unsubscribe"),
     ("POST", "/api/unsubscribe"),
     ("POST", "/api/delete"),
+    ("POST", "/api/line/register"),
 ];
 
+pub use line_register::ApiLine;
 pub use responses::{ApiRequest, ApiResponse};
 
 /// Settings of the API.
@@ -103,6 +107,8 @@ pub struct Api<M> {
     pub site: Site,
     /// Settings.
     pub config: ApiConfig,
+    /// LINE registrations (`None`: `POST /api/line/register` answers 404).
+    pub line: Option<ApiLine>,
 }
 
 impl Api<crate::adapters::ses::SesMailer> {
@@ -135,6 +141,19 @@ impl Api<crate::adapters::ses::SesMailer> {
                 send_rate: settings.max_send_rate.unwrap_or(1.0),
                 origin_verify: settings.origin_verify.clone(),
             },
+            line: Some(ApiLine {
+                channels: crate::adapters::line::channels::LineChannels::new(
+                    crate::adapters::line::client::LineApi::from_env()?,
+                    aws_sdk_secretsmanager::Client::new(config),
+                    settings.line_secret_prefix.clone(),
+                    settings.line_rate,
+                ),
+                state: crate::adapters::dynamo::line_state::DynamoLineState::new(
+                    aws_sdk_dynamodb::Client::new(config),
+                    &settings.subscriptions_table,
+                    &settings.deliveries_table,
+                ),
+            }),
         })
     }
 }
@@ -325,6 +344,7 @@ impl<M: Mailer + Sync> Api<M> {
             ("GET", "/api/unsubscribe") => self.unsubscribe_page(&request.query, now).await,
             ("POST", "/api/unsubscribe") => self.unsubscribe(face, &request.query, &fields, now).await,
             ("POST", "/api/delete") => self.delete(face, &fields, now).await,
+            ("POST", "/api/line/register") => self.line_register(face, &fields, now).await,
             _ => Err(Failure::new(405, "method", "この方法では利用できません。")),
         };
         match outcome {
