@@ -2,7 +2,8 @@
 //! official SDK's webhook models) → the greeting's registration link → `POST /api/line/register`
 //! on the real router → an active LINE subscription in moto's DynamoDB, linked to the friend, and
 //! the welcome pushed to the stand-in (validated by the SDK's `PushMessageRequest`). Forged,
-//! expired and reused tokens answer a Japanese page and store nothing.
+//! expired and reused tokens answer a Japanese page and store nothing. In the daily run a LINE
+//! family is planned with the mail families of its town (one plan) and never mailed.
 
 mod common;
 mod line_support;
@@ -12,18 +13,23 @@ use std::time::Duration;
 
 use common::moto::{unique, Moto};
 use kizuna_schedule::line::{LineFile, LineMessage, LineParts, LinePayload, LineSettings, SystemLine};
+use kizuna_schedule::AnchorKind;
 use kizuna_schedule::{content_hash, TrackId};
-use kizuna_sender::adapters::dynamo::create_table;
 use kizuna_sender::adapters::dynamo::line_state::{DynamoLineState, RegistrationTicket};
+use kizuna_sender::adapters::dynamo::subscription_items::NewSubscription;
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
+use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, DynamoRecipients, PutOutcome};
 use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
 use kizuna_sender::adapters::line::client::LineApi;
 use kizuna_sender::adapters::ses::SesMailer;
+use kizuna_sender::adapters::site::load_schedule_dir;
 use kizuna_sender::adapters::site::published::{line_municipality, Site};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys, Purpose};
 use kizuna_sender::domain::model::{Channel, SubscriptionStatus};
 use kizuna_sender::http::{Api, ApiConfig, ApiLine, ApiRequest, ApiResponse};
+use kizuna_sender::use_cases::daily_run::{preview_mail, run_day, RunRequest};
+use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::use_cases::line_webhook::LineWebhook;
 use line_support::{user_id, Standin};
 use serde_json::json;
@@ -62,19 +68,21 @@ fn write_site(root: &std::path::Path) {
     let mut municipality = common::municipality("hikari", &[TrackId::Maternity], &[]);
     municipality.line =
         Some(LineSettings { basic_id: "@kizuna0".into(), add_friend_url: "https://lin.ee/AbCdEf1".into() });
-    let mut document = common::schedule(municipality, Vec::new());
+    let entry = common::track_entry("maternity/12w3d", json!({ "pregnancy": "12w3d" }));
+    let mut document = common::schedule(municipality, vec![entry]);
     document.line = Some(LineParts { system });
     common::write_schedule(root, document);
 }
 
 struct World {
     standin: Standin,
-    _moto: Moto,
+    moto: Moto,
     _dir: tempfile::TempDir,
     api: Api<SesMailer>,
     store: SubscriptionStore,
     dynamo: aws_sdk_dynamodb::Client,
     subs_table: String,
+    deliveries_table: String,
 }
 
 async fn world() -> World {
@@ -108,8 +116,9 @@ async fn world() -> World {
         api,
         dynamo,
         subs_table: subs,
+        deliveries_table: deliveries,
         standin,
-        _moto: moto,
+        moto,
         _dir: dir,
     }
 }
@@ -282,4 +291,67 @@ async fn forged_and_expired_registration_tokens_answer_a_japanese_page_and_store
     assert!(w.standin.pushes(CHANNEL).await.is_empty(), "nothing pushed");
     // The genuine link still works after all that.
     assert_eq!(w.register(&form(&token, &date)).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_line_family_is_planned_with_the_mail_families_but_never_mailed() {
+    let w = world().await;
+    let user = user_id(9);
+    let token = w.follow(&user).await;
+    let due = due_in(200);
+    assert_eq!(w.register(&form(&token, &due)).await.status, 200);
+    // A mail family of the same town with the same due date, stored as sign-up and import store them.
+    let mail_family = NewSubscription {
+        id: uuid::Uuid::new_v4().to_string(),
+        municipality: "hikari".into(),
+        email: "mail-family@example.jp".into(),
+        email_hash: w.api.hasher.hash("mail-family@example.jp"),
+        anchor_kind: AnchorKind::Due,
+        anchor_date: due.parse().expect("date"),
+        status: SubscriptionStatus::Active,
+        nickname: None,
+        consent_version: "test".into(),
+    };
+    assert_eq!(w.store.put_new(&mail_family).await.expect("put"), PutOutcome::Created);
+    w.moto.verify_identities(&["kizuna@hikari.example.jp".to_owned()]).await;
+
+    // The day the town's one entry is due for both families (as `kizuna preview` finds it).
+    let schedules = load_schedule_dir(w._dir.path(), None).expect("schedules");
+    let today = kizuna_schedule::japan_date(chrono::Utc::now());
+    let mut day = None;
+    for ahead in 0..300 {
+        let date = today.checked_add_days(chrono::Days::new(ahead)).expect("date");
+        let anchor = mail_family.anchor_date;
+        let preview = preview_mail(&schedules[0], date, AnchorKind::Due, anchor, &w.api.links, false).await;
+        if preview.expect("preview").is_some() {
+            day = Some(date);
+            break;
+        }
+    }
+    let date = day.expect("the entry falls within the pregnancy");
+
+    let source = DynamoRecipients::new(w.dynamo.clone(), &w.subs_table);
+    let store = DynamoDeliveries::new(w.dynamo.clone(), &w.subs_table, &w.deliveries_table);
+    let pacer = Pacer::new(1000.0);
+    let delivery =
+        Delivery { store: &store, mailer: &w.api.mailer, pacer: &pacer, options: DeliveryOptions::default() };
+    let request = RunRequest { date, dry_run: false, allow_draft: false };
+    let summary = run_day(&schedules, &source, &delivery, &w.api.links, &request).await;
+    assert_eq!((summary.planned, summary.line_planned, summary.delivery.sent), (2, 1, 1), "{summary:?}");
+    assert_eq!(summary.delivery.failed, 0, "{summary:?}");
+    let sent = w.moto.sent().await;
+    assert_eq!(sent.len(), 1, "only the mail family gets mail");
+    assert!(summary.render().contains("LINE          1 planned"), "{}", summary.render());
+    // Nothing reserved for the LINE family: its delivery is LINE's, not the mail run's.
+    let records = w.dynamo.scan().table_name(&w.deliveries_table).send().await.expect("scan").items.unwrap_or_default();
+    let line_id =
+        w.line().state.friend(CHANNEL, &user).await.expect("read").and_then(|f| f.subscription_id).expect("linked");
+    assert!(
+        records.iter().all(|item| !format!("{item:?}").contains(&line_id)),
+        "no delivery record of the LINE family"
+    );
+    // A re-run sends nothing more.
+    let again = run_day(&schedules, &source, &delivery, &w.api.links, &request).await;
+    assert_eq!((again.delivery.sent, again.delivery.already_sent), (0, 1), "{again:?}");
+    assert_eq!(w.moto.sent().await.len(), 1);
 }

@@ -318,6 +318,7 @@ impl Subscription {
             anchor_date: self.anchor_date,
             anchor_version: self.anchor_version,
             email: self.email.clone(),
+            line: self.line.clone(),
             nickname: self.nickname.clone(),
             status: self.status,
         }
@@ -359,8 +360,10 @@ pub struct Recipient {
     pub anchor_date: NaiveDate,
     /// Incremented on every anchor change; the delivery transaction checks it.
     pub anchor_version: u64,
-    /// The address (never logged).
+    /// The address (never logged; empty for a LINE subscription).
     pub email: String,
+    /// The LINE user it pushes to, when its channel is LINE.
+    pub line: Option<LineRecipient>,
     /// How the family wants to be addressed, if given.
     pub nickname: Option<String>,
     /// Should be active (the index is sparse), checked again anyway.

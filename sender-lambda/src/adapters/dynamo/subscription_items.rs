@@ -8,16 +8,9 @@ use kizuna_schedule::AnchorKind;
 use crate::adapters::dynamo::attributes::{get_s, n, s, Item};
 use crate::adapters::dynamo::keys::{
     by_anchor_pk, by_anchor_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, BY_ANCHOR_PK, BY_ANCHOR_SK,
-    EMAIL_HASH, PK, UNIQUENESS_KEY,
+    CHANNEL, EMAIL_HASH, LINE_CHANNEL_ID, LINE_USER_ID, PK, UNIQUENESS_KEY,
 };
 use crate::domain::model::{Channel, LineRecipient, Subscription, SubscriptionStatus};
-
-/// The channel attribute (absent on mail subscriptions stored before LINE existed: mail).
-pub const CHANNEL: &str = "channel";
-/// The Messaging API channel id of a LINE subscription.
-pub const LINE_CHANNEL_ID: &str = "line_channel_id";
-/// The LINE user id of a LINE subscription (never logged).
-pub const LINE_USER_ID: &str = "line_user_id";
 
 /// A subscription to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,16 +87,22 @@ pub fn line_identity(line: &LineRecipient) -> String {
     format!("line:{}:{}", line.channel_id, line.user_id)
 }
 
-/// A stored subscription item read back (`None` when an attribute is missing or malformed).
-pub fn subscription_from_item(item: &Item) -> Option<Subscription> {
-    let line = match get_s(item, CHANNEL).map(Channel::parse) {
-        None | Some(Some(Channel::Mail)) => None,
-        Some(Some(Channel::Line)) => Some(LineRecipient {
+/// The LINE user of a stored item (subscription or `by_anchor` projection): `Some(None)` for mail,
+/// `None` when the channel is unknown or a LINE item lacks its user.
+pub fn line_recipient_of(item: &Item) -> Option<Option<LineRecipient>> {
+    match get_s(item, CHANNEL).map(Channel::parse) {
+        None | Some(Some(Channel::Mail)) => Some(None),
+        Some(Some(Channel::Line)) => Some(Some(LineRecipient {
             channel_id: get_s(item, LINE_CHANNEL_ID)?.to_owned(),
             user_id: get_s(item, LINE_USER_ID)?.to_owned(),
-        }),
-        Some(None) => return None,
-    };
+        })),
+        Some(None) => None,
+    }
+}
+
+/// A stored subscription item read back (`None` when an attribute is missing or malformed).
+pub fn subscription_from_item(item: &Item) -> Option<Subscription> {
+    let line = line_recipient_of(item)?;
     Some(Subscription {
         id: subscription_id_from_pk(get_s(item, PK)?)?.to_owned(),
         municipality: get_s(item, "municipality")?.to_owned(),
