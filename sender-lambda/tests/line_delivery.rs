@@ -342,6 +342,9 @@ async fn a_line_family_is_planned_with_the_mail_families_but_never_mailed() {
     let sent = w.moto.sent().await;
     assert_eq!(sent.len(), 1, "only the mail family gets mail");
     assert!(summary.render().contains("LINE          1 planned"), "{}", summary.render());
+    let metrics = kizuna_sender::use_cases::metrics::RunMetrics::from_summary(&summary).emf("cli", 0);
+    let metrics: serde_json::Value = serde_json::from_str(&metrics).expect("EMF JSON");
+    assert_eq!(metrics["LinePlanned"], 1, "the metric counts LINE families apart");
     // Nothing reserved for the LINE family: its delivery is LINE's, not the mail run's.
     let records = w.dynamo.scan().table_name(&w.deliveries_table).send().await.expect("scan").items.unwrap_or_default();
     let line_id =
