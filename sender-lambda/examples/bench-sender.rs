@@ -71,6 +71,7 @@ fn main() -> Result<(), BoxError> {
             anchor_date: anchor,
             anchor_version: 1,
             email: format!("family{i}@example.jp"),
+            line: None,
             nickname: None,
             status: SubscriptionStatus::Active,
         };

@@ -54,13 +54,14 @@ async fn api() -> Api<SesMailer> {
             "answers",
         ),
         config: ApiConfig::default(),
+        line: None,
     }
 }
 
 #[tokio::test]
 async fn every_form_of_the_contract_posts_to_a_route_that_accepts_its_fields() {
     let api = api().await;
-    for form in forms::PAGE_FORMS.iter().chain([&forms::ONE_CLICK_UNSUBSCRIBE]) {
+    for form in forms::PAGE_FORMS.iter().chain(&forms::LINE_PAGE_FORMS).chain([&forms::ONE_CLICK_UNSUBSCRIBE]) {
         let route = form.path();
         assert!(ROUTES.contains(&("POST", route.as_str())), "{route} is not served");
         // Every field the form may send is accepted: the router's answer never names one as unknown.
@@ -133,6 +134,7 @@ fn the_openapi_document_describes_the_forms_of_the_contract() {
     assert_eq!(properties("DueDate"), sorted(forms::CHANGE_DUE_DATE));
     assert_eq!(properties("Stop"), sorted(forms::STOP));
     assert_eq!(properties("OneClick"), sorted(forms::ONE_CLICK_UNSUBSCRIBE));
+    assert_eq!(properties("LineSignUp"), sorted(forms::LINE_SIGN_UP));
     let mut reasons: Vec<&str> = schemas["Stop"]["properties"]["reason"]["enum"]
         .as_sequence()
         .expect("enum")

@@ -40,6 +40,7 @@ fn recipient(id: &str) -> Recipient {
         anchor_date: d("2027-06-07"),
         anchor_version: 1,
         email: format!("{id}@example.jp"),
+        line: None,
         nickname: None,
         status: SubscriptionStatus::Active,
     }

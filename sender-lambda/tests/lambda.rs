@@ -351,6 +351,7 @@ async fn records_left_sending_are_reported_and_never_resent() {
         anchor_date: d("2027-06-07"),
         anchor_version: 1,
         email: "stuck@example.jp".to_owned(),
+        line: None,
         nickname: None,
         status: SubscriptionStatus::Active,
     };
@@ -401,6 +402,7 @@ async fn schedules_come_from_s3_through_the_pointer_and_sections_are_hash_checke
         anchor_date: query.range.start,
         anchor_version: 1,
         email: "x@example.jp".to_owned(),
+        line: None,
         nickname: None,
         status: SubscriptionStatus::Active,
     };

@@ -20,6 +20,7 @@ fn recipient(id: &str, muni: &str, kind: AnchorKind, anchor: &str) -> Recipient 
         anchor_date: d(anchor),
         anchor_version: 1,
         email: format!("{id}@example.jp"),
+        line: None,
         nickname: None,
         status: SubscriptionStatus::Active,
     }

@@ -151,6 +151,7 @@ impl World {
             hasher: EmailHasher::new(b"survey-test-email-hash-key-0123456789ab"),
             site: Site::Directory(dir.path().to_owned()),
             surveys: answers.clone(),
+            line: None,
             config: ApiConfig { allowed_origins: vec!["https://kizuna.example.jp".to_owned()], ..ApiConfig::default() },
         };
         World { _dynamo_moto: dynamo_moto, ses_moto, dynamo, subscriptions, deliveries, answers, links, dir, api }

@@ -59,12 +59,21 @@ pub fn delivery(
 ) -> CounterUpdate {
     let main: Vec<TrackId> = TrackId::ALL.into_iter().filter(|t| !t.is_addon()).collect();
     let track = tracks_on(recipient.anchor_kind, recipient.anchor_date, date, &main).first().copied();
-    counters::delivery_update(&recipient.municipality, date, counters::Channel::Mail, track, outcome, 1)
+    let on = if recipient.line.is_some() { counters::Channel::Line } else { counters::Channel::Mail };
+    counters::delivery_update(&recipient.municipality, date, on, track, outcome, 1)
+}
+
+/// The report's channel of a subscription or recipient.
+fn channel(channel: crate::domain::model::Channel) -> counters::Channel {
+    match channel {
+        crate::domain::model::Channel::Mail => counters::Channel::Mail,
+        crate::domain::model::Channel::Line => counters::Channel::Line,
+    }
 }
 
 fn standing(subscription: &Subscription, date: NaiveDate) -> Standing {
     Standing {
-        channel: counters::Channel::Mail,
+        channel: channel(subscription.channel()),
         kind: subscription.anchor_kind,
         anchor: subscription.anchor_date,
         track: stage(subscription, date),

@@ -80,22 +80,41 @@ pub fn anchor_cursor(anchor: NaiveDate, id: &str) -> String {
 pub enum Channel {
     /// E-mail through SES.
     Mail,
+    /// A push to a LINE user of the municipality's official account.
+    Line,
 }
 
 impl Channel {
     /// Every channel.
-    pub const ALL: [Channel; 1] = [Channel::Mail];
+    pub const ALL: [Channel; 2] = [Channel::Mail, Channel::Line];
 
     /// The stored value.
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Mail => "mail",
+            Channel::Line => "line",
         }
     }
 
     /// Parses a stored value.
     pub fn parse(value: &str) -> Option<Self> {
         Channel::ALL.into_iter().find(|channel| channel.as_str() == value)
+    }
+}
+
+/// Who a LINE subscription pushes to: a user id means something only with the Messaging API
+/// channel it belongs to (ids differ per provider), so both are kept together.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LineRecipient {
+    /// The Messaging API channel id.
+    pub channel_id: String,
+    /// The LINE user id (personal data: never logged).
+    pub user_id: String,
+}
+
+impl std::fmt::Debug for LineRecipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineRecipient").field("channel_id", &self.channel_id).finish_non_exhaustive()
     }
 }
 
@@ -263,10 +282,13 @@ pub struct Subscription {
     pub id: String,
     /// The municipality id.
     pub municipality: String,
-    /// The address (never logged).
+    /// The address (never logged; empty for a LINE subscription).
     pub email: String,
-    /// Its keyed hash.
+    /// Its keyed hash (for LINE: of the channel and user id, so one LINE user has one subscription
+    /// per anchor like one address).
     pub email_hash: String,
+    /// The LINE user it pushes to, when its channel is LINE.
+    pub line: Option<LineRecipient>,
     /// Due or birth.
     pub anchor_kind: AnchorKind,
     /// The anchor date.
@@ -286,6 +308,15 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// The channel it is delivered on.
+    pub fn channel(&self) -> Channel {
+        if self.line.is_some() {
+            Channel::Line
+        } else {
+            Channel::Mail
+        }
+    }
+
     /// The subscription as a delivery recipient.
     pub fn recipient(&self) -> Recipient {
         Recipient {
@@ -295,6 +326,7 @@ impl Subscription {
             anchor_date: self.anchor_date,
             anchor_version: self.anchor_version,
             email: self.email.clone(),
+            line: self.line.clone(),
             nickname: self.nickname.clone(),
             status: self.status,
         }
@@ -336,8 +368,10 @@ pub struct Recipient {
     pub anchor_date: NaiveDate,
     /// Incremented on every anchor change; the delivery transaction checks it.
     pub anchor_version: u64,
-    /// The address (never logged).
+    /// The address (never logged; empty for a LINE subscription).
     pub email: String,
+    /// The LINE user it pushes to, when its channel is LINE.
+    pub line: Option<LineRecipient>,
     /// How the family wants to be addressed, if given.
     pub nickname: Option<String>,
     /// Should be active (the index is sparse), checked again anyway.

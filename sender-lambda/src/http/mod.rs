@@ -22,10 +22,12 @@
 //! | `GET /api/unsubscribe?token=` / `POST /api/unsubscribe` | confirmation page / unsubscribe (one-click) |
 //! | `POST /api/delete` | delete the subscription, its uniqueness item and its delivery records |
 //! | `GET /api/survey-answers?token=` / `POST /api/survey-answers` | a reader survey's page / its answers, once (`survey`) |
+//! | `POST /api/line/register` | LINE registration from the chat's link → active LINE subscription + welcome push |
 //!
 //! Logs carry the route, the status and subscription ids only — never an address, a date or a token.
 
 pub mod input;
+mod line_register;
 pub mod local;
 mod manage;
 pub mod pages;
@@ -56,7 +58,7 @@ use input::{Encoding, FieldError, Fields};
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// Every route the router serves (method, path); the OpenAPI document lists each of them.
-pub const ROUTES: [(&str, &str); 12] = [
+pub const ROUTES: [(&str, &str); 13] = [
     ("POST", "/api/subscriptions"),
     ("GET", "/api/confirm"),
     ("POST", "/api/confirm"),
@@ -69,8 +71,10 @@ pub const ROUTES: [(&str, &str); 12] = [
     ("POST", "/api/delete"),
     ("GET", "/api/survey-answers"),
     ("POST", "/api/survey-answers"),
+    ("POST", "/api/line/register"),
 ];
 
+pub use line_register::ApiLine;
 pub use responses::{ApiRequest, ApiResponse};
 
 /// Settings of the API.
@@ -109,6 +113,8 @@ pub struct Api<M> {
     pub surveys: crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers,
     /// Settings.
     pub config: ApiConfig,
+    /// LINE registrations (`None`: `POST /api/line/register` answers 404).
+    pub line: Option<ApiLine>,
 }
 
 impl Api<crate::adapters::ses::SesMailer> {
@@ -145,6 +151,19 @@ impl Api<crate::adapters::ses::SesMailer> {
                 send_rate: settings.max_send_rate.unwrap_or(1.0),
                 origin_verify: settings.origin_verify.clone(),
             },
+            line: Some(ApiLine {
+                channels: crate::adapters::line::channels::LineChannels::new(
+                    crate::adapters::line::client::LineApi::from_env()?,
+                    aws_sdk_secretsmanager::Client::new(config),
+                    settings.line_secret_prefix.clone(),
+                    settings.line_rate,
+                ),
+                state: crate::adapters::dynamo::line_state::DynamoLineState::new(
+                    aws_sdk_dynamodb::Client::new(config),
+                    &settings.subscriptions_table,
+                    &settings.deliveries_table,
+                ),
+            }),
         })
     }
 }
@@ -347,6 +366,7 @@ impl<M: Mailer + Sync> Api<M> {
             ("POST", "/api/unsubscribe") => self.unsubscribe(face, &request.query, &fields, now).await,
             ("POST", "/api/delete") => self.delete(face, &fields, now).await,
             ("GET", "/api/survey-answers") => self.survey_form(&request.query, now).await,
+            ("POST", "/api/line/register") => self.line_register(face, &fields, now).await,
             _ => Err(Failure::new(405, "method", "この方法では利用できません。")),
         };
         match outcome {

@@ -31,6 +31,8 @@ pub struct PendingSignUp {
 }
 
 /// The result of storing a sign-up.
+// One value per sign-up request, moved once: boxing the subscription would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SignUpOutcome {
     /// A new pending subscription with this id.

@@ -60,6 +60,9 @@ pub struct RunSummary {
     pub items_read: usize,
     /// Whether nothing was reserved or sent.
     pub dry_run: bool,
+    /// Families on the LINE channel with something due: planned with everyone (one plan, two
+    /// channels), never mailed, and not pushed by this run (LINE delivery is not built yet).
+    pub line_planned: usize,
 }
 
 impl RunSummary {
@@ -83,6 +86,12 @@ impl RunSummary {
             self.delivery.in_doubt,
         );
         text.push_str(&format!("  queries       {} ({} items read)\n", self.queries, self.items_read));
+        if self.line_planned > 0 {
+            text.push_str(&format!(
+                "  LINE          {} planned, not pushed (LINE delivery is not built yet)\n",
+                self.line_planned
+            ));
+        }
         if self.municipality_errors > 0 {
             text.push_str(&format!("  municipality errors {}\n", self.municipality_errors));
         }
@@ -114,6 +123,8 @@ pub struct GroupResult {
     pub stopped: bool,
     /// The sections could not be used (a half-published build): nothing of the group was sent.
     pub section_errors: usize,
+    /// Of `planned`: families on the LINE channel (never mailed; see [`RunSummary::line_planned`]).
+    pub line_planned: usize,
 }
 
 impl GroupResult {
@@ -172,6 +183,12 @@ where
         result.items_read += page.recipients.len();
         let mails = planner.mails_for(&query, page.recipients);
         result.planned += mails.len();
+        // One plan, two channels: a LINE family is planned like everyone but must never get mail.
+        let (line, mails): (Vec<_>, Vec<_>) = mails.into_iter().partition(|mail| mail.recipient.line.is_some());
+        if !line.is_empty() {
+            tracing::warn!(municipality = id, line = line.len(), "LINE families due: not pushed by this run");
+        }
+        result.line_planned += line.len();
         if !mails.is_empty() && !options.dry_run {
             let sections = match Sections::fetch_for(schedule, &mails).await {
                 Ok(sections) => sections,
@@ -265,6 +282,7 @@ where
                     municipality.planned += result.planned;
                     municipality.queries += result.queries;
                     municipality.items_read += result.items_read;
+                    municipality.line_planned += result.line_planned;
                     municipality.section_errors += result.section_errors;
                     municipality.delivery += result.delivery;
                 }
@@ -287,6 +305,7 @@ where
         summary.planned += municipality.planned;
         summary.queries += municipality.queries;
         summary.items_read += municipality.items_read;
+        summary.line_planned += municipality.line_planned;
         summary.delivery += municipality.delivery;
         if municipality.section_errors > 0 {
             summary.municipality_errors += 1;
@@ -436,6 +455,7 @@ pub async fn preview_mail(
         anchor_date: anchor,
         anchor_version: 1,
         email: "family@example.invalid".to_owned(),
+        line: None,
         nickname: None,
         status: crate::domain::model::SubscriptionStatus::Active,
     };

@@ -199,16 +199,11 @@ impl<S: LineSubscriptions + Sync> LineWebhook<'_, S> {
         municipality: &LineMunicipality,
         subscription: Option<&str>,
     ) -> Result<LineMarkerValues, BoxError> {
-        let mut values = LineMarkerValues::default().with(LineMarker::ArchiveUrl, &municipality.archive_base_url);
-        if let Some(id) = subscription {
-            if self.subscriptions.is_receiving(id).await? {
-                let (api, now) = (&municipality.api_base_url, Utc::now().timestamp());
-                let manage = format!("{api}manage?token={}", self.links.token(Purpose::Manage, id, now));
-                let unsubscribe = format!("{api}unsubscribe?token={}", self.links.token(Purpose::Unsubscribe, id, now));
-                values = values.with(LineMarker::ManageUrl, &manage).with(LineMarker::UnsubscribeUrl, &unsubscribe);
-            }
-        }
-        Ok(values)
+        let receiving = match subscription {
+            Some(id) if self.subscriptions.is_receiving(id).await? => Some(id),
+            _ => None,
+        };
+        Ok(marker_values(municipality, self.links, receiving, Utc::now().timestamp()))
     }
 
     async fn reply(
@@ -227,6 +222,22 @@ impl<S: LineSubscriptions + Sync> LineWebhook<'_, S> {
         self.channels.api().reply(&token, reply_token, &serde_json::to_value(&payload.messages)?).await?;
         Ok(())
     }
+}
+
+/// The markers of a transactional LINE message: the archive link, and the manage and unsubscribe
+/// links (fresh tokens issued at `now`) of a subscription that still has them.
+pub fn marker_values(
+    municipality: &LineMunicipality,
+    links: &LinkKeys,
+    subscription: Option<&str>,
+    now: i64,
+) -> LineMarkerValues {
+    let values = LineMarkerValues::default().with(LineMarker::ArchiveUrl, &municipality.archive_base_url);
+    let Some(id) = subscription else { return values };
+    let api = &municipality.api_base_url;
+    let manage = format!("{api}manage?token={}", links.token(Purpose::Manage, id, now));
+    let unsubscribe = format!("{api}unsubscribe?token={}", links.token(Purpose::Unsubscribe, id, now));
+    values.with(LineMarker::ManageUrl, &manage).with(LineMarker::UnsubscribeUrl, &unsubscribe)
 }
 
 fn meta(event: &Event) -> Option<&EventMeta> {

@@ -36,12 +36,15 @@ pub struct RunMetrics {
     pub items_read: usize,
     /// Groups sent to the queue (planner).
     pub groups_enqueued: usize,
+    /// Of `planned`: LINE families (never mailed; not pushed by the mail run).
+    pub line_planned: usize,
 }
 
 impl RunMetrics {
     /// Adds a group's counts.
     pub fn add_group(&mut self, group: &GroupResult) {
         self.planned += group.planned;
+        self.line_planned += group.line_planned;
         self.queries += group.queries;
         self.items_read += group.items_read;
         self.add_counts(&group.delivery);
@@ -62,6 +65,7 @@ impl RunMetrics {
     pub fn from_summary(summary: &RunSummary) -> Self {
         let mut metrics = RunMetrics {
             planned: summary.planned,
+            line_planned: summary.line_planned,
             queries: summary.queries,
             items_read: summary.items_read,
             ..Self::default()
@@ -75,7 +79,7 @@ impl RunMetrics {
         RunMetrics { groups_enqueued: summary.groups_enqueued, ..Self::default() }
     }
 
-    fn values(&self) -> [(&'static str, usize); 12] {
+    fn values(&self) -> [(&'static str, usize); 13] {
         [
             ("Planned", self.planned),
             ("Sent", self.sent),
@@ -89,6 +93,7 @@ impl RunMetrics {
             ("Queries", self.queries),
             ("ItemsRead", self.items_read),
             ("GroupsEnqueued", self.groups_enqueued),
+            ("LinePlanned", self.line_planned),
         ]
     }
 

@@ -187,6 +187,7 @@ impl World {
                 send_rate: 50.0,
                 origin_verify: None,
             },
+            line: None,
         };
         World { moto, api, dynamo, subscriptions, deliveries, links, hasher, dir, document }
     }

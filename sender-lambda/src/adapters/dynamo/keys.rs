@@ -41,7 +41,14 @@ pub const EXPIRES_AT: &str = "expires_at";
 pub const DELIVERY_TTL_DAYS: i64 = 400;
 
 /// Attributes projected into [`BY_ANCHOR`] besides the keys.
-pub const BY_ANCHOR_PROJECTION: [&str; 4] = ["email", "nickname", "status", "anchor_version"];
+pub const BY_ANCHOR_PROJECTION: [&str; 7] =
+    ["email", "nickname", "status", "anchor_version", CHANNEL, LINE_CHANNEL_ID, LINE_USER_ID];
+/// The channel attribute of a subscription (absent on mail subscriptions stored before LINE: mail).
+pub const CHANNEL: &str = "channel";
+/// The Messaging API channel id of a LINE subscription.
+pub const LINE_CHANNEL_ID: &str = "line_channel_id";
+/// The LINE user id of a LINE subscription (never logged).
+pub const LINE_USER_ID: &str = "line_user_id";
 /// Attributes projected into [`BY_EMAIL_HASH`] besides the keys.
 pub const BY_EMAIL_HASH_PROJECTION: [&str; 4] = ["municipality", "anchor_kind", "anchor_date", "status"];
 

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use crate::adapters::dynamo::attributes::{get_s, n, now_rfc3339, s, sdk_error};
+use crate::adapters::dynamo::attributes::{get_s, n, now_rfc3339, s, sdk_error, Item};
 use crate::adapters::dynamo::keys::{EXPIRES_AT, PK, SK};
 use crate::BoxError;
 
@@ -127,6 +127,24 @@ impl DynamoLineState {
         Ok(())
     }
 
+    /// Reads a ticket without taking it (`None` when missing or expired): the registration page
+    /// needs its municipality to answer a form with errors, and the link must still work then.
+    pub async fn ticket(&self, id: &str, now: DateTime<Utc>) -> Result<Option<RegistrationTicket>, BoxError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.deliveries)
+            .key(PK, s(format!("LINEREG#{id}")))
+            .key(SK, s("ticket"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let Some(item) = output.item else { return Ok(None) };
+        let ticket = ticket_from_item(id, &item)?;
+        Ok((ticket.expires_at.timestamp() > now.timestamp()).then_some(ticket))
+    }
+
     /// Takes a ticket: deletes it and returns it if it existed and had not expired (so a link works
     /// once; the TTL deletes forgotten ones later, the expiry check covers the TTL's lag).
     pub async fn take_ticket(&self, id: &str, now: DateTime<Utc>) -> Result<Option<RegistrationTicket>, BoxError> {
@@ -150,20 +168,7 @@ impl DynamoLineState {
             Err(error) => return Err(sdk_error(error).into()),
         };
         let Some(item) = output.attributes else { return Ok(None) };
-        let field = |name: &str| get_s(&item, name).map(str::to_owned).ok_or_else(|| format!("ticket without {name}"));
-        let expires = item
-            .get(EXPIRES_AT)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .and_then(|t| DateTime::from_timestamp(t, 0))
-            .ok_or("ticket without expires_at")?;
-        Ok(Some(RegistrationTicket {
-            id: id.to_owned(),
-            municipality: field("municipality")?,
-            channel_id: field("channel_id")?,
-            user_id: field("user_id")?,
-            expires_at: expires,
-        }))
+        ticket_from_item(id, &item).map(Some)
     }
 
     /// The friend as last seen, if ever.
@@ -218,4 +223,21 @@ impl DynamoLineState {
             .map_err(sdk_error)?;
         Ok(())
     }
+}
+
+fn ticket_from_item(id: &str, item: &Item) -> Result<RegistrationTicket, BoxError> {
+    let field = |name: &str| get_s(item, name).map(str::to_owned).ok_or_else(|| format!("ticket without {name}"));
+    let expires = item
+        .get(EXPIRES_AT)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+        .ok_or("ticket without expires_at")?;
+    Ok(RegistrationTicket {
+        id: id.to_owned(),
+        municipality: field("municipality")?,
+        channel_id: field("channel_id")?,
+        user_id: field("user_id")?,
+        expires_at: expires,
+    })
 }

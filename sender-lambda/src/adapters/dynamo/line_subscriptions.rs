@@ -1,16 +1,31 @@
 //! The LINE webhook's subscriptions port on DynamoDB: `unfollow` blocks an active subscription (out
 //! of `by_anchor` at once, so no run reads it), a `follow` with `isUnblocked` resumes only a blocked
 //! one (back into `by_anchor` under its current anchor). Both are guarded updates on the status and
-//! `anchor_version` read just before, like every other transition of the store.
+//! `anchor_version` read just before, like every other transition of the store. The registration
+//! endpoint stores an active LINE subscription here ([`SubscriptionStore::put_new_line`]).
 
 use chrono::Utc;
 
 use crate::adapters::dynamo::attributes::{rfc3339, s};
 use crate::adapters::dynamo::keys::{by_anchor_pk, by_anchor_sk, BY_ANCHOR_PK, BY_ANCHOR_SK};
-use crate::adapters::dynamo::subscriptions::SubscriptionStore;
-use crate::domain::model::{Subscription, SubscriptionStatus, Transition};
+use crate::adapters::dynamo::subscription_items::{line_subscription_items, NewSubscription};
+use crate::adapters::dynamo::subscriptions::{PutOutcome, SubscriptionStore};
+use crate::domain::model::{LineRecipient, Subscription, SubscriptionStatus, Transition};
 use crate::use_cases::line_webhook::LineSubscriptions;
 use crate::BoxError;
+
+impl SubscriptionStore {
+    /// Stores a new LINE subscription and its uniqueness item in one transaction, refusing a second
+    /// one for the same LINE user, municipality and anchor.
+    pub async fn put_new_line(&self, sub: &NewSubscription, line: &LineRecipient) -> Result<PutOutcome, BoxError> {
+        let now = Utc::now();
+        let (item, unique_item) = line_subscription_items(sub, line, &rfc3339(now));
+        // Registered in the chat and active at once: counted as registered and confirmed, on LINE.
+        let stored = Subscription { line: Some(line.clone()), ..sub.as_stored() };
+        let counts = self.counts(Transition::Confirmed, None, Some(&stored), now)?;
+        self.put_items(item, unique_item, counts).await
+    }
+}
 
 impl LineSubscriptions for SubscriptionStore {
     async fn block(&self, subscription_id: &str) -> Result<(), BoxError> {

@@ -13,6 +13,7 @@ use crate::adapters::dynamo::attributes::{get_s, s, sdk_error, Item};
 use crate::adapters::dynamo::keys::{
     by_anchor_pk, subscription_id_from_pk, subscription_pk, BY_ANCHOR, BY_ANCHOR_PK, BY_ANCHOR_SK, PK,
 };
+use crate::adapters::dynamo::subscription_items::line_recipient_of;
 use crate::domain::model::{Recipient, SubscriptionStatus};
 use crate::ports::recipients::{RecipientPage, RecipientQuery, RecipientSource};
 use crate::BoxError;
@@ -84,13 +85,18 @@ fn recipient_from(item: &Item) -> Option<Recipient> {
     let id = subscription_id_from_pk(get_s(item, PK)?)?;
     let (municipality, kind) = get_s(item, BY_ANCHOR_PK)?.rsplit_once('#')?;
     let (date, _) = get_s(item, BY_ANCHOR_SK)?.split_once('#')?;
+    let line = line_recipient_of(item)?;
     Some(Recipient {
         subscription_id: id.to_owned(),
         municipality: municipality.to_owned(),
         anchor_kind: kind.parse().ok()?,
         anchor_date: date.parse().ok()?,
         anchor_version: item.get("anchor_version")?.as_n().ok()?.parse().ok()?,
-        email: get_s(item, "email")?.to_owned(),
+        email: match &line {
+            Some(_) => String::new(),
+            None => get_s(item, "email")?.to_owned(),
+        },
+        line,
         nickname: get_s(item, "nickname").map(str::to_owned),
         status: SubscriptionStatus::parse(get_s(item, "status")?)?,
     })

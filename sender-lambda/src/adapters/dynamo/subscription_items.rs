@@ -8,9 +8,9 @@ use kizuna_schedule::AnchorKind;
 use crate::adapters::dynamo::attributes::{get_s, n, s, Item};
 use crate::adapters::dynamo::keys::{
     by_anchor_pk, by_anchor_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, BY_ANCHOR_PK, BY_ANCHOR_SK,
-    EMAIL_HASH, PK, UNIQUENESS_KEY,
+    CHANNEL, EMAIL_HASH, LINE_CHANNEL_ID, LINE_USER_ID, PK, UNIQUENESS_KEY,
 };
-use crate::domain::model::{Subscription, SubscriptionStatus};
+use crate::domain::model::{Channel, LineRecipient, Subscription, SubscriptionStatus};
 
 /// A subscription to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +44,7 @@ impl NewSubscription {
             municipality: self.municipality.clone(),
             email: self.email.clone(),
             email_hash: self.email_hash.clone(),
+            line: None,
             anchor_kind: self.anchor_kind,
             anchor_date: self.anchor_date,
             anchor_version: 0,
@@ -90,13 +91,49 @@ pub fn subscription_items(sub: &NewSubscription, now: &str) -> (Item, Item) {
     (item, unique_item)
 }
 
+/// The two items of a new LINE subscription: those of [`subscription_items`] with the LINE user
+/// and its channel instead of an address (`channel` = `line`; the keyed hash of the pair stands in
+/// for the address's in the uniqueness item, see [`line_identity`]).
+pub fn line_subscription_items(sub: &NewSubscription, line: &LineRecipient, now: &str) -> (Item, Item) {
+    let (mut item, unique_item) = subscription_items(sub, now);
+    item.remove("email");
+    item.insert(CHANNEL.into(), s(Channel::Line.as_str()));
+    item.insert(LINE_CHANNEL_ID.into(), s(&line.channel_id));
+    item.insert(LINE_USER_ID.into(), s(&line.user_id));
+    (item, unique_item)
+}
+
+/// What the keyed e-mail hash is computed over for a LINE user of a channel (never a valid address,
+/// so it cannot collide with one).
+pub fn line_identity(line: &LineRecipient) -> String {
+    format!("line:{}:{}", line.channel_id, line.user_id)
+}
+
+/// The LINE user of a stored item (subscription or `by_anchor` projection): `Some(None)` for mail,
+/// `None` when the channel is unknown or a LINE item lacks its user.
+pub fn line_recipient_of(item: &Item) -> Option<Option<LineRecipient>> {
+    match get_s(item, CHANNEL).map(Channel::parse) {
+        None | Some(Some(Channel::Mail)) => Some(None),
+        Some(Some(Channel::Line)) => Some(Some(LineRecipient {
+            channel_id: get_s(item, LINE_CHANNEL_ID)?.to_owned(),
+            user_id: get_s(item, LINE_USER_ID)?.to_owned(),
+        })),
+        Some(None) => None,
+    }
+}
+
 /// A stored subscription item read back (`None` when an attribute is missing or malformed).
 pub fn subscription_from_item(item: &Item) -> Option<Subscription> {
+    let line = line_recipient_of(item)?;
     Some(Subscription {
         id: subscription_id_from_pk(get_s(item, PK)?)?.to_owned(),
         municipality: get_s(item, "municipality")?.to_owned(),
-        email: get_s(item, "email")?.to_owned(),
+        email: match &line {
+            Some(_) => String::new(),
+            None => get_s(item, "email")?.to_owned(),
+        },
         email_hash: get_s(item, EMAIL_HASH)?.to_owned(),
+        line,
         anchor_kind: get_s(item, "anchor_kind")?.parse().ok()?,
         anchor_date: get_s(item, "anchor_date")?.parse().ok()?,
         anchor_version: item.get("anchor_version")?.as_n().ok()?.parse().ok()?,

@@ -197,7 +197,15 @@ mod tests {
         assert_eq!(by_anchor["KeySchema"][1]["AttributeName"], "by_anchor_sk");
         assert_eq!(
             by_anchor["Projection"]["NonKeyAttributes"],
-            serde_json::json!(["email", "nickname", "status", "anchor_version"])
+            serde_json::json!([
+                "email",
+                "nickname",
+                "status",
+                "anchor_version",
+                "channel",
+                "line_channel_id",
+                "line_user_id"
+            ])
         );
         assert_eq!(json["GlobalSecondaryIndexes"][1]["IndexName"], "by_email_hash");
         assert!(json.get("TimeToLiveSpecification").is_none());

@@ -158,7 +158,7 @@ impl SubscriptionStore {
 
     /// Puts a new subscription item and its uniqueness item in one transaction, each only if its key
     /// is new; [`PutOutcome::Duplicate`] when the uniqueness item exists already.
-    async fn put_items(
+    pub(crate) async fn put_items(
         &self,
         item: Item,
         unique_item: Item,

@@ -1,0 +1,210 @@
+//! LINE registration: `POST /api/line/register`, posted by `<muni>/subscribe/line/` (the page the
+//! chat's greeting links to, form `forms::LINE_SIGN_UP`).
+//!
+//! The token is a signed link token (`Purpose::LineRegister`) naming a registration ticket that
+//! the webhook stored at `follow`; the ticket binds the LINE user id, its channel and the
+//! municipality, works 24 h and is taken (deleted) once. In order:
+//! 1. the token is verified and the ticket read (forged, expired or already used → a Japanese page,
+//!    nothing stored);
+//! 2. the fields are checked; errors answer the LINE page again with the token and the errors (the
+//!    ticket is not taken, so the family can correct and send again);
+//! 3. the ticket is taken (a second, concurrent post loses here), an **active** subscription with
+//!    the LINE user as recipient is stored (no confirmation: the link reached only that chat), the
+//!    friend is linked to it and the welcome (`line/system/welcome.json`) is pushed.
+//!
+//! Logs carry the subscription id only: never the user id, the token or the date.
+
+use kizuna_schedule::line::SystemLine;
+
+use super::*;
+use crate::adapters::dynamo::line_state::{DynamoLineState, RegistrationTicket};
+use crate::adapters::dynamo::subscription_items::{line_identity, NewSubscription};
+use crate::adapters::dynamo::subscriptions::PutOutcome;
+use crate::adapters::line::channels::LineChannels;
+use crate::adapters::site::published::line_municipality;
+use crate::domain::model::LineRecipient;
+use crate::use_cases::line_webhook::marker_values;
+
+/// What the API needs for LINE registrations: the channels (to push the welcome) and the
+/// webhook's state (tickets and friends).
+#[derive(Debug)]
+pub struct ApiLine {
+    /// The municipalities' LINE channels.
+    pub channels: LineChannels,
+    /// Tickets and friends.
+    pub state: DynamoLineState,
+}
+
+const LINE_TOKEN_MESSAGE: &str = "この登録用リンクは使えません（24時間の有効期限が過ぎたか、すでに使われています）。\
+     LINEのトークで友だち追加をやり直すと、新しいリンクが届きます。";
+
+impl<M: Mailer + Sync> Api<M> {
+    pub(super) async fn line_register(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
+        use forms::{CONSENT, CONSENT_VERSION_FIELD, DATE, KIND, NICKNAME};
+        fields.only(&forms::LINE_SIGN_UP.names())?;
+        let line = self.line.as_ref().ok_or_else(|| Failure::new(404, "path", "LINEでの登録は利用できません。"))?;
+        let token = fields.text(TOKEN.name, TOKEN.label)?;
+        let ticket = self.line_ticket(line, token.as_deref(), now).await?;
+        let schedule = self.schedule_of(&ticket.municipality).await?;
+        let today = japan_date(now);
+        let kind = fields.required(KIND.name, KIND.label).and_then(|kind| {
+            kind.parse::<AnchorKind>().map_err(|_| {
+                let choices = format!("「{}」か「{}」", AnchorKind::Due.label(), forms::KIND_BIRTH.label);
+                FieldError::new(KIND.name, format!("{choices}を選んでください。"))
+            })
+        });
+        let date = fields.required(DATE.name, DATE.label).and_then(|value| match &kind {
+            Ok(AnchorKind::Due) => input::due_date(DATE.name, &value, today),
+            Ok(AnchorKind::Birth) => input::birth_date(DATE.name, &value, today),
+            Err(_) => input::date(DATE.name, DATE.label, &value),
+        });
+        let nickname = fields.text(NICKNAME.name, NICKNAME.label).and_then(input::nickname);
+        let consent = fields.flag(CONSENT.name, CONSENT.label).and_then(|given| {
+            given
+                .then_some(())
+                .ok_or_else(|| FieldError::new(CONSENT.name, "利用規約と個人情報の取り扱いへの同意が必要です。"))
+        });
+        let consent_version = fields
+            .required(CONSENT_VERSION_FIELD.name, CONSENT_VERSION_FIELD.label)
+            .and_then(|v| input::consent_version(&v));
+        let mut errors: Vec<FieldError> = [
+            kind.as_ref().err(),
+            date.as_ref().err(),
+            nickname.as_ref().err(),
+            consent.as_ref().err(),
+            consent_version.as_ref().err(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+        if let (Ok(kind), Ok(date)) = (&kind, &date) {
+            if !pages::accepts(&schedule.document, *kind, *date, today) {
+                errors.push(FieldError::new(KIND.name, "この市区町村では、この日付での登録を受け付けていません。"));
+            }
+        }
+        let (Ok(kind), Ok(date), Ok(nickname), Ok(consent_version), true) =
+            (kind, date, nickname, consent_version, errors.is_empty())
+        else {
+            return self.line_page_again(face, &schedule, token.as_deref(), errors, fields).await;
+        };
+        // Taken only now: a form with errors keeps the link working.
+        let ticket = match line.state.take_ticket(&ticket.id, now).await.map_err(|e| Failure::internal(&e))? {
+            Some(ticket) => ticket,
+            None => return Err(Failure::new(410, TOKEN.name, LINE_TOKEN_MESSAGE)),
+        };
+        let recipient = LineRecipient { channel_id: ticket.channel_id.clone(), user_id: ticket.user_id.clone() };
+        let new = NewSubscription {
+            id: uuid::Uuid::new_v4().to_string(),
+            municipality: ticket.municipality.clone(),
+            email: String::new(),
+            email_hash: self.hasher.hash(&line_identity(&recipient)),
+            anchor_kind: kind,
+            anchor_date: date,
+            status: SubscriptionStatus::Active,
+            nickname,
+            consent_version,
+        };
+        match self.store.put_new_line(&new, &recipient).await.map_err(|e| Failure::internal(&e))? {
+            PutOutcome::Created => {}
+            PutOutcome::Duplicate => {
+                return Err(Failure::new(409, DATE.name, "このLINEアカウントでは、同じ日付ですでに登録されています。"))
+            }
+        }
+        line.state
+            .link_subscription(&recipient.channel_id, &recipient.user_id, &new.id)
+            .await
+            .map_err(|e| Failure::internal(&e))?;
+        tracing::info!(subscription = %new.id, "LINE subscription registered");
+        self.push_welcome(line, &schedule, &new, &recipient, now).await;
+        match face {
+            Face::Json => Ok(ApiResponse::json(200, &serde_json::json!({ "status": "active" }))),
+            _ => Ok(ApiResponse::html(
+                200,
+                pages::fallback_page(
+                    "登録が完了しました",
+                    "LINEのトークに登録完了のお知らせをお送りしました。これから毎日、配信の時刻にその日のメッセージが届きます。",
+                ),
+            )),
+        }
+    }
+
+    /// The ticket a registration token names, still unused and unexpired.
+    async fn line_ticket(
+        &self,
+        line: &ApiLine,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RegistrationTicket, Failure> {
+        let refused = |status| Failure::new(status, TOKEN.name, LINE_TOKEN_MESSAGE);
+        let token = token.filter(|t| t.len() <= 200).ok_or_else(|| refused(400))?;
+        let claims = match self.links.verify(token, now.timestamp()) {
+            Ok(claims) if claims.purpose == Purpose::LineRegister => claims,
+            Ok(_) => return Err(refused(403)),
+            Err(LinkError::Expired) => return Err(refused(410)),
+            Err(LinkError::Malformed) => return Err(refused(400)),
+            Err(_) => return Err(refused(403)),
+        };
+        match line.state.ticket(&claims.subscription_id, now).await {
+            Ok(Some(ticket)) => Ok(ticket),
+            Ok(None) => Err(refused(410)),
+            Err(error) => Err(Failure::internal(&error)),
+        }
+    }
+
+    /// The LINE page again with the token, the errors and the values sent (JSON: the first error).
+    async fn line_page_again(
+        &self,
+        face: Face,
+        schedule: &LoadedSchedule,
+        token: Option<&str>,
+        errors: Vec<FieldError>,
+        fields: &Fields,
+    ) -> Outcome {
+        let failure = Failure { status: 400, errors, page: None, values: Some(fields.clone()) };
+        if face == Face::Json {
+            return Err(failure);
+        }
+        let Some(html) = self.site.line_page(schedule).await.map_err(|e| Failure::internal(&e))? else {
+            return Err(failure);
+        };
+        let municipality = &schedule.document.municipality;
+        let url = match &self.config.archive_origin {
+            Some(origin) => format!("{}/{}/subscribe/line/", origin.trim_end_matches('/'), municipality.id),
+            None => format!("{}subscribe/line/", municipality.archive_base_url),
+        };
+        let html = pages::with_base(&html, &url);
+        Ok(ApiResponse::html(400, pages::fill_page(&html, token, None, &failure.errors, failure.values.as_ref())))
+    }
+
+    /// Pushes the welcome; a failure is logged (the subscription stands, as with the welcome mail).
+    async fn push_welcome(
+        &self,
+        line: &ApiLine,
+        schedule: &LoadedSchedule,
+        subscription: &NewSubscription,
+        recipient: &LineRecipient,
+        now: DateTime<Utc>,
+    ) {
+        let result: Result<(), BoxError> = async {
+            let municipality = line_municipality(schedule).await?.ok_or("the municipality has no LINE")?;
+            let payload =
+                municipality.system.get(&SystemLine::Welcome).ok_or("line/system/welcome.json is not published")?;
+            let mut values = marker_values(&municipality, &self.links, Some(&subscription.id), now.timestamp());
+            if let Some(nickname) = &subscription.nickname {
+                values = values.with(kizuna_schedule::line::LineMarker::Nickname, &format!("{nickname}さん"));
+            }
+            let messages = serde_json::to_value(&payload.fill(&values).messages)?;
+            let token = line.channels.access_token(&municipality.id).await?;
+            let key = uuid::Uuid::new_v4().to_string();
+            line.channels.pacer(&municipality.id).wait().await;
+            line.channels.api().push(&token, &recipient.user_id, &messages, &key).await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => tracing::info!(subscription = %subscription.id, "LINE welcome pushed"),
+            Err(error) => tracing::error!(subscription = %subscription.id, error = %error, "LINE welcome failed"),
+        }
+    }
+}
