@@ -88,7 +88,11 @@ async fn tables_import_and_run_work_together_with_defaults() {
 
     let created = cli(Some(&moto), home.path(), &["tables", "create"]);
     assert!(created.status.success(), "{}", stderr(&created));
-    assert_eq!(stdout(&created), "kizuna-subscriptions: created\nkizuna-deliveries: created\n");
+    // Reader surveys (issue 20) added a third table, the anonymous answers.
+    assert_eq!(
+        stdout(&created),
+        "kizuna-subscriptions: created\nkizuna-deliveries: created\nkizuna-survey-answers: created\n"
+    );
     let again = cli(Some(&moto), home.path(), &["tables", "create"]);
     assert!(stdout(&again).contains("kizuna-subscriptions: already exists"));
 
