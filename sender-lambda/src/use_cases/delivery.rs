@@ -25,6 +25,7 @@ use tokio::time::Instant;
 
 use crate::domain::plan::{DayPlan, PlannedMail};
 use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
+use crate::ports::clock::{self, Deadline};
 use crate::ports::deliveries::{DeliveryStore, ReserveOutcome, ReserveRequest};
 
 /// Spaces calls evenly at a maximum rate (every attempt counts, retries included).
@@ -157,7 +158,7 @@ struct Run<'a> {
     municipality: &'a str,
     date: chrono::NaiveDate,
     build: &'a str,
-    stop_at: Option<Instant>,
+    stop_at: Option<&'a Deadline>,
 }
 
 /// Counters shared by the mails of one delivery.
@@ -195,7 +196,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         date: chrono::NaiveDate,
         mails: &[PlannedMail<'_>],
         content: &DayContent<'_>,
-        stop_at: Option<Instant>,
+        stop_at: Option<&Deadline>,
     ) -> DeliveryReport {
         let abort = AtomicBool::new(false);
         let stats = Stats::default();
@@ -231,7 +232,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                 Outcome::Deferred => counts.deferred += 1,
             }
         }
-        let stopped = stop_at.is_some_and(|at| Instant::now() >= at);
+        let stopped = clock::passed(stop_at);
         let resume_at = if stopped {
             outcomes.iter().find(|(_, o)| matches!(o, Outcome::Deferred | Outcome::Retry)).map(|(index, _)| *index)
         } else {
@@ -253,7 +254,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         if abort.load(Ordering::Relaxed) {
             return Outcome::Retry;
         }
-        if run.stop_at.is_some_and(|at| Instant::now() >= at) {
+        if clock::passed(run.stop_at) {
             return Outcome::Deferred;
         }
         let request = ReserveRequest {
@@ -307,7 +308,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
             if abort.load(Ordering::Relaxed) {
                 break Err(SendError { kind: SendErrorKind::Fatal, code: "RunAborted".to_owned() });
             }
-            if attempt > 0 && run.stop_at.is_some_and(|at| Instant::now() >= at) {
+            if attempt > 0 && clock::passed(run.stop_at) {
                 break Err(SendError { kind: SendErrorKind::Throttled, code: "DeadlineReached".to_owned() });
             }
             self.pacer.wait().await;
