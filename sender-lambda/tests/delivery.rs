@@ -21,7 +21,7 @@ use kizuna_sender::adapters::ses::compose::Composer;
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
 use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule, Sections};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys, Purpose};
-use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::model::{FamilyReason, StopReason, SubscriptionStatus};
 use kizuna_sender::domain::plan::{plan_day, PlanOptions};
 use kizuna_sender::ports::subscriptions::Change;
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
@@ -112,7 +112,7 @@ impl World {
     }
 
     /// Ends a subscription the way the API does (stop, unsubscribe).
-    async fn stop(&self, id: &str, status: SubscriptionStatus, reason: Option<&str>) {
+    async fn stop(&self, id: &str, status: SubscriptionStatus, reason: StopReason) {
         let store = self.subscriptions_store();
         let current = store.get(id).await.expect("get").expect("subscription");
         let change = store.end(&current, status, reason, Utc::now()).await.expect("end");
@@ -410,8 +410,8 @@ async fn a_subscription_stopped_or_changed_after_planning_gets_nothing() {
 
     // The family's own operations, racing the planned mails' reservations.
     let subscriptions = world.subscriptions_store();
-    world.stop("stop", SubscriptionStatus::Stopped, Some("other")).await;
-    world.stop("unsub", SubscriptionStatus::Unsubscribed, Some("unsubscribe")).await;
+    world.stop("stop", SubscriptionStatus::Stopped, StopReason::Family(FamilyReason::Other)).await;
+    world.stop("unsub", SubscriptionStatus::Unsubscribed, StopReason::Unsubscribe).await;
     let moved = subscriptions.get("moved").await.expect("get").expect("moved");
     let change = subscriptions.change_due_date(&moved, d("2027-06-20"), Utc::now()).await.expect("move");
     assert!(matches!(change, Change::Applied(_)), "{change:?}");

@@ -19,7 +19,7 @@ use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
 use kizuna_sender::adapters::dynamo::{create_table, subscription_items, NewSubscription};
 use kizuna_sender::domain::links::EmailHasher;
-use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::model::{FamilyReason, StopReason, SubscriptionStatus};
 use kizuna_sender::use_cases::import::{check_csv, import_rows};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kizuna-sender");
@@ -115,7 +115,10 @@ async fn stopping_or_deleting_an_imported_subscription_frees_its_uniqueness_item
         let current = store.get(id).await.expect("get").expect("stored");
         assert_eq!(current.uniqueness_pk.as_deref(), Some(unique.as_str()), "the import names its uniqueness item");
         if stop {
-            store.end(&current, SubscriptionStatus::Stopped, Some("other"), Utc::now()).await.expect("stop");
+            store
+                .end(&current, SubscriptionStatus::Stopped, StopReason::Family(FamilyReason::Other), Utc::now())
+                .await
+                .expect("stop");
         } else {
             assert!(store.delete_everything(id).await.expect("delete"));
         }
@@ -139,7 +142,7 @@ async fn repair_links_live_subscriptions_and_removes_leftover_items() {
     store.put_new(&current).await.expect("put current");
     // What the bug did: ending or deleting an old-style subscription leaves its item behind.
     let before = store.get(&ended.id).await.expect("get").expect("ended");
-    store.end(&before, SubscriptionStatus::Unsubscribed, None, Utc::now()).await.expect("end");
+    store.end(&before, SubscriptionStatus::Unsubscribed, StopReason::Unsubscribe, Utc::now()).await.expect("end");
     assert!(store.delete_everything(&deleted.id).await.expect("delete"));
     assert!(exists(&store, &unique_of(&ended)).await && exists(&store, &unique_of(&deleted)).await);
 
@@ -153,7 +156,10 @@ async fn repair_links_live_subscriptions_and_removes_leftover_items() {
 
     let linked = store.get(&live.id).await.expect("get").expect("live");
     assert_eq!(linked.uniqueness_pk, Some(unique_of(&live)));
-    store.end(&linked, SubscriptionStatus::Stopped, Some("other"), Utc::now()).await.expect("stop");
+    store
+        .end(&linked, SubscriptionStatus::Stopped, StopReason::Family(FamilyReason::Other), Utc::now())
+        .await
+        .expect("stop");
     assert!(!exists(&store, &unique_of(&live)).await, "after the repair, stopping frees the item");
     assert!(exists(&store, &subscription_pk(&live.id)).await);
 

@@ -20,7 +20,7 @@ use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_ta
 use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
 use kizuna_sender::adapters::line::client::LineApi;
 use kizuna_sender::domain::links::{LinkKeys, Purpose};
-use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::model::{FamilyReason, StopReason, SubscriptionStatus};
 use kizuna_sender::use_cases::line_webhook::{LineMunicipality, LineWebhook};
 use line_support::{user_id, Standin};
 use serde_json::{json, Value};
@@ -188,8 +188,11 @@ async fn unblocking_resumes_only_a_blocked_subscription() {
     // Stopped for another reason (after a loss), then blocked and unblocked: not resumed, a plain
     // greeting instead.
     let current = w.store.get(&id).await.expect("get").expect("subscription");
-    let ended =
-        w.store.end(&current, SubscriptionStatus::Stopped, Some("loss"), chrono::Utc::now()).await.expect("stop");
+    let ended = w
+        .store
+        .end(&current, SubscriptionStatus::Stopped, StopReason::Family(FamilyReason::Miscarriage), chrono::Utc::now())
+        .await
+        .expect("stop");
     assert!(matches!(ended, kizuna_sender::ports::subscriptions::Change::Applied(_)));
     w.send(json!([{"type": "unfollow", "user_id": user}])).await;
     w.send(json!([{"type": "follow", "user_id": user, "is_unblocked": true}])).await;

@@ -169,7 +169,7 @@ impl<M: Mailer + Sync> Api<M> {
         let schedule = self.schedule_of(&current.municipality).await?;
         match self
             .store
-            .end(&current, SubscriptionStatus::Stopped, Some(model::StopReason::Family(reason).as_str()), now)
+            .end(&current, SubscriptionStatus::Stopped, model::StopReason::Family(reason), now)
             .await
             .map_err(|e| Failure::internal(&e))?
         {
@@ -211,7 +211,7 @@ impl<M: Mailer + Sync> Api<M> {
         let schedule = self.schedule_of(&current.municipality).await?;
         if let Change::Applied(ended) = self
             .store
-            .end(&current, SubscriptionStatus::Unsubscribed, Some(model::StopReason::Unsubscribe.as_str()), now)
+            .end(&current, SubscriptionStatus::Unsubscribed, model::StopReason::Unsubscribe, now)
             .await
             .map_err(|e| Failure::internal(&e))?
         {

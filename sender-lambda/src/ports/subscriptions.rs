@@ -8,7 +8,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use kizuna_schedule::{AnchorKind, SystemMail};
 
-use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus};
+use crate::domain::model::{ExpiryKind, StopReason, Subscription, SubscriptionStatus};
 use crate::BoxError;
 
 /// A sign-up to store as pending.
@@ -84,12 +84,12 @@ pub trait Subscriptions {
         due: NaiveDate,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;
-    /// Ends a live subscription with a final status and an optional stored reason.
+    /// Ends a live subscription with a final status and the reason stored with it.
     fn end(
         &self,
         current: &Subscription,
         status: SubscriptionStatus,
-        reason: Option<&str>,
+        reason: StopReason,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;
     /// Deletes a subscription and everything kept about it; `false` when it did not exist.

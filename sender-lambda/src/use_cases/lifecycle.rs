@@ -149,9 +149,8 @@ async fn maternity_ended<M: Mailer + Sync>(
                 }
             }
         }
-        if let Change::Applied(_) = store
-            .end(&subscription, SubscriptionStatus::Completed, Some(StopReason::MaternityEnded.as_str()), now)
-            .await?
+        if let Change::Applied(_) =
+            store.end(&subscription, SubscriptionStatus::Completed, StopReason::MaternityEnded, now).await?
         {
             counts.completed += 1;
         }
@@ -177,9 +176,8 @@ async fn children_completed(
         if subscription.status != SubscriptionStatus::Active || subscription.anchor_kind != AnchorKind::Birth {
             continue;
         }
-        if let Change::Applied(_) = store
-            .end(&subscription, SubscriptionStatus::Completed, Some(StopReason::LastTrackEnded.as_str()), now)
-            .await?
+        if let Change::Applied(_) =
+            store.end(&subscription, SubscriptionStatus::Completed, StopReason::LastTrackEnded, now).await?
         {
             counts.completed += 1;
         }

@@ -53,7 +53,7 @@ impl Subscriptions for SubscriptionStore {
         &self,
         current: &Subscription,
         status: SubscriptionStatus,
-        reason: Option<&str>,
+        reason: StopReason,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send {
         SubscriptionStore::end(self, current, status, reason, now)
