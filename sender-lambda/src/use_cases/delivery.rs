@@ -201,9 +201,11 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         let abort = AtomicBool::new(false);
         let stats = Stats::default();
         let run = Run { municipality, date, build: content.schedule.build.id.as_str(), stop_at };
-        let mut outcomes: Vec<(usize, Outcome)> = stream::iter(mails.iter().enumerate())
-            .map(|(index, mail)| {
-                let (run, abort, stats) = (&run, &abort, &stats);
+        // Indexes, not `(index, &mail)` pairs: a closure taking a reference trips rustc's check that
+        // the whole future is `Send` ("FnOnce is not general enough"), which the local API needs.
+        let mut outcomes: Vec<(usize, Outcome)> = stream::iter(0..mails.len())
+            .map(|index| {
+                let (run, abort, stats, mail) = (&run, &abort, &stats, &mails[index]);
                 async move { (index, self.deliver_one(run, mail, content, abort, stats).await) }
             })
             .buffer_unordered(self.options.concurrency.max(1))
