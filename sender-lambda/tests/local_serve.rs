@@ -1,6 +1,6 @@
 //! `http::local::serve` answers connections in parallel: each in its own task, so one slow
-//! request does not hold the others up. Two requests meet at a rendezvous that holds a thread
-//! until the other arrives; served one after the other, the first would wait it out alone.
+//! request does not hold the others up. Two requests meet at a rendezvous that holds its task
+//! until the other arrives; served within one task, the first would wait it out alone.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -19,13 +19,17 @@ struct Rendezvous {
 
 impl Handler for Rendezvous {
     async fn answer(&self, _request: ApiRequest) -> LocalResponse {
-        // Blocks its thread on purpose: a server answering within one task cannot take the second
-        // connection until this returns.
-        let mut arrived = self.arrived.lock().expect("lock");
-        *arrived += 1;
-        self.met.notify_all();
-        let (arrived, _) = self.met.wait_timeout_while(arrived, Duration::from_secs(10), |n| *n < 2).expect("lock");
-        let body = if *arrived >= 2 { "together" } else { "alone" };
+        // Holds its task until the other request arrives (`block_in_place` hands the worker's other
+        // tasks to another thread): a server answering every connection within one task cannot
+        // take the second connection until this returns.
+        let together = tokio::task::block_in_place(|| {
+            let mut arrived = self.arrived.lock().expect("lock");
+            *arrived += 1;
+            self.met.notify_all();
+            let (arrived, _) = self.met.wait_timeout_while(arrived, Duration::from_secs(10), |n| *n < 2).expect("lock");
+            *arrived >= 2
+        });
+        let body = if together { "together" } else { "alone" };
         LocalResponse { status: 200, headers: Vec::new(), body: body.as_bytes().to_vec() }
     }
 }
