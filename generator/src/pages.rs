@@ -4,7 +4,8 @@
 //! to their fields, headings) and working without JavaScript: plain forms posting to the API.
 //!
 //! The subscription API (`sender-lambda/src/api/`) answers form posts with `303` to these pages and
-//! serves some of them itself, filling the markers it owns: `%%token%%` (hidden inputs of the
+//! serves some of them itself, filling the markers it owns (`markers` in templates, spelled by
+//! `kizuna_schedule::PageMarker`; the pages and their slugs are `kizuna_schedule::SubscribePage`): `%%token%%` (hidden inputs of the
 //! confirm, manage and unsubscribe forms), `%%archive_url%%` (the confirmed page's link to the current week or age),
 //! `<!--kizuna:errors-->` and `<!--kizuna:error:<field>-->` (errors of a form shown again), and
 //! `<!--kizuna:base-->`: links here are relative like the archive's (a local copy works), and the
@@ -18,7 +19,9 @@
 //! code ([`LineView`]).
 
 use kizuna_schedule::forms::FormsView;
-use kizuna_schedule::{AnchorKind, TrackId};
+use std::collections::BTreeMap;
+
+use kizuna_schedule::{AnchorKind, PageMarker, SubscribePage, TrackId};
 use serde::Serialize;
 use tera::Context;
 
@@ -34,7 +37,9 @@ pub use kizuna_schedule::forms::CONSENT_VERSION;
 /// carrier-mail guidance, and the level of the terms heading (`h2` on its own page, `h3` inside
 /// the landing page's sign-up section).
 pub(crate) fn insert_form_context(context: &mut Context, edition: &Edition, terms_heading: &str) {
-    context.insert("forms", &FormsView::default());
+    let forms = FormsView::default();
+    context.insert("markers", &PageMarkersView::of(&forms));
+    context.insert("forms", &forms);
     context.insert("api", &edition.api_base_url);
     context.insert("email_domain", edition.email.from.rsplit_once('@').map_or("", |(_, domain)| domain));
     context.insert("accepts_due", &edition.tracks.contains(&TrackId::Maternity));
@@ -109,20 +114,60 @@ impl SpanText {
     }
 }
 
-/// The pages: (directory and template name, title).
-pub const PAGES: [(&str, &str); 11] = [
-    ("signup", "メール配信の登録"),
-    ("sent", "確認のメールを送りました"),
-    ("confirm", "登録の確認"),
-    ("confirmed", "登録が完了しました"),
-    ("manage", "登録内容の確認・変更"),
-    ("updated", "登録内容を変更しました"),
-    ("stopped", "配信を停止しました"),
-    ("unsubscribe", "配信の解除"),
-    ("unsubscribed", "配信を解除しました"),
-    ("deleted", "データを削除しました"),
-    ("error", "リンクを開けませんでした"),
-];
+/// A page's title (its `<h1>`); the pages themselves, and their slugs, are the contract's
+/// [`SubscribePage`], so a page the API redirects to cannot be missing here.
+pub fn page_title(page: SubscribePage) -> &'static str {
+    match page {
+        SubscribePage::Signup => "メール配信の登録",
+        SubscribePage::Sent => "確認のメールを送りました",
+        SubscribePage::Confirm => "登録の確認",
+        SubscribePage::Confirmed => "登録が完了しました",
+        SubscribePage::Manage => "登録内容の確認・変更",
+        SubscribePage::Updated => "登録内容を変更しました",
+        SubscribePage::Stopped => "配信を停止しました",
+        SubscribePage::Unsubscribe => "配信の解除",
+        SubscribePage::Unsubscribed => "配信を解除しました",
+        SubscribePage::Deleted => "データを削除しました",
+        SubscribePage::Error => "リンクを開けませんでした",
+    }
+}
+
+/// The markers the API fills in the pages (`markers` in templates), spelled by the contract's
+/// [`PageMarker`]: `error.<field>` is the error slot of each field of `forms` (same keys).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PageMarkersView {
+    token: &'static str,
+    archive_url: &'static str,
+    errors: &'static str,
+    base: &'static str,
+    error: BTreeMap<String, String>,
+}
+
+impl PageMarkersView {
+    /// The markers of the forms of `forms`.
+    pub fn of(forms: &FormsView) -> Self {
+        // Every member of `forms` that is a field (it has a `name`) gets its error slot. A view
+        // that would not serialize leaves the map empty, and the templates then fail to render
+        // (an undefined `markers.error.<field>`) rather than write pages without their slots.
+        let error = match serde_json::to_value(forms) {
+            Ok(serde_json::Value::Object(members)) => members
+                .iter()
+                .filter_map(|(key, field)| {
+                    let name = field.get("name")?.as_str()?;
+                    Some((key.clone(), PageMarker::field_error(name)))
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        PageMarkersView {
+            token: PageMarker::Token.as_str(),
+            archive_url: PageMarker::ArchiveUrl.as_str(),
+            errors: PageMarker::Errors.as_str(),
+            base: PageMarker::Base.as_str(),
+            error,
+        }
+    }
+}
 
 /// The pages of towns with LINE: (directory and template name, title).
 pub const LINE_PAGES: [(&str, &str); 1] = [("line", "LINEで受け取る登録")];
@@ -138,9 +183,10 @@ pub fn render_subscribe_pages(build: BuildContext<'_>, edition: &Edition) -> Res
     context.insert("root", "../../../");
     context.insert("muni_root", "../../");
     insert_form_context(&mut context, edition, "h2");
-    let mut files = Vec::with_capacity(PAGES.len() + LINE_PAGES.len());
+    let pages = SubscribePage::ALL.map(|page| (page.slug(), page_title(page)));
+    let mut files = Vec::with_capacity(pages.len() + LINE_PAGES.len());
     let line_pages = if edition.line.is_some() { &LINE_PAGES[..] } else { &[] };
-    for &(slug, title) in PAGES.iter().chain(line_pages) {
+    for &(slug, title) in pages.iter().chain(line_pages) {
         let mut page = context.clone();
         page.insert("page_title", title);
         let template = format!("subscribe/{slug}.html");

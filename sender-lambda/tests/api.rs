@@ -11,7 +11,7 @@ use api_support::{due, link, stem, today_plus, token_of, World, MUNI, ORIGIN};
 use aws_sdk_dynamodb::types::AttributeValue;
 use kizuna_schedule::japan_today;
 use kizuna_sender::domain::links::Purpose;
-use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::domain::model::{StopReason, SubscriptionStatus};
 use serde_json::json;
 
 const API: &str = "https://kizuna.example.jp";
@@ -285,7 +285,7 @@ async fn a_loss_after_planning_sends_nothing_more_but_one_gentle_mail() {
     assert_eq!(world.json("/api/stop", json!({ "token": manage, "reason": "stillbirth" })).await.status, 200);
     assert_eq!(world.mails_to(email).await.len(), mails.len());
     let sub = world.api.store.get(&id).await.expect("get").expect("exists");
-    assert_eq!(sub.stop_reason.as_deref(), Some("miscarriage"));
+    assert_eq!(sub.stop_reason.map(StopReason::as_str), Some("miscarriage"));
 }
 
 #[tokio::test]

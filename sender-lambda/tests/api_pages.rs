@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use kizuna_generator::pages::PageMarkersView;
 use kizuna_schedule::forms::{self, FormsView};
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::ses::SesMailer;
@@ -19,17 +20,30 @@ fn template(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A template with its `{{ forms.… }}` expressions replaced by the contract's values (the rest of
-/// the template language is left alone: the tests below only read fields and markers).
+/// A template with its `{{ forms.… }}` and `{{ markers.… }}` expressions replaced by the contract's
+/// values, as the generator's views give them (the rest of the template language is left alone:
+/// the tests below only read fields and markers).
 fn with_contract(text: &str) -> String {
-    let view = serde_json::to_value(FormsView::default()).expect("forms view");
+    let forms = FormsView::default();
+    let markers = serde_json::to_value(PageMarkersView::of(&forms)).expect("markers view");
+    let forms = serde_json::to_value(forms).expect("forms view");
     let mut out = String::new();
     let mut rest = text;
-    while let Some(start) = rest.find("{{ forms.") {
+    while let Some(start) = rest.find("{{ ") {
         out.push_str(&rest[..start]);
         let end = rest[start..].find("}}").expect("closed expression") + start;
-        let path = rest[start + 9..end].trim();
-        let value = path.split('.').fold(&view, |v, key| &v[key]);
+        let expression = rest[start + 3..end].trim().trim_end_matches("| safe").trim();
+        let mut path = expression.split('.');
+        let root = match path.next() {
+            Some("forms") => &forms,
+            Some("markers") => &markers,
+            _ => {
+                out.push_str(&rest[start..end + 2]);
+                rest = &rest[end + 2..];
+                continue;
+            }
+        };
+        let value = path.fold(root, |v, key| &v[key]);
         out.push_str(value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()).as_str());
         rest = &rest[end + 2..];
     }
@@ -102,7 +116,7 @@ fn errors_are_linked_to_their_fields_in_the_real_sign_up_page() {
 
 #[test]
 fn served_pages_get_a_base_so_their_relative_links_resolve_as_published() {
-    let layout = template("layout.html");
+    let layout = with_contract(&template("layout.html"));
     assert!(layout.contains(kizuna_sender::http::pages::BASE_MARKER), "the layout leaves room for <base>");
     let served = kizuna_sender::http::pages::with_base(&layout, "https://kizuna.example.jp/hikari/subscribe/manage/");
     assert!(served.contains("<base href=\"https://kizuna.example.jp/hikari/subscribe/manage/\">"));

@@ -112,13 +112,12 @@ impl World {
     }
 
     /// Ends a subscription the way the API does (stop, unsubscribe).
-    async fn stop(&self, id: &str, status: SubscriptionStatus, reason: Option<&str>) {
+    async fn stop(&self, id: &str, status: SubscriptionStatus, reason: StopReason) {
         let store = self.subscriptions_store();
         let current = store.get(id).await.expect("get").expect("subscription");
-        let transition = match (status, reason.and_then(StopReason::parse)) {
-            (SubscriptionStatus::Unsubscribed, _) => Transition::Unsubscribed(UnsubscribeVia::Link),
-            (_, Some(reason)) => Transition::Stopped(reason),
-            (_, None) => Transition::Stopped(StopReason::Family(FamilyReason::Other)),
+        let transition = match status {
+            SubscriptionStatus::Unsubscribed => Transition::Unsubscribed(UnsubscribeVia::Link),
+            _ => Transition::Stopped(reason),
         };
         let change = store.end(&current, status, reason, transition, Utc::now()).await.expect("end");
         assert!(matches!(change, Change::Applied(_)), "{id}: {change:?}");
@@ -415,8 +414,8 @@ async fn a_subscription_stopped_or_changed_after_planning_gets_nothing() {
 
     // The family's own operations, racing the planned mails' reservations.
     let subscriptions = world.subscriptions_store();
-    world.stop("stop", SubscriptionStatus::Stopped, Some("other")).await;
-    world.stop("unsub", SubscriptionStatus::Unsubscribed, Some("unsubscribe")).await;
+    world.stop("stop", SubscriptionStatus::Stopped, StopReason::Family(FamilyReason::Other)).await;
+    world.stop("unsub", SubscriptionStatus::Unsubscribed, StopReason::Unsubscribe).await;
     let moved = subscriptions.get("moved").await.expect("get").expect("moved");
     let change = subscriptions.change_due_date(&moved, d("2027-06-20"), Utc::now()).await.expect("move");
     assert!(matches!(change, Change::Applied(_)), "{change:?}");

@@ -17,6 +17,7 @@ use kizuna_sender::domain::links::LinkKeys;
 use kizuna_sender::domain::model::{DeliveryStatus, Recipient, SubscriptionStatus};
 use kizuna_sender::domain::plan::{plan_day, DayPlan, PlanOptions};
 use kizuna_sender::ports::channel::{DayContent, SendErrorKind};
+use kizuna_sender::ports::clock::Deadline;
 use kizuna_sender::ports::published_site::Sections;
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryCounts, DeliveryOptions, Pacer};
 use serde_json::json;
@@ -90,13 +91,13 @@ impl Day {
         plan_day(&self.document, d(DAY), &source, PlanOptions::default()).await.expect("plan")
     }
 
-    async fn deliver(&self, ids: &[&str], stop_at: Option<tokio::time::Instant>) -> DeliveryCounts {
+    async fn deliver(&self, ids: &[&str], stop_at: Option<Deadline>) -> DeliveryCounts {
         let plan = self.plan(ids).await;
         assert_eq!(plan.mails.len(), ids.len(), "one mail per family");
         let content =
             DayContent { schedule: &self.document, sections: &self.sections, links: &self.links, now: 1_800_000_000 };
         let delivery = Delivery { store: &self.store, mailer: &self.mailer, pacer: &self.pacer, options: self.options };
-        delivery.deliver_mails(&plan.municipality, plan.date, &plan.mails, &content, stop_at).await.counts
+        delivery.deliver_mails(&plan.municipality, plan.date, &plan.mails, &content, stop_at.as_ref()).await.counts
     }
 
     fn status(&self, id: &str) -> Option<DeliveryStatus> {
@@ -218,7 +219,13 @@ async fn no_mail_starts_once_the_deadline_is_reached() {
         DayContent { schedule: &day.document, sections: &day.sections, links: &day.links, now: 1_800_000_000 };
     let delivery = Delivery { store: &day.store, mailer: &day.mailer, pacer: &day.pacer, options: day.options };
     let report = delivery
-        .deliver_mails(&plan.municipality, plan.date, &plan.mails, &content, Some(tokio::time::Instant::now()))
+        .deliver_mails(
+            &plan.municipality,
+            plan.date,
+            &plan.mails,
+            &content,
+            Some(&Deadline::at(tokio::time::Instant::now())),
+        )
         .await;
     assert_eq!((report.counts.deferred, report.counts.sent), (2, 0), "{:?}", report.counts);
     assert_eq!(report.resume_at, Some(0), "the worker resumes at the first mail");

@@ -119,7 +119,7 @@ async fn stopping_or_deleting_an_imported_subscription_frees_its_uniqueness_item
                 .end(
                     &current,
                     SubscriptionStatus::Stopped,
-                    Some("other"),
+                    StopReason::Family(FamilyReason::Other),
                     Transition::Stopped(StopReason::Family(FamilyReason::Other)),
                     Utc::now(),
                 )
@@ -149,7 +149,13 @@ async fn repair_links_live_subscriptions_and_removes_leftover_items() {
     // What the bug did: ending or deleting an old-style subscription leaves its item behind.
     let before = store.get(&ended.id).await.expect("get").expect("ended");
     store
-        .end(&before, SubscriptionStatus::Unsubscribed, None, Transition::Unsubscribed(UnsubscribeVia::Api), Utc::now())
+        .end(
+            &before,
+            SubscriptionStatus::Unsubscribed,
+            StopReason::Unsubscribe,
+            Transition::Unsubscribed(UnsubscribeVia::Api),
+            Utc::now(),
+        )
         .await
         .expect("end");
     assert!(store.delete_everything(&deleted.id).await.expect("delete"));
@@ -169,7 +175,7 @@ async fn repair_links_live_subscriptions_and_removes_leftover_items() {
         .end(
             &linked,
             SubscriptionStatus::Stopped,
-            Some("other"),
+            StopReason::Family(FamilyReason::Other),
             Transition::Stopped(StopReason::Family(FamilyReason::Other)),
             Utc::now(),
         )

@@ -9,18 +9,21 @@
 mod common;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use clap::Parser;
-use common::moto::{unique, Moto};
+use common::moto::{config_at, unique, Moto};
+use common::proxy::Proxy;
 use common::{d, municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{AnchorKind, TrackId};
 use kizuna_sender::adapters::dynamo::run_markers::DynamoRuns;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
 use kizuna_sender::adapters::dynamo::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, NewSubscription};
+use kizuna_sender::adapters::memory::ManualClock;
 use kizuna_sender::adapters::site::{load_schedules, s3_client, ScheduleError, ScheduleSource, Sections};
 use kizuna_sender::domain::links::EmailHasher;
 use kizuna_sender::domain::model::{Recipient, SubscriptionStatus};
@@ -296,22 +299,35 @@ async fn a_worker_stops_before_its_deadline_and_leaves_the_rest_queued() {
     for i in 0..30 {
         world.subscribe(&format!("m{i:02}"), AnchorKind::Due, "2027-06-07").await;
     }
-    let mut app = world.app(&["--max-send-rate", "10", "--send-concurrency", "2", "--catch-up-days", "0"]).await;
+    // The worker talks to moto through the recording proxy, so the test knows when the tenth mail
+    // reached SES; its deadline is read on a clock the test moves then (not after so many
+    // wall-clock seconds, which a loaded machine stretches).
+    let proxy = Proxy::start(world.moto.port, 0.0, 1).await;
+    let proxied = config_at(&proxy.endpoint()).await;
+    let settings = world.settings(&["--max-send-rate", "10", "--send-concurrency", "2", "--catch-up-days", "0"]);
+    let mut app = DeliveryApp::new(settings, &proxied).await.expect("app");
+    let clock = Arc::new(ManualClock::default());
+    app.clock = clock.clone();
     app.deadline_margin = Duration::from_millis(500);
     app.page_size = 7;
     let summary = plan(&app, "2026-11-26T00:00:00Z").await;
     assert_eq!(summary["groups_enqueued"], 2, "the due group and the (empty) birth group: {summary}");
 
-    // A worker with 2 s before its deadline: ~1.5 s of sending at 10 mails/s.
+    // A worker with ten minutes before its deadline, whose clock jumps past it at the tenth mail.
     let (event, handles) = world.receive(10).await;
     let mut context = Context::default();
-    context.deadline = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("now") + 2_000;
-    let response = handle(&app, LambdaEvent::new(event, context)).await.expect("worker");
+    context.deadline = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("now") + 600_000;
+    let (response, ()) = tokio::join!(handle(&app, LambdaEvent::new(event, context)), async {
+        proxy.forwarded_at_least(10).await;
+        clock.advance(Duration::from_secs(3_600));
+    });
+    let response = response.expect("worker");
     let failures = response["batchItemFailures"].as_array().expect("failures").len();
     assert!(failures < handles.len(), "the group started is not a failure: its rest is a continuation");
     world.settle(&handles, &response).await;
     let first = world.recipients().await.len();
-    assert!((5..30).contains(&first), "the worker stopped early: {first} mails");
+    // At most the two mails in flight (--send-concurrency 2) finish after the deadline came.
+    assert!((10..=12).contains(&first), "the worker stopped at its deadline: {first} mails");
 
     let runs = DynamoRuns::new(world.dynamo.clone(), &world.deliveries);
     let state = runs.runs("hikari", d("2026-11-26"), d("2026-11-26")).await.expect("markers");

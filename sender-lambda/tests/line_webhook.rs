@@ -193,7 +193,7 @@ async fn unblocking_resumes_only_a_blocked_subscription() {
         .end(
             &current,
             SubscriptionStatus::Stopped,
-            Some("loss"),
+            StopReason::Family(FamilyReason::Miscarriage),
             Transition::Stopped(StopReason::Family(FamilyReason::Miscarriage)),
             chrono::Utc::now(),
         )

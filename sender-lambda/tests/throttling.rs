@@ -179,13 +179,19 @@ async fn with_a_fifth_throttled_everything_is_sent_once_within_the_rate() {
     let (times, throttled, forwarded) = world.proxy.snapshot();
     assert_eq!(forwarded, expected);
     assert!(throttled * 100 >= times.len() * 10, "about a fifth throttled: {throttled} of {}", times.len());
+    // Arrival times at the proxy are wall-clock, and a loaded machine delays some calls between
+    // their pacer slot and the wire, bunching them. So the bounds below hold under any load as long
+    // as the pacers keep their slots: every call in a window either got its slot in that window
+    // (at most 40 a second, plus one at each pacer's edge) or got it earlier and was still in
+    // flight when the window opened (at most one per task: the two workers' concurrency).
+    let in_flight = 2 * DeliveryOptions::default().concurrency;
     let busiest = busiest_second(&times);
-    assert!(busiest <= 40 + 2, "{busiest} SendEmail calls within one second; the limit is 40/s");
+    assert!(busiest <= 40 + 2 + in_flight, "{busiest} SendEmail calls within one second; the limit is 40/s");
     let mut sorted = times.clone();
     sorted.sort();
     let span = (sorted[sorted.len() - 1] - sorted[0]).as_secs_f64();
-    let mean = (sorted.len() - 1) as f64 / span;
-    assert!(mean <= 40.0 * 1.05, "mean rate {mean:.1}/s over {span:.1} s exceeds 40/s");
+    let paced = (sorted.len() - 2 - in_flight) as f64;
+    assert!(paced / span <= 40.0, "{} calls over {span:.1} s exceed 40/s", sorted.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,7 +204,7 @@ async fn an_aborted_run_run_again_sends_nothing_twice_and_reports_the_records_in
         () = world.proxy.forwarded_at_least(30) => {}
     }
     // Let the requests the aborted worker had already sent finish in the emulator.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    world.proxy.idle().await;
     let first = world.mails().await;
     assert!(first.len() >= 30 && first.len() < expected, "aborted midway: {} mails", first.len());
 

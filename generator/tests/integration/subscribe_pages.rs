@@ -5,7 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kizuna_generator::pages::{CONSENT_VERSION, PAGES};
+use kizuna_generator::pages::{page_title, CONSENT_VERSION};
+use kizuna_schedule::SubscribePage;
 
 use crate::support::{build_with, fixture, options_with_search};
 
@@ -37,7 +38,7 @@ fn every_municipality_has_every_subscription_page() {
     let ids = municipalities(out.path());
     assert!(!ids.is_empty());
     for muni in &ids {
-        for (slug, title) in PAGES {
+        for (slug, title) in SubscribePage::ALL.map(|page| (page.slug(), page_title(page))) {
             let html = page(out.path(), muni, slug);
             assert!(html.contains("<html lang=\"ja\">"), "{muni}/{slug}");
             assert!(html.contains(&format!("<h1>{title}</h1>")), "{muni}/{slug} has its heading");

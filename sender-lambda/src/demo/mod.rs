@@ -31,7 +31,7 @@ pub struct Demo<A> {
     pub running: Mutex<()>,
 }
 
-impl<A: Handler> Handler for Demo<A> {
+impl<A: Handler + Sync> Handler for Demo<A> {
     async fn answer(&self, request: ApiRequest) -> LocalResponse {
         let path = request.path.as_str();
         if path == "/api" || path.starts_with("/api/") {

@@ -298,7 +298,7 @@ pub struct Subscription {
     /// Where it is in its life.
     pub status: SubscriptionStatus,
     /// Why it was stopped.
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<StopReason>,
     /// How to address the family.
     pub nickname: Option<String>,
     /// The consent text version.

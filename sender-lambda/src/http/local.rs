@@ -10,7 +10,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -41,7 +40,7 @@ impl From<ApiResponse> for LocalResponse {
 /// What answers the requests the server reads.
 pub trait Handler {
     /// Answers one request.
-    fn answer(&self, request: ApiRequest) -> impl Future<Output = LocalResponse>;
+    fn answer(&self, request: ApiRequest) -> impl Future<Output = LocalResponse> + Send;
 }
 
 impl<M: Mailer + Sync> Handler for Api<M> {
@@ -69,27 +68,21 @@ pub async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(address).await.map_err(|error| ServeError::Bind(address, error))
 }
 
-/// Serves `handler` on `listener` until the process ends. Connections are served concurrently
-/// within this one task (the router's futures are not `Send`, so they are not spawned).
-pub async fn serve<H: Handler>(listener: TcpListener, handler: Arc<H>) -> std::io::Result<()> {
-    let mut connections = FuturesUnordered::new();
+/// Serves `handler` on `listener` until the process ends, each connection in its own task (the
+/// router's futures are `Send`), so a slow request does not hold the others up.
+pub async fn serve<H: Handler + Send + Sync + 'static>(listener: TcpListener, handler: Arc<H>) -> std::io::Result<()> {
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = accepted?;
+        let (stream, _) = listener.accept().await?;
+        let handler = Arc::clone(&handler);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
                 let handler = Arc::clone(&handler);
-                connections.push(async move {
-                    let service = service_fn(move |request| {
-                        let handler = Arc::clone(&handler);
-                        async move { Ok::<_, Infallible>(respond(&*handler, request).await) }
-                    });
-                    if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
-                        tracing::debug!(error = %error, "local connection ended with an error");
-                    }
-                });
+                async move { Ok::<_, Infallible>(respond(&*handler, request).await) }
+            });
+            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(error = %error, "local connection ended with an error");
             }
-            Some(()) = connections.next(), if !connections.is_empty() => {}
-        }
+        });
     }
 }
 

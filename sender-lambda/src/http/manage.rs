@@ -172,7 +172,7 @@ impl<M: Mailer + Sync> Api<M> {
             .end(
                 &current,
                 SubscriptionStatus::Stopped,
-                Some(model::StopReason::Family(reason).as_str()),
+                model::StopReason::Family(reason),
                 model::Transition::Stopped(model::StopReason::Family(reason)),
                 now,
             )
@@ -225,7 +225,7 @@ impl<M: Mailer + Sync> Api<M> {
             .end(
                 &current,
                 SubscriptionStatus::Unsubscribed,
-                Some(model::StopReason::Unsubscribe.as_str()),
+                model::StopReason::Unsubscribe,
                 model::Transition::Unsubscribed(via),
                 now,
             )

@@ -15,6 +15,7 @@
 //! Both print one CloudWatch EMF line ([`crate::use_cases::metrics`]) per invocation on stdout.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{anyhow, bail, Result};
@@ -29,6 +30,7 @@ use crate::adapters::ses::{ses_client, SesMailer};
 use crate::adapters::site::{load_schedules, s3_client, LoadedSchedule, ScheduleSource};
 use crate::adapters::sqs::SqsQueue;
 use crate::domain::links::LinkKeys;
+use crate::ports::clock::{self, Clock, Deadline, TokioClock};
 use crate::ports::group_queue::GroupMessage;
 use crate::settings::Settings;
 use crate::use_cases::daily_run::{plan_due_runs, work_group, GroupOptions, PlannerSummary, DEFAULT_PAGE_SIZE};
@@ -53,6 +55,8 @@ pub struct DeliveryApp {
     pub worker_rate: f64,
     /// No mail starts this close to the deadline.
     pub deadline_margin: Duration,
+    /// The clock the deadline is read on (tokio's; a test moves its own).
+    pub clock: Arc<dyn Clock>,
     /// Recipients per Query page.
     pub page_size: usize,
     /// Records `sending` for longer are reported.
@@ -84,6 +88,7 @@ impl DeliveryApp {
             pacer: Pacer::new(worker_rate),
             worker_rate,
             deadline_margin: Duration::from_secs(30),
+            clock: Arc::new(TokioClock),
             page_size: DEFAULT_PAGE_SIZE,
             stale_sending_after: STALE_SENDING_AFTER,
             settings,
@@ -146,9 +151,9 @@ pub async fn plan(app: &DeliveryApp, now: chrono::DateTime<chrono::Utc>) -> Resu
 pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<SystemTime>) -> SqsBatchResponse {
     let stop_at = deadline.map(|deadline| {
         let left = deadline.duration_since(SystemTime::now()).unwrap_or_default();
-        tokio::time::Instant::now() + left.saturating_sub(app.deadline_margin)
+        Deadline::on(app.clock.clone(), app.clock.now() + left.saturating_sub(app.deadline_margin))
     });
-    let past = || stop_at.is_some_and(|at| tokio::time::Instant::now() >= at);
+    let past = || clock::passed(stop_at.as_ref());
     let source = DynamoRecipients::new(app.dynamo.clone(), &app.settings.subscriptions_table);
     let store =
         DynamoDeliveries::new(app.dynamo.clone(), &app.settings.subscriptions_table, &app.settings.deliveries_table)
@@ -159,8 +164,12 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
     let delivery =
         Delivery { store: &store, mailer: &counting, pacer: &app.pacer, options: app.settings.delivery_options() };
     let runs = app.runs();
-    let options =
-        GroupOptions { allow_draft: app.settings.allow_draft, dry_run: false, page_size: app.page_size, stop_at };
+    let options = GroupOptions {
+        allow_draft: app.settings.allow_draft,
+        dry_run: false,
+        page_size: app.page_size,
+        stop_at: stop_at.clone(),
+    };
     let mut schedules: BTreeMap<String, LoadedSchedule> = BTreeMap::new();
     let mut response = SqsBatchResponse::default();
     let mut metrics = RunMetrics::default();
@@ -190,7 +199,7 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
                 }
             },
         };
-        let result = match work_group(schedule, &group, &source, &delivery, &app.links, options).await {
+        let result = match work_group(schedule, &group, &source, &delivery, &app.links, options.clone()).await {
             Ok(result) => result,
             Err(error) => {
                 tracing::error!(municipality = %group.municipality, group = %group.group_id(), error = %error, "group failed: returned to the queue");

@@ -3,6 +3,7 @@
 //! for tests. Traits here are stable: add methods or ports, do not rename.
 
 pub mod channel;
+pub mod clock;
 pub mod counters;
 pub mod deliveries;
 pub mod group_queue;

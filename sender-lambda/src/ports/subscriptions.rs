@@ -8,7 +8,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use kizuna_schedule::{AnchorKind, SystemMail};
 
-use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus, Transition};
+use crate::domain::model::{ExpiryKind, StopReason, Subscription, SubscriptionStatus, Transition};
 use crate::BoxError;
 
 /// A sign-up to store as pending.
@@ -86,13 +86,13 @@ pub trait Subscriptions {
         due: NaiveDate,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;
-    /// Ends a live subscription with a final status and an optional stored reason; `transition` is
-    /// what the reports count (an unsubscription says how it came).
+    /// Ends a live subscription with a final status and the reason stored with it; `transition`
+    /// is what the reports count (an unsubscription says how it came).
     fn end(
         &self,
         current: &Subscription,
         status: SubscriptionStatus,
-        reason: Option<&str>,
+        reason: StopReason,
         transition: Transition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;

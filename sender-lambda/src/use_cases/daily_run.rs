@@ -21,6 +21,7 @@ use crate::adapters::sqs::SqsQueue;
 use crate::domain::links::LinkKeys;
 use crate::domain::plan::{DayPlanner, PlanOptions};
 use crate::ports::channel::Channel;
+use crate::ports::clock::{self, Deadline};
 use crate::ports::deliveries::DeliveryStore;
 use crate::ports::group_queue::GroupMessage;
 use crate::ports::recipients::RecipientSource;
@@ -135,7 +136,7 @@ impl GroupResult {
 }
 
 /// How a worker pages through a group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct GroupOptions {
     /// Allow draft entries.
     pub allow_draft: bool,
@@ -144,7 +145,7 @@ pub struct GroupOptions {
     /// Recipients per Query page (and per delivery batch).
     pub page_size: usize,
     /// No mail starts at or after this instant (the deadline less a margin).
-    pub stop_at: Option<tokio::time::Instant>,
+    pub stop_at: Option<Deadline>,
 }
 
 /// Delivers one group (one merged anchor range of one municipality and date), page by page, from
@@ -171,9 +172,8 @@ where
     };
     let planner = DayPlanner::new(&schedule.document, group.date, PlanOptions { allow_draft: options.allow_draft });
     let mut after = group.after.clone();
-    let past = |at: Option<tokio::time::Instant>| at.is_some_and(|at| tokio::time::Instant::now() >= at);
     loop {
-        if past(options.stop_at) {
+        if clock::passed(options.stop_at.as_ref()) {
             result.stopped = after.is_none();
             result.resume_after = after;
             return Ok(result);
@@ -206,7 +206,7 @@ where
                 links,
                 now: chrono::Utc::now().timestamp(),
             };
-            let report = delivery.deliver_mails(id, group.date, &mails, &composer, options.stop_at).await;
+            let report = delivery.deliver_mails(id, group.date, &mails, &composer, options.stop_at.as_ref()).await;
             result.delivery += report.counts;
             if let Some(index) = report.resume_at {
                 let resume = if index == 0 { after.clone() } else { Some(mails[index - 1].recipient.cursor()) };
@@ -276,7 +276,7 @@ where
         let mut municipality = GroupResult::default();
         for query in planner.queries() {
             let group = GroupMessage::new(request.date, &query);
-            match work_group(schedule, &group, source, delivery, links, options).await {
+            match work_group(schedule, &group, source, delivery, links, options.clone()).await {
                 Ok(result) => {
                     all_finished &= result.finished();
                     municipality.planned += result.planned;

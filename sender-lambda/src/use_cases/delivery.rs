@@ -27,6 +27,7 @@ use kizuna_reports::counters::DeliveryOutcome;
 
 use crate::domain::plan::{DayPlan, PlannedMail};
 use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
+use crate::ports::clock::{self, Deadline};
 use crate::ports::deliveries::{DeliveryStore, ReserveOutcome, ReserveRequest};
 
 /// Spaces calls evenly at a maximum rate (every attempt counts, retries included).
@@ -159,7 +160,7 @@ struct Run<'a> {
     municipality: &'a str,
     date: chrono::NaiveDate,
     build: &'a str,
-    stop_at: Option<Instant>,
+    stop_at: Option<&'a Deadline>,
 }
 
 /// Counters shared by the mails of one delivery.
@@ -197,14 +198,16 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         date: chrono::NaiveDate,
         mails: &[PlannedMail<'_>],
         content: &DayContent<'_>,
-        stop_at: Option<Instant>,
+        stop_at: Option<&Deadline>,
     ) -> DeliveryReport {
         let abort = AtomicBool::new(false);
         let stats = Stats::default();
         let run = Run { municipality, date, build: content.schedule.build.id.as_str(), stop_at };
-        let mut outcomes: Vec<(usize, Outcome)> = stream::iter(mails.iter().enumerate())
-            .map(|(index, mail)| {
-                let (run, abort, stats) = (&run, &abort, &stats);
+        // Indexes, not `(index, &mail)` pairs: a closure taking a reference trips rustc's check that
+        // the whole future is `Send` ("FnOnce is not general enough"), which the local API needs.
+        let mut outcomes: Vec<(usize, Outcome)> = stream::iter(0..mails.len())
+            .map(|index| {
+                let (run, abort, stats, mail) = (&run, &abort, &stats, &mails[index]);
                 async move { (index, self.deliver_one(run, mail, content, abort, stats).await) }
             })
             .buffer_unordered(self.options.concurrency.max(1))
@@ -233,7 +236,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                 Outcome::Deferred => counts.deferred += 1,
             }
         }
-        let stopped = stop_at.is_some_and(|at| Instant::now() >= at);
+        let stopped = clock::passed(stop_at);
         let resume_at = if stopped {
             outcomes.iter().find(|(_, o)| matches!(o, Outcome::Deferred | Outcome::Retry)).map(|(index, _)| *index)
         } else {
@@ -255,7 +258,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         if abort.load(Ordering::Relaxed) {
             return Outcome::Retry;
         }
-        if run.stop_at.is_some_and(|at| Instant::now() >= at) {
+        if clock::passed(run.stop_at) {
             return Outcome::Deferred;
         }
         let request = ReserveRequest {
@@ -309,7 +312,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
             if abort.load(Ordering::Relaxed) {
                 break Err(SendError { kind: SendErrorKind::Fatal, code: "RunAborted".to_owned() });
             }
-            if attempt > 0 && run.stop_at.is_some_and(|at| Instant::now() >= at) {
+            if attempt > 0 && clock::passed(run.stop_at) {
                 break Err(SendError { kind: SendErrorKind::Throttled, code: "DeadlineReached".to_owned() });
             }
             self.pacer.wait().await;

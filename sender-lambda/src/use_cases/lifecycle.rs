@@ -150,13 +150,7 @@ async fn maternity_ended<M: Mailer + Sync>(
             }
         }
         if let Change::Applied(_) = store
-            .end(
-                &subscription,
-                SubscriptionStatus::Completed,
-                Some(StopReason::MaternityEnded.as_str()),
-                Transition::Completed,
-                now,
-            )
+            .end(&subscription, SubscriptionStatus::Completed, StopReason::MaternityEnded, Transition::Completed, now)
             .await?
         {
             counts.completed += 1;
@@ -184,13 +178,7 @@ async fn children_completed(
             continue;
         }
         if let Change::Applied(_) = store
-            .end(
-                &subscription,
-                SubscriptionStatus::Completed,
-                Some(StopReason::LastTrackEnded.as_str()),
-                Transition::Completed,
-                now,
-            )
+            .end(&subscription, SubscriptionStatus::Completed, StopReason::LastTrackEnded, Transition::Completed, now)
             .await?
         {
             counts.completed += 1;

@@ -109,7 +109,7 @@ async fn end_all(
         // Retry a few times: a concurrent change (a stop, a birth registration) moves the version.
         for _ in 0..3 {
             let Some(subscription) = store.get(&id).await? else { break };
-            match store.end(&subscription, status, Some(reason.as_str()), transition, now).await? {
+            match store.end(&subscription, status, reason, transition, now).await? {
                 Change::Applied(_) => {
                     tracing::info!(subscription = %id, status = status.as_str(), reason = reason.as_str(), "ended by an SES notification");
                     changed += 1;

@@ -21,6 +21,8 @@ pub struct Record {
     pub throttled: usize,
     /// SendEmail calls forwarded to moto.
     pub forwarded: usize,
+    /// Connections accepted and not yet answered.
+    pub open: usize,
 }
 
 /// A running proxy (stopped when the test's runtime ends).
@@ -45,8 +47,11 @@ impl Proxy {
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let (proxy, rng) = (shared.clone(), rng.clone());
+                proxy.record.lock().expect("record").open += 1;
                 tokio::spawn(async move {
                     let _ = proxy.serve(stream, upstream, throttle_share, &rng).await;
+                    proxy.record.lock().expect("record").open -= 1;
+                    proxy.forwarded.notify_waiters();
                 });
             }
         });
@@ -69,6 +74,24 @@ impl Proxy {
         loop {
             let notified = self.forwarded.notified();
             if self.record.lock().expect("record").forwarded >= count {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Waits until every connection made so far was answered (what an aborted client had already
+    /// sent has reached moto, or failed). A request of its own goes through first: the listener
+    /// accepts in order, so once it is answered every earlier connection has been accepted.
+    pub async fn idle(&self) {
+        let mut marker = TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect to the proxy");
+        marker.write_all(b"GET /proxy-idle HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.expect("write");
+        let mut answer = Vec::new();
+        marker.read_to_end(&mut answer).await.expect("the proxy answers");
+        drop(marker);
+        loop {
+            let notified = self.forwarded.notified();
+            if self.record.lock().expect("record").open == 0 {
                 return;
             }
             notified.await;

@@ -10,7 +10,7 @@ use crate::adapters::dynamo::keys::{
     by_anchor_pk, by_anchor_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, BY_ANCHOR_PK, BY_ANCHOR_SK,
     CHANNEL, EMAIL_HASH, LINE_CHANNEL_ID, LINE_USER_ID, PK, UNIQUENESS_KEY,
 };
-use crate::domain::model::{Channel, LineRecipient, Subscription, SubscriptionStatus};
+use crate::domain::model::{Channel, LineRecipient, StopReason, Subscription, SubscriptionStatus};
 
 /// A subscription to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,7 +138,10 @@ pub fn subscription_from_item(item: &Item) -> Option<Subscription> {
         anchor_date: get_s(item, "anchor_date")?.parse().ok()?,
         anchor_version: item.get("anchor_version")?.as_n().ok()?.parse().ok()?,
         status: SubscriptionStatus::parse(get_s(item, "status")?)?,
-        stop_reason: get_s(item, "stop_reason").map(str::to_owned),
+        stop_reason: match get_s(item, "stop_reason") {
+            Some(reason) => Some(StopReason::parse(reason)?),
+            None => None,
+        },
         nickname: get_s(item, "nickname").map(str::to_owned),
         consent_version: get_s(item, "consent_version").unwrap_or_default().to_owned(),
         uniqueness_pk: get_s(item, UNIQUENESS_KEY).map(str::to_owned),

@@ -4,12 +4,14 @@
 //! against `moto_server`; use cases are tested here, branch by branch.
 
 mod channel;
+mod clock;
 mod deliveries;
 mod queue;
 mod run_markers;
 mod secrets;
 
 pub use channel::{MemoryMailer, Script};
+pub use clock::ManualClock;
 pub use deliveries::{MemoryDeliveries, Record};
 pub use queue::MemoryQueue;
 pub use run_markers::MemoryRunMarkers;

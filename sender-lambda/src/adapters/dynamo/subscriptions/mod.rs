@@ -30,7 +30,7 @@ use crate::adapters::dynamo::keys::{
     UNIQUENESS_KEY,
 };
 use crate::adapters::dynamo::subscription_items::{subscription_from_item, subscription_items, NewSubscription};
-use crate::domain::model::{ExpiryKind, Subscription, SubscriptionStatus, Transition};
+use crate::domain::model::{ExpiryKind, StopReason, Subscription, SubscriptionStatus, Transition};
 use crate::ports::store_error::StoreError;
 use crate::ports::subscriptions::Subscriptions;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
@@ -365,7 +365,7 @@ impl SubscriptionStore {
         &self,
         current: &Subscription,
         status: SubscriptionStatus,
-        reason: Option<&str>,
+        reason: StopReason,
         transition: Transition,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
@@ -373,7 +373,7 @@ impl SubscriptionStore {
         if !live || matches!(status, SubscriptionStatus::Pending | SubscriptionStatus::Active) {
             return Ok(Change::Refused);
         }
-        let mut set = String::from("SET #st = :new, updated_at = :t, ended_at = :t");
+        let mut set = String::from("SET #st = :new, stop_reason = :r, updated_at = :t, ended_at = :t");
         let mut update = self
             .guarded(current)
             .expression_attribute_names("#bp", BY_ANCHOR_PK)
@@ -383,11 +383,8 @@ impl SubscriptionStore {
             .expression_attribute_names("#uq", UNIQUENESS_KEY)
             .expression_attribute_values(":new", s(status.as_str()))
             .expression_attribute_values(":t", s(rfc3339(now)))
+            .expression_attribute_values(":r", s(reason.as_str()))
             .expression_attribute_values(":one", n(1));
-        if let Some(reason) = reason {
-            set.push_str(", stop_reason = :r");
-            update = update.expression_attribute_values(":r", s(reason));
-        }
         let remove = if status == SubscriptionStatus::Bounced {
             " REMOVE #bp, #bs, #uq, #ep, #es"
         } else {

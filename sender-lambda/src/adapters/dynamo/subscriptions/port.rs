@@ -53,7 +53,7 @@ impl Subscriptions for SubscriptionStore {
         &self,
         current: &Subscription,
         status: SubscriptionStatus,
-        reason: Option<&str>,
+        reason: StopReason,
         transition: Transition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send {
