@@ -52,8 +52,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secrets = aws_sdk_secretsmanager::Client::from_conf(secrets_config);
     let channels = LineChannels::new(LineApi::new(base, Duration::from_secs(10))?, secrets, "unused/", rate);
     for (n, schedule) in schedules.iter().enumerate() {
-        let credentials: ChannelCredentials =
-            serde_json::from_value(serde_json::json!({"channel_id": format!("900{n}"), "channel_secret": format!("bench-secret-{n}")}))?;
+        let credentials: ChannelCredentials = serde_json::from_value(
+            serde_json::json!({"channel_id": format!("900{n}"), "channel_secret": format!("bench-secret-{n}")}),
+        )?;
         channels.set_credentials(&schedule.document.municipality.id, credentials).await;
     }
     // Families: a quarter pregnant (due within 40 weeks), the rest children up to 3, as in the towns.
