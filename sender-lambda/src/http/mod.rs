@@ -152,12 +152,7 @@ impl Api<crate::adapters::ses::SesMailer> {
                 origin_verify: settings.origin_verify.clone(),
             },
             line: Some(ApiLine {
-                channels: crate::adapters::line::channels::LineChannels::new(
-                    crate::adapters::line::client::LineApi::from_env()?,
-                    aws_sdk_secretsmanager::Client::new(config),
-                    settings.line_secret_prefix.clone(),
-                    settings.line_rate,
-                ),
+                channels: settings.line_channels(config)?,
                 state: crate::adapters::dynamo::line_state::DynamoLineState::new(
                     aws_sdk_dynamodb::Client::new(config),
                     &settings.subscriptions_table,
@@ -401,10 +396,15 @@ impl<M: Mailer + Sync> Api<M> {
 
     /// Where a municipality's result page is (for 303).
     fn page_url(&self, schedule: &LoadedSchedule, page: Page) -> String {
+        self.slug_url(schedule, page.slug())
+    }
+
+    /// The published address of `<muni>/subscribe/<slug>/` (also the LINE towns' own pages).
+    fn slug_url(&self, schedule: &LoadedSchedule, slug: &str) -> String {
         let municipality = &schedule.document.municipality;
         match &self.config.archive_origin {
-            Some(origin) => format!("{}/{}/subscribe/{}/", origin.trim_end_matches('/'), municipality.id, page.slug()),
-            None => format!("{}subscribe/{}/", municipality.archive_base_url, page.slug()),
+            Some(origin) => format!("{}/{}/subscribe/{slug}/", origin.trim_end_matches('/'), municipality.id),
+            None => format!("{}subscribe/{slug}/", municipality.archive_base_url),
         }
     }
 
@@ -454,6 +454,14 @@ impl<M: Mailer + Sync> Api<M> {
         subscription: &Subscription,
         now: DateTime<Utc>,
     ) {
+        // A LINE family gets the same message in its chat (`line/system/<kind>.json`).
+        if let Some(recipient) = &subscription.line {
+            if let Some(line_kind) = line_register::system_line(kind) {
+                let about = (subscription.id.as_str(), subscription.nickname.as_deref());
+                self.push_system(schedule, line_kind, about, recipient, now).await;
+            }
+            return;
+        }
         let result = async {
             let frame = self.site.system_mail(schedule, kind).await?;
             let composed = system_mail::compose_system_mail(

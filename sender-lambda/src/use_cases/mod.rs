@@ -4,11 +4,13 @@
 
 pub mod daily_run;
 pub mod delivery;
+pub mod delivery_counts;
 pub mod import;
 pub mod lifecycle;
 pub mod line_webhook;
 pub mod metrics;
 pub mod repair;
 pub mod reports;
+pub mod run_summary;
 pub mod ses_feedback;
 pub mod surveys;
