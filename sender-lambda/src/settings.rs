@@ -126,6 +126,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Every municipality's LINE channel: the client for `KIZUNA_LINE_API_BASE` (timeout
+    /// `KIZUNA_LINE_TIMEOUT_MS`), secrets `<line_secret_prefix><municipality>`, `line_rate` per channel.
+    pub fn line_channels(
+        &self,
+        config: &aws_config::SdkConfig,
+    ) -> Result<crate::adapters::line::channels::LineChannels, crate::adapters::line::client::LineError> {
+        Ok(crate::adapters::line::channels::LineChannels::new(
+            crate::adapters::line::client::LineApi::from_env()?,
+            aws_sdk_secretsmanager::Client::new(config),
+            self.line_secret_prefix.clone(),
+            self.line_rate,
+        ))
+    }
+
     /// The link keys, or an error naming the setting.
     pub fn link_keys(&self) -> Result<LinkKeys, BoxError> {
         let secret = self.link_secret.as_deref().ok_or("KIZUNA_LINK_SECRET (or --link-secret) is required")?;

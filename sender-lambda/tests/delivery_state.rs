@@ -68,7 +68,7 @@ impl Day {
         }
         Day {
             document,
-            sections: Sections { shell: shell(), by_path },
+            sections: Sections { shell: shell(), by_path, line: Default::default() },
             links: LinkKeys::parse("k1:state-machine-secret-0123456789abcdef").expect("keys"),
             store,
             mailer: MemoryMailer::new(),

@@ -377,6 +377,7 @@ async fn records_left_sending_are_reported_and_never_resent() {
         build: "b1",
         recipient: &recipient,
         entries: vec!["maternity/12w3d".to_owned()],
+        retry_key: None,
     };
     store.reserve(&request).await.expect("reserve");
 

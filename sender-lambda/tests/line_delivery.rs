@@ -22,12 +22,14 @@ use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_ta
 use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, DynamoRecipients, PutOutcome};
 use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
 use kizuna_sender::adapters::line::client::LineApi;
+use kizuna_sender::adapters::line::push::LinePush;
 use kizuna_sender::adapters::ses::SesMailer;
 use kizuna_sender::adapters::site::load_schedule_dir;
 use kizuna_sender::adapters::site::published::{line_municipality, Site};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys, Purpose};
 use kizuna_sender::domain::model::{Channel, SubscriptionStatus};
 use kizuna_sender::http::{Api, ApiConfig, ApiLine, ApiRequest, ApiResponse};
+use kizuna_sender::ports::channel::Routed;
 use kizuna_sender::use_cases::daily_run::{preview_mail, run_day, RunRequest};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::use_cases::line_webhook::LineWebhook;
@@ -68,7 +70,18 @@ fn write_site(root: &std::path::Path) {
     let mut municipality = common::municipality("hikari", &[TrackId::Maternity], &[]);
     municipality.line =
         Some(LineSettings { basic_id: "@kizuna0".into(), add_friend_url: "https://lin.ee/AbCdEf1".into() });
-    let entry = common::track_entry("maternity/12w3d", json!({ "pregnancy": "12w3d" }));
+    let mut entry = common::track_entry("maternity/12w3d", json!({ "pregnancy": "12w3d" }));
+    // The entry's LINE payload, as the generator writes it beside the mail section.
+    let section = LinePayload {
+        messages: vec![LineMessage::Text {
+            text: "【妊娠12週3日】\n赤ちゃんの心臓の音\nhttps://kizuna.example.jp/x/".into(),
+        }],
+    };
+    let bytes = serde_json::to_vec(&section).expect("payload");
+    let path = "line/sections/maternity/12w3d.json".to_owned();
+    std::fs::create_dir_all(dir.join("line/sections/maternity")).expect("dir");
+    std::fs::write(dir.join(&path), &bytes).expect("write payload");
+    entry.line = Some(LineFile { path, hash: content_hash(&bytes) });
     let mut document = common::schedule(municipality, vec![entry]);
     document.line = Some(LineParts { system });
     common::write_schedule(root, document);
@@ -299,7 +312,7 @@ async fn forged_and_expired_registration_tokens_answer_a_japanese_page_and_store
 }
 
 #[tokio::test]
-async fn a_line_family_is_planned_with_the_mail_families_but_never_mailed() {
+async fn mail_and_line_families_of_one_town_each_get_one_delivery_by_their_own_channel() {
     let w = world().await;
     let user = user_id(9);
     let token = w.follow(&user).await;
@@ -338,28 +351,48 @@ async fn a_line_family_is_planned_with_the_mail_families_but_never_mailed() {
     let source = DynamoRecipients::new(w.dynamo.clone(), &w.subs_table);
     let store = DynamoDeliveries::new(w.dynamo.clone(), &w.subs_table, &w.deliveries_table);
     let pacer = Pacer::new(1000.0);
-    let delivery =
-        Delivery { store: &store, mailer: &w.api.mailer, pacer: &pacer, options: DeliveryOptions::default() };
+    let push = LinePush { channels: &w.line().channels };
+    let routed = Routed { mail: &w.api.mailer, line: Some(&push) };
+    let delivery = Delivery { store: &store, mailer: &routed, pacer: &pacer, options: DeliveryOptions::default() };
+    let welcomes = w.standin.pushes(CHANNEL).await.len();
     let request = RunRequest { date, dry_run: false, allow_draft: false };
     let summary = run_day(&schedules, &source, &delivery, &w.api.links, &request).await;
-    assert_eq!((summary.planned, summary.line_planned, summary.delivery.sent), (2, 1, 1), "{summary:?}");
+    assert_eq!((summary.planned, summary.line_planned, summary.delivery.sent), (2, 1, 2), "{summary:?}");
     assert_eq!(summary.delivery.failed, 0, "{summary:?}");
+    assert_eq!((summary.delivery.mail.sent, summary.delivery.line.sent), (1, 1), "{summary:?}");
     let sent = w.moto.sent().await;
     assert_eq!(sent.len(), 1, "only the mail family gets mail");
-    assert!(summary.render().contains("LINE          1 planned"), "{}", summary.render());
+    let pushes = w.standin.pushes(CHANNEL).await;
+    assert_eq!(pushes.len(), welcomes + 1, "the LINE family gets one push");
+    let push = &pushes[welcomes];
+    assert_eq!(push["to"], user.as_str());
+    assert_eq!(
+        push["messages"],
+        json!([{"type": "text", "text": "【妊娠12週3日】\n赤ちゃんの心臓の音\nhttps://kizuna.example.jp/x/"}])
+    );
+    let rendered = summary.render();
+    assert!(rendered.contains("mail          sent 1, failed 0"), "{rendered}");
+    assert!(rendered.contains("LINE          sent 1, failed 0"), "{rendered}");
     let metrics = kizuna_sender::use_cases::metrics::RunMetrics::from_summary(&summary).emf("cli", 0);
     let metrics: serde_json::Value = serde_json::from_str(&metrics).expect("EMF JSON");
-    assert_eq!(metrics["LinePlanned"], 1, "the metric counts LINE families apart");
-    // Nothing reserved for the LINE family: its delivery is LINE's, not the mail run's.
-    let records = w.dynamo.scan().table_name(&w.deliveries_table).send().await.expect("scan").items.unwrap_or_default();
+    assert_eq!(
+        (metrics["LinePlanned"].as_u64(), metrics["LineSent"].as_u64(), metrics["MailSent"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    // The LINE family's record carries the push's retry key and LINE's request id.
     let line_id =
         w.line().state.friend(CHANNEL, &user).await.expect("read").and_then(|f| f.subscription_id).expect("linked");
-    assert!(
-        records.iter().all(|item| !format!("{item:?}").contains(&line_id)),
-        "no delivery record of the LINE family"
-    );
-    // A re-run sends nothing more.
+    let records = w.dynamo.scan().table_name(&w.deliveries_table).send().await.expect("scan").items.unwrap_or_default();
+    let record = records
+        .iter()
+        .find(|item| item["pk"].as_s().is_ok_and(|pk| pk == &format!("SUB#{line_id}")))
+        .expect("a delivery record of the LINE family");
+    assert_eq!(record["status"].as_s().map(String::as_str), Ok("sent"));
+    assert_eq!(record["channel"].as_s().map(String::as_str), Ok("line"));
+    assert!(record["retry_key"].as_s().is_ok_and(|k| uuid::Uuid::parse_str(k).is_ok()), "{record:?}");
+    // A re-run sends and pushes nothing more.
     let again = run_day(&schedules, &source, &delivery, &w.api.links, &request).await;
-    assert_eq!((again.delivery.sent, again.delivery.already_sent), (0, 1), "{again:?}");
+    assert_eq!((again.delivery.sent, again.delivery.already_sent), (0, 2), "{again:?}");
     assert_eq!(w.moto.sent().await.len(), 1);
+    assert_eq!(w.standin.pushes(CHANNEL).await.len(), welcomes + 1);
 }

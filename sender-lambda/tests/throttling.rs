@@ -125,7 +125,8 @@ impl World {
         let (store, pacer) = (self.store(), Pacer::new(rate));
         let delivery =
             Delivery { store: &store, mailer: &self.mailer, pacer: &pacer, options: DeliveryOptions::default() };
-        let options = GroupOptions { allow_draft: false, dry_run: false, page_size: 50, stop_at: None };
+        let options =
+            GroupOptions { allow_draft: false, dry_run: false, page_size: 50, stop_at: None, stopped: Vec::new() };
         work_group(&self.schedules[0], group, &source, &delivery, &self.links, options).await.expect("group")
     }
 

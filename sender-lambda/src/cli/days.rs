@@ -1,4 +1,4 @@
-//! `kizuna-sender run|preview-mail|lifecycle`: one Japan date's mails, the mail one family would
+//! `kizuna-sender run|preview-mail|lifecycle`: one Japan date's mails and LINE pushes, the mail one family would
 //! get, and the daily lifecycle jobs — the same use cases the delivery Lambda runs.
 
 use std::path::PathBuf;
@@ -10,7 +10,9 @@ use kizuna_schedule::AnchorKind;
 use kizuna_sender::adapters::dynamo::run_markers::DynamoRuns;
 use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use kizuna_sender::adapters::dynamo::{DynamoDeliveries, DynamoRecipients};
+use kizuna_sender::adapters::line::push::LinePush;
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
+use kizuna_sender::ports::channel::Routed;
 use kizuna_sender::settings::{aws_config, resolve_secrets, Settings};
 use kizuna_sender::use_cases::daily_run::{preview_mail, run_day_with, RunRequest};
 use kizuna_sender::use_cases::delivery::{Delivery, Pacer};
@@ -76,8 +78,12 @@ pub async fn run(
     let dynamo_client = dynamo.clone();
     let surveys = DynamoSurveyAnswers::new(dynamo.clone(), &settings.survey_answers_table);
     let store = DynamoDeliveries::new(dynamo, &settings.subscriptions_table, &settings.deliveries_table);
+    // One plan, two channels: mail families by SES, LINE families by their town's official account.
+    let channels = settings.line_channels(&config).map_err(|e| anyhow!(e))?;
+    let line = LinePush { channels: &channels };
+    let routed = Routed { mail: &mailer, line: Some(&line) };
     // Survey invitations are counted as they are sent (the response rate's denominator).
-    let counting = CountingInvitations { inner: &mailer, store: &surveys };
+    let counting = CountingInvitations { inner: &routed, store: &surveys };
     let delivery = Delivery { store: &store, mailer: &counting, pacer: &pacer, options: settings.delivery_options() };
     let request = RunRequest { date, dry_run, allow_draft: settings.allow_draft };
     let runs = DynamoRuns::new(dynamo_client, &settings.deliveries_table);

@@ -262,6 +262,28 @@ impl EmailHasher {
     }
 }
 
+/// The markers of a LINE message for one subscription: the archive link (`urls.0`, the
+/// municipality's archive base), the manage and unsubscribe links with fresh tokens issued at `now`
+/// (`urls.1` is the API base) when there is a subscription, and the nickname greeting (「はなさん」).
+pub fn line_marker_values(
+    urls: (&str, &str),
+    links: &LinkKeys,
+    subscription: Option<&str>,
+    nickname: Option<&str>,
+    now: i64,
+) -> kizuna_schedule::line::LineMarkerValues {
+    use kizuna_schedule::line::{LineMarker, LineMarkerValues};
+    let (archive, api) = urls;
+    let mut values = LineMarkerValues::default().with(LineMarker::ArchiveUrl, archive);
+    if let Some(nickname) = nickname.filter(|n| !n.trim().is_empty()) {
+        values = values.with(LineMarker::Nickname, &format!("{nickname}さん"));
+    }
+    let Some(id) = subscription else { return values };
+    let manage = format!("{api}manage?token={}", links.token(Purpose::Manage, id, now));
+    let unsubscribe = format!("{api}unsubscribe?token={}", links.token(Purpose::Unsubscribe, id, now));
+    values.with(LineMarker::ManageUrl, &manage).with(LineMarker::UnsubscribeUrl, &unsubscribe)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -397,6 +397,15 @@ impl ExpiryKind {
     }
 }
 impl Recipient {
+    /// The channel it is delivered on.
+    pub fn channel(&self) -> Channel {
+        if self.line.is_some() {
+            Channel::Line
+        } else {
+            Channel::Mail
+        }
+    }
+
     /// Its sort key in `by_anchor` (`<anchor date>#<uuid>`): where a page of recipients ends.
     pub fn cursor(&self) -> String {
         anchor_cursor(self.anchor_date, &self.subscription_id)

@@ -152,12 +152,7 @@ impl Api<crate::adapters::ses::SesMailer> {
                 origin_verify: settings.origin_verify.clone(),
             },
             line: Some(ApiLine {
-                channels: crate::adapters::line::channels::LineChannels::new(
-                    crate::adapters::line::client::LineApi::from_env()?,
-                    aws_sdk_secretsmanager::Client::new(config),
-                    settings.line_secret_prefix.clone(),
-                    settings.line_rate,
-                ),
+                channels: settings.line_channels(config)?,
                 state: crate::adapters::dynamo::line_state::DynamoLineState::new(
                     aws_sdk_dynamodb::Client::new(config),
                     &settings.subscriptions_table,

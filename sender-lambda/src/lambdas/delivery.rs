@@ -26,10 +26,13 @@ use serde_json::Value;
 use crate::adapters::dynamo::run_markers::DynamoRuns;
 use crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use crate::adapters::dynamo::{DynamoDeliveries, DynamoRecipients, STALE_SENDING_AFTER};
+use crate::adapters::line::channels::LineChannels;
+use crate::adapters::line::push::LinePush;
 use crate::adapters::ses::{ses_client, SesMailer};
 use crate::adapters::site::{load_schedules, s3_client, LoadedSchedule, ScheduleSource};
 use crate::adapters::sqs::SqsQueue;
 use crate::domain::links::LinkKeys;
+use crate::ports::channel::Routed;
 use crate::ports::clock::{self, Clock, Deadline, TokioClock};
 use crate::ports::group_queue::GroupMessage;
 use crate::settings::Settings;
@@ -49,6 +52,7 @@ pub struct DeliveryApp {
     dynamo: aws_sdk_dynamodb::Client,
     queue: SqsQueue,
     mailer: SesMailer,
+    line: LineChannels,
     links: LinkKeys,
     pacer: Pacer,
     /// This worker's send rate (mails per second).
@@ -84,6 +88,7 @@ impl DeliveryApp {
             dynamo: aws_sdk_dynamodb::Client::new(config),
             queue: SqsQueue::new(aws_sdk_sqs::Client::new(config), queue_url),
             mailer,
+            line: settings.line_channels(config).map_err(|e| anyhow!(e))?,
             links,
             pacer: Pacer::new(worker_rate),
             worker_rate,
@@ -159,8 +164,11 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
         DynamoDeliveries::new(app.dynamo.clone(), &app.settings.subscriptions_table, &app.settings.deliveries_table)
             .with_stale_after(app.stale_sending_after);
     let surveys = DynamoSurveyAnswers::new(app.dynamo.clone(), &app.settings.survey_answers_table);
+    // One plan, two channels: mail families by SES, LINE families by their town's official account.
+    let line = LinePush { channels: &app.line };
+    let routed = Routed { mail: &app.mailer, line: Some(&line) };
     // Survey invitations are counted as they are sent (the response rate's denominator).
-    let counting = CountingInvitations { inner: &app.mailer, store: &surveys };
+    let counting = CountingInvitations { inner: &routed, store: &surveys };
     let delivery =
         Delivery { store: &store, mailer: &counting, pacer: &app.pacer, options: app.settings.delivery_options() };
     let runs = app.runs();
@@ -169,6 +177,7 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
         dry_run: false,
         page_size: app.page_size,
         stop_at: stop_at.clone(),
+        stopped: Vec::new(),
     };
     let mut schedules: BTreeMap<String, LoadedSchedule> = BTreeMap::new();
     let mut response = SqsBatchResponse::default();

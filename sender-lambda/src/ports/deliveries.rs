@@ -19,7 +19,16 @@ pub struct ReserveRequest<'a> {
     pub recipient: &'a Recipient,
     /// The entry ids of the mail.
     pub entries: Vec<String>,
+    /// The idempotency key of a channel that retries in doubt (LINE's `X-Line-Retry-Key`), stored
+    /// in the records; `None` for mail. When set, entries a previous run left `sending` with a key
+    /// less than [`RETRY_KEY_VALID_FOR`] ago are reserved again *with their stored key*: the
+    /// provider accepts a key once, so the retry cannot deliver twice.
+    pub retry_key: Option<&'a str>,
 }
+
+/// How long a stored retry key may be used again (LINE keeps a retry key for 24 hours; an hour's
+/// margin). Older `sending` records are stale: reported, never resent.
+pub const RETRY_KEY_VALID_FOR: chrono::Duration = chrono::Duration::hours(23);
 
 /// The result of a reservation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,11 +49,14 @@ pub struct Reservation {
     /// Entries of the mail whose record has been `sending` for over an hour (an earlier run stopped
     /// between reservation and recording): reported, never resent.
     pub stale_sending: Vec<String>,
+    /// The key every attempt must carry: the request's, or — when the reserved entries are a
+    /// delivery left in doubt by an earlier run — the key stored with them.
+    pub retry_key: Option<String>,
 }
 
 impl From<ReserveOutcome> for Reservation {
     fn from(outcome: ReserveOutcome) -> Self {
-        Reservation { outcome, stale_sending: Vec::new() }
+        Reservation { outcome, stale_sending: Vec::new(), retry_key: None }
     }
 }
 

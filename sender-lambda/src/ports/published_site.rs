@@ -1,23 +1,27 @@
 //! The published-site port: what the sender reads from the generator's output — a municipality's
 //! `schedule.json`, its transactional mails, its subscription pages and the day's hash-checked
-//! sections — from a local directory or S3 (`crate::adapters::site`).
+//! sections of both channels — from a local directory or S3 (`crate::adapters::site`).
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use kizuna_schedule::line::LinePayload;
 use kizuna_schedule::{MailFrame, MailSection, SystemMail};
 
 use crate::adapters::site::published::Page;
 use crate::adapters::site::LoadedSchedule;
 use crate::BoxError;
 
-/// The mail parts of one day: the shell and every section the day's mails use, hash-checked.
+/// The parts of one day, hash-checked, loaded once for both channels: the mail shell and the mail
+/// sections the day's mail families need, and the LINE payloads its LINE families need.
 #[derive(Clone, Debug)]
 pub struct Sections {
     /// The frame (`mail/shell.json`).
     pub shell: MailFrame,
-    /// Sections by their schedule path.
+    /// Mail sections by their schedule path.
     pub by_path: BTreeMap<String, MailSection>,
+    /// LINE payloads (`line/sections/<id>.json`) by their schedule path.
+    pub line: BTreeMap<String, LinePayload>,
 }
 
 /// The published site ([`crate::adapters::site::published::Site`] in production).

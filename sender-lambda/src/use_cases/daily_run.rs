@@ -19,8 +19,9 @@ use crate::adapters::ses::compose::Composer;
 use crate::adapters::site::{LoadedSchedule, Sections};
 use crate::adapters::sqs::SqsQueue;
 use crate::domain::links::LinkKeys;
+use crate::domain::model::Channel;
 use crate::domain::plan::{DayPlanner, PlanOptions};
-use crate::ports::channel::Channel;
+use crate::ports::channel::Channel as DeliveryChannel;
 use crate::ports::clock::{self, Deadline};
 use crate::ports::deliveries::DeliveryStore;
 use crate::ports::group_queue::GroupMessage;
@@ -61,9 +62,11 @@ pub struct RunSummary {
     pub items_read: usize,
     /// Whether nothing was reserved or sent.
     pub dry_run: bool,
-    /// Families on the LINE channel with something due: planned with everyone (one plan, two
-    /// channels), never mailed, and not pushed by this run (LINE delivery is not built yet).
+    /// Of `planned`: families on the LINE channel (one plan, two channels: pushed, never mailed).
     pub line_planned: usize,
+    /// Channels an account-level error stopped for a municipality, `<muni>: <channel> <code>`
+    /// (e.g. `hikari: line line-429-quota`: LINE's monthly quota; the next run continues).
+    pub channels_stopped: Vec<String>,
 }
 
 impl RunSummary {
@@ -86,12 +89,27 @@ impl RunSummary {
             self.delivery.failed,
             self.delivery.in_doubt,
         );
-        text.push_str(&format!("  queries       {} ({} items read)\n", self.queries, self.items_read));
-        if self.line_planned > 0 {
+        for (name, counts) in [("mail", &self.delivery.mail), ("LINE", &self.delivery.line)] {
             text.push_str(&format!(
-                "  LINE          {} planned, not pushed (LINE delivery is not built yet)\n",
-                self.line_planned
+                "  {name:<13} sent {}, failed {} (in doubt {})\n",
+                counts.sent, counts.failed, counts.in_doubt
             ));
+        }
+        text.push_str(&format!("  queries       {} ({} items read)\n", self.queries, self.items_read));
+        if self.delivery.in_doubt_retry > 0 {
+            text.push_str(&format!(
+                "  LINE in doubt {} (left with their retry key: the next run retries them)\n",
+                self.delivery.in_doubt_retry
+            ));
+        }
+        if self.delivery.unserved > 0 {
+            text.push_str(&format!(
+                "  not delivered {} (LINE families, but no LINE channel is configured)\n",
+                self.delivery.unserved
+            ));
+        }
+        for stop in &self.channels_stopped {
+            text.push_str(&format!("  stopped       {stop} (the rest is left for the next run)\n"));
         }
         if self.municipality_errors > 0 {
             text.push_str(&format!("  municipality errors {}\n", self.municipality_errors));
@@ -124,14 +142,21 @@ pub struct GroupResult {
     pub stopped: bool,
     /// The sections could not be used (a half-published build): nothing of the group was sent.
     pub section_errors: usize,
-    /// Of `planned`: families on the LINE channel (never mailed; see [`RunSummary::line_planned`]).
+    /// Of `planned`: families on the LINE channel.
     pub line_planned: usize,
+    /// Channels an account-level error stopped (LINE's monthly quota …), with the error code.
+    pub channels_stopped: Vec<(Channel, String)>,
 }
 
 impl GroupResult {
-    /// The whole range was delivered with nothing left for a later run.
+    /// The whole range was delivered with nothing left for a later run (a LINE push in doubt is
+    /// left for one: it is retried with its key).
     pub fn finished(&self) -> bool {
-        self.resume_after.is_none() && !self.stopped && self.delivery.retry == 0 && self.section_errors == 0
+        self.resume_after.is_none()
+            && !self.stopped
+            && self.delivery.retry == 0
+            && self.delivery.in_doubt_retry == 0
+            && self.section_errors == 0
     }
 }
 
@@ -146,6 +171,8 @@ pub struct GroupOptions {
     pub page_size: usize,
     /// No mail starts at or after this instant (the deadline less a margin).
     pub stop_at: Option<Deadline>,
+    /// Channels already stopped for this municipality's run (an earlier group hit LINE's quota).
+    pub stopped: Vec<Channel>,
 }
 
 /// Delivers one group (one merged anchor range of one municipality and date), page by page, from
@@ -162,7 +189,7 @@ pub async fn work_group<R, S, M>(
 where
     R: RecipientSource + Sync,
     S: DeliveryStore + Sync,
-    M: Channel + Sync,
+    M: DeliveryChannel + Sync,
 {
     let id = schedule.document.municipality.id.as_str();
     let mut result = GroupResult::default();
@@ -183,12 +210,8 @@ where
         result.items_read += page.recipients.len();
         let mails = planner.mails_for(&query, page.recipients);
         result.planned += mails.len();
-        // One plan, two channels: a LINE family is planned like everyone but must never get mail.
-        let (line, mails): (Vec<_>, Vec<_>) = mails.into_iter().partition(|mail| mail.recipient.line.is_some());
-        if !line.is_empty() {
-            tracing::warn!(municipality = id, line = line.len(), "LINE families due: not pushed by this run");
-        }
-        result.line_planned += line.len();
+        // One plan, two channels: each family is delivered by its own channel (the delivery routes).
+        result.line_planned += mails.iter().filter(|mail| mail.recipient.line.is_some()).count();
         if !mails.is_empty() && !options.dry_run {
             let sections = match Sections::fetch_for(schedule, &mails).await {
                 Ok(sections) => sections,
@@ -206,8 +229,13 @@ where
                 links,
                 now: chrono::Utc::now().timestamp(),
             };
-            let report = delivery.deliver_mails(id, group.date, &mails, &composer, options.stop_at.as_ref()).await;
+            let stopped: Vec<Channel> =
+                options.stopped.iter().chain(result.channels_stopped.iter().map(|(c, _)| c)).copied().collect();
+            let report = delivery
+                .deliver_mails_stopped(id, group.date, &mails, &composer, options.stop_at.as_ref(), &stopped)
+                .await;
             result.delivery += report.counts;
+            result.channels_stopped.extend(report.stopped);
             if let Some(index) = report.resume_at {
                 let resume = if index == 0 { after.clone() } else { Some(mails[index - 1].recipient.cursor()) };
                 result.stopped = resume.is_none();
@@ -237,7 +265,7 @@ pub async fn run_day<R, S, M>(
 where
     R: RecipientSource + Sync,
     S: DeliveryStore + Sync,
-    M: Channel + Sync,
+    M: DeliveryChannel + Sync,
 {
     run_day_with(schedules, source, delivery, links, request, |_, _| async {}).await
 }
@@ -255,7 +283,7 @@ pub async fn run_day_with<R, S, M, F, Fut>(
 where
     R: RecipientSource + Sync,
     S: DeliveryStore + Sync,
-    M: Channel + Sync,
+    M: DeliveryChannel + Sync,
     F: Fn(String, NaiveDate) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
@@ -265,6 +293,7 @@ where
         dry_run: request.dry_run,
         page_size: DEFAULT_PAGE_SIZE,
         stop_at: None,
+        stopped: Vec::new(),
     };
     for schedule in schedules {
         let id = schedule.document.municipality.id.as_str();
@@ -274,6 +303,8 @@ where
         summary.drafts_refused.extend(planner.drafts_refused().iter().map(|entry| format!("{id}:{entry}")));
         let mut all_finished = true;
         let mut municipality = GroupResult::default();
+        let mut options = options.clone();
+        options.stopped.clear();
         for query in planner.queries() {
             let group = GroupMessage::new(request.date, &query);
             match work_group(schedule, &group, source, delivery, links, options.clone()).await {
@@ -285,6 +316,12 @@ where
                     municipality.line_planned += result.line_planned;
                     municipality.section_errors += result.section_errors;
                     municipality.delivery += result.delivery;
+                    for (channel, code) in result.channels_stopped {
+                        if !options.stopped.contains(&channel) {
+                            options.stopped.push(channel);
+                            summary.channels_stopped.push(format!("{id}: {} {code}", channel.as_str()));
+                        }
+                    }
                 }
                 Err(error) => {
                     tracing::error!(municipality = id, error = %error, "planning failed");

@@ -8,15 +8,22 @@
 //!    *refused* and nothing is sent.
 //! 2. [`Channel::send`] (the mail is first rendered by [`Channel::render`]), paced by a [`Pacer`] (the account's rate split over the workers) and retried
 //!    on throttling and transient errors with exponential backoff and full jitter.
-//! 3. The records become `sent` with the SES message id, or `failed` with the error code for a
-//!    permanent (per-recipient) error — recorded, never retried, and the run goes on. When SES
-//!    definitely did not take the mail (throttled to the end, account-level errors) the records are
-//!    released so the next run sends it; when the outcome is unknown (a timeout) they stay `sending`
-//!    — *in doubt*, reported, never resent.
+//! 3. The records become `sent` with the provider's message id, or `failed` with the error code for
+//!    a permanent (per-recipient) error — recorded, never retried, and the run goes on. When the
+//!    provider definitely did not take the mail (throttled to the end, account-level errors) the
+//!    records are released so the next run sends it; when the outcome is unknown (a timeout) they
+//!    stay `sending` — *in doubt*: a mail is reported and never resent; a LINE push, whose retry key
+//!    was stored with the reservation, is retried by a later run with that key (LINE answers 409
+//!    if it had accepted it, and the delivery is recorded sent).
+//!
+//! One plan, two channels: each family is delivered by its own channel ([`Channel::serves`]); an
+//! account-level error (SES paused, LINE's monthly quota) stops that channel only, for the rest of
+//! the municipality's delivery, and is reported ([`DeliveryReport::stopped`]).
 //!
 //! Logs carry subscription ids, entry ids and error codes only: no address, anchor date or token.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
@@ -25,6 +32,7 @@ use tokio::time::Instant;
 
 use kizuna_reports::counters::DeliveryOutcome;
 
+use crate::domain::model::Channel as ChannelId;
 use crate::domain::plan::{DayPlan, PlannedMail};
 use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
 use crate::ports::clock::{self, Deadline};
@@ -114,10 +122,51 @@ pub struct DeliveryCounts {
     pub deferred: usize,
     /// Delivery records found `sending` for over an hour: reported, never resent.
     pub stale_sending: usize,
+    /// Of `in_doubt`: LINE pushes left in doubt with their retry key (a later run retries them).
+    pub in_doubt_retry: usize,
+    /// Families of a channel this deployment does not deliver (LINE without LINE configured).
+    pub unserved: usize,
+    /// The mail families' counts.
+    pub mail: ChannelCounts,
+    /// The LINE families' counts.
+    pub line: ChannelCounts,
+}
+
+/// The counts of one channel (a part of [`DeliveryCounts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ChannelCounts {
+    /// Accepted by the provider.
+    pub sent: usize,
+    /// Failed (permanent, left for a later run, in doubt).
+    pub failed: usize,
+    /// Of `failed`: outcome unknown.
+    pub in_doubt: usize,
+}
+
+impl std::ops::AddAssign for ChannelCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.in_doubt += other.in_doubt;
+    }
+}
+
+impl DeliveryCounts {
+    /// The counts of one channel.
+    pub fn of(&mut self, channel: ChannelId) -> &mut ChannelCounts {
+        match channel {
+            ChannelId::Mail => &mut self.mail,
+            ChannelId::Line => &mut self.line,
+        }
+    }
 }
 
 impl std::ops::AddAssign for DeliveryCounts {
     fn add_assign(&mut self, other: Self) {
+        self.in_doubt_retry += other.in_doubt_retry;
+        self.unserved += other.unserved;
+        self.mail += other.mail;
+        self.line += other.line;
         self.sent += other.sent;
         self.already_sent += other.already_sent;
         self.refused += other.refused;
@@ -130,6 +179,38 @@ impl std::ops::AddAssign for DeliveryCounts {
     }
 }
 
+impl DeliveryCounts {
+    /// Adds one mail's outcome on its channel.
+    fn add(&mut self, channel: ChannelId, outcome: Outcome) {
+        match outcome {
+            Outcome::Sent => {
+                self.sent += 1;
+                self.of(channel).sent += 1;
+            }
+            Outcome::AlreadySent => self.already_sent += 1,
+            Outcome::Refused => self.refused += 1,
+            Outcome::Failed => {
+                self.failed += 1;
+                self.of(channel).failed += 1;
+            }
+            Outcome::InDoubt(retried) => {
+                self.failed += 1;
+                self.in_doubt += 1;
+                self.in_doubt_retry += usize::from(retried);
+                self.of(channel).failed += 1;
+                self.of(channel).in_doubt += 1;
+            }
+            Outcome::Retry => {
+                self.failed += 1;
+                self.retry += 1;
+                self.of(channel).failed += 1;
+            }
+            Outcome::Deferred => self.deferred += 1,
+            Outcome::Unserved => self.unserved += 1,
+        }
+    }
+}
+
 /// What happened to one mail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
@@ -137,7 +218,10 @@ enum Outcome {
     AlreadySent,
     Refused,
     Failed,
-    InDoubt,
+    /// Outcome unknown; `true` when a later run retries it with its stored key.
+    InDoubt(bool),
+    /// A family of a channel this deployment does not deliver.
+    Unserved,
     /// Failed, but a later run should send it (released, or never reserved).
     Retry,
     /// Not started: the deadline came.
@@ -145,13 +229,15 @@ enum Outcome {
 }
 
 /// What [`Delivery::deliver_mails`] did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
     /// The counts.
     pub counts: DeliveryCounts,
     /// When the deadline stopped the delivery: the index of the first mail not done (deferred, or
     /// released because of the deadline); every mail before it is finished.
     pub resume_at: Option<usize>,
+    /// Channels an account-level error stopped, with its code (`line-429-quota`, …).
+    pub stopped: Vec<(ChannelId, String)>,
 }
 
 /// The municipality, date and build of one delivery, and when to stop.
@@ -163,11 +249,26 @@ struct Run<'a> {
     stop_at: Option<&'a Deadline>,
 }
 
-/// Counters shared by the mails of one delivery.
+/// Counters and stops shared by the mails of one delivery.
 #[derive(Debug, Default)]
 struct Stats {
     throttled: AtomicUsize,
     stale_sending: AtomicUsize,
+    /// Per channel (mail, LINE): an account-level error stopped it.
+    abort: [AtomicBool; 2],
+    stopped: StdMutex<Vec<(ChannelId, String)>>,
+}
+
+impl Stats {
+    fn abort(&self, channel: ChannelId) -> &AtomicBool {
+        &self.abort[usize::from(channel == ChannelId::Line)]
+    }
+
+    fn stop(&self, channel: ChannelId, code: &str) {
+        if !self.abort(channel).swap(true, Ordering::Relaxed) {
+            self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((channel, code.to_owned()));
+        }
+    }
 }
 
 /// Everything [`Delivery::deliver_plan`] needs besides the plan.
@@ -200,15 +301,31 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         content: &DayContent<'_>,
         stop_at: Option<&Deadline>,
     ) -> DeliveryReport {
-        let abort = AtomicBool::new(false);
+        self.deliver_mails_stopped(municipality, date, mails, content, stop_at, &[]).await
+    }
+
+    /// [`Delivery::deliver_mails`] with some channels already stopped for this municipality (an
+    /// earlier group hit LINE's monthly quota): their families are left for a later run.
+    pub async fn deliver_mails_stopped(
+        &self,
+        municipality: &str,
+        date: chrono::NaiveDate,
+        mails: &[PlannedMail<'_>],
+        content: &DayContent<'_>,
+        stop_at: Option<&Deadline>,
+        stopped: &[ChannelId],
+    ) -> DeliveryReport {
         let stats = Stats::default();
+        for channel in stopped {
+            stats.abort(*channel).store(true, Ordering::Relaxed);
+        }
         let run = Run { municipality, date, build: content.schedule.build.id.as_str(), stop_at };
         // Indexes, not `(index, &mail)` pairs: a closure taking a reference trips rustc's check that
         // the whole future is `Send` ("FnOnce is not general enough"), which the local API needs.
         let mut outcomes: Vec<(usize, Outcome)> = stream::iter(0..mails.len())
             .map(|index| {
-                let (run, abort, stats, mail) = (&run, &abort, &stats, &mails[index]);
-                async move { (index, self.deliver_one(run, mail, content, abort, stats).await) }
+                let (run, stats, mail) = (&run, &stats, &mails[index]);
+                async move { (index, self.deliver_one(run, mail, content, stats).await) }
             })
             .buffer_unordered(self.options.concurrency.max(1))
             .collect()
@@ -219,22 +336,8 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
             stale_sending: stats.stale_sending.into_inner(),
             ..DeliveryCounts::default()
         };
-        for (_, outcome) in &outcomes {
-            match outcome {
-                Outcome::Sent => counts.sent += 1,
-                Outcome::AlreadySent => counts.already_sent += 1,
-                Outcome::Refused => counts.refused += 1,
-                Outcome::Failed => counts.failed += 1,
-                Outcome::InDoubt => {
-                    counts.failed += 1;
-                    counts.in_doubt += 1;
-                }
-                Outcome::Retry => {
-                    counts.failed += 1;
-                    counts.retry += 1;
-                }
-                Outcome::Deferred => counts.deferred += 1,
-            }
+        for (index, outcome) in &outcomes {
+            counts.add(mails[*index].recipient.channel(), *outcome);
         }
         let stopped = clock::passed(stop_at);
         let resume_at = if stopped {
@@ -242,7 +345,8 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         } else {
             None
         };
-        DeliveryReport { counts, resume_at }
+        let stopped = stats.stopped.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        DeliveryReport { counts, resume_at, stopped }
     }
 
     async fn deliver_one(
@@ -250,23 +354,31 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         run: &Run<'_>,
         mail: &PlannedMail<'_>,
         content: &DayContent<'_>,
-        abort: &AtomicBool,
         stats: &Stats,
     ) -> Outcome {
         // Long on purpose: this is the state machine itself, one arm per outcome, read top to bottom.
         let id = mail.recipient.subscription_id.as_str();
+        let channel = mail.recipient.channel();
+        if !self.mailer.serves(channel) {
+            tracing::warn!(subscription = id, channel = channel.as_str(), "no adapter for this channel: not delivered");
+            return Outcome::Unserved;
+        }
+        let abort = stats.abort(channel);
         if abort.load(Ordering::Relaxed) {
             return Outcome::Retry;
         }
         if clock::passed(run.stop_at) {
             return Outcome::Deferred;
         }
+        // Made before the reservation and stored with it, so a later run retries with the same key.
+        let fresh_key = self.mailer.retries_in_doubt(channel).then(|| uuid::Uuid::new_v4().to_string());
         let request = ReserveRequest {
             municipality: run.municipality,
             date: run.date,
             build: run.build,
             recipient: &mail.recipient,
             entries: mail.entry_ids(),
+            retry_key: fresh_key.as_deref(),
         };
         let reservation = match self.store.reserve(&request).await {
             Ok(reservation) => reservation,
@@ -283,6 +395,7 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                 "delivery record left `sending` for over an hour: reported, not resent"
             );
         }
+        let retry_key = reservation.retry_key;
         let reserved = match reservation.outcome {
             ReserveOutcome::Reserved(entries) => entries,
             ReserveOutcome::AlreadySent => {
@@ -315,8 +428,11 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
             if attempt > 0 && clock::passed(run.stop_at) {
                 break Err(SendError { kind: SendErrorKind::Throttled, code: "DeadlineReached".to_owned() });
             }
-            self.pacer.wait().await;
-            match self.mailer.send(&composed).await {
+            match self.mailer.pacer(&composed) {
+                Some(pacer) => pacer.wait().await,
+                None => self.pacer.wait().await,
+            }
+            match self.mailer.send(&composed, retry_key.as_deref()).await {
                 Ok(message_id) => break Ok(message_id),
                 Err(error)
                     if matches!(error.kind, SendErrorKind::Throttled | SendErrorKind::Transient)
@@ -332,11 +448,12 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                 Err(error) => break Err(error),
             }
         };
-        let outcome = self.record(id, &reserved, result, abort).await;
+        let outcome = self.record(id, &reserved, result, (channel, retry_key.is_some()), stats).await;
         let counted = match outcome {
             Outcome::Sent => Some(DeliveryOutcome::Sent),
             Outcome::Failed => Some(DeliveryOutcome::Failed),
-            Outcome::InDoubt => Some(DeliveryOutcome::InDoubt),
+            // Counted once: a push a later run retries is counted by that run.
+            Outcome::InDoubt(false) => Some(DeliveryOutcome::InDoubt),
             _ => None,
         };
         if let Some(counted) = counted {
@@ -348,14 +465,17 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
         outcome
     }
 
-    /// Records a send's result on the reserved entries; what the mail came to.
+    /// Records a send's result on the reserved entries; what the mail came to. `sent_by` is the
+    /// channel and whether the delivery carries a stored retry key.
     async fn record(
         &self,
         id: &str,
         reserved: &[String],
         result: Result<String, SendError>,
-        abort: &AtomicBool,
+        sent_by: (ChannelId, bool),
+        stats: &Stats,
     ) -> Outcome {
+        let (channel, keyed) = sent_by;
         match result {
             Ok(message_id) => {
                 if let Err(error) = self.store.mark_sent(id, reserved, &message_id).await {
@@ -372,15 +492,19 @@ impl<S: DeliveryStore + Sync, M: Channel + Sync> Delivery<'_, S, M> {
                     }
                     Outcome::Failed
                 }
+                SendErrorKind::InDoubt if keyed => {
+                    tracing::warn!(subscription = id, code = %error.code, "outcome unknown: left `sending` with its retry key, a later run retries it");
+                    Outcome::InDoubt(true)
+                }
                 SendErrorKind::InDoubt => {
                     tracing::error!(subscription = id, code = %error.code, "outcome unknown: left `sending`, not resent");
-                    Outcome::InDoubt
+                    Outcome::InDoubt(false)
                 }
                 SendErrorKind::Fatal => {
                     if error.code != "RunAborted" {
-                        tracing::error!(code = %error.code, "account-level send error: stopping this run");
+                        tracing::error!(channel = channel.as_str(), code = %error.code, "account-level send error: stopping this channel's run");
+                        stats.stop(channel, &error.code);
                     }
-                    abort.store(true, Ordering::Relaxed);
                     self.release(id, reserved).await;
                     Outcome::Retry
                 }

@@ -232,12 +232,8 @@ pub fn marker_values(
     subscription: Option<&str>,
     now: i64,
 ) -> LineMarkerValues {
-    let values = LineMarkerValues::default().with(LineMarker::ArchiveUrl, &municipality.archive_base_url);
-    let Some(id) = subscription else { return values };
-    let api = &municipality.api_base_url;
-    let manage = format!("{api}manage?token={}", links.token(Purpose::Manage, id, now));
-    let unsubscribe = format!("{api}unsubscribe?token={}", links.token(Purpose::Unsubscribe, id, now));
-    values.with(LineMarker::ManageUrl, &manage).with(LineMarker::UnsubscribeUrl, &unsubscribe)
+    let urls = (municipality.archive_base_url.as_str(), municipality.api_base_url.as_str());
+    crate::domain::links::line_marker_values(urls, links, subscription, None, now)
 }
 
 fn meta(event: &Event) -> Option<&EventMeta> {

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::model::Channel;
 use crate::use_cases::daily_run::{GroupResult, PlannerSummary, RunSummary};
 
 /// The CloudWatch namespace.
@@ -36,8 +37,15 @@ pub struct RunMetrics {
     pub items_read: usize,
     /// Groups sent to the queue (planner).
     pub groups_enqueued: usize,
-    /// Of `planned`: LINE families (never mailed; not pushed by the mail run).
+    /// Of `planned`: LINE families (pushed by the LINE channel, never mailed).
     pub line_planned: usize,
+    /// Per channel: (sent, failed, in doubt) of mail and of LINE.
+    pub mail: (usize, usize, usize),
+    /// See [`RunMetrics::mail`].
+    pub line: (usize, usize, usize),
+    /// Municipalities whose LINE run an account-level error stopped (monthly quota, credentials):
+    /// the alarm `LineQuotaAlarm` watches it.
+    pub line_stops: usize,
 }
 
 impl RunMetrics {
@@ -45,6 +53,7 @@ impl RunMetrics {
     pub fn add_group(&mut self, group: &GroupResult) {
         self.planned += group.planned;
         self.line_planned += group.line_planned;
+        self.line_stops += group.channels_stopped.iter().filter(|(c, _)| *c == Channel::Line).count();
         self.queries += group.queries;
         self.items_read += group.items_read;
         self.add_counts(&group.delivery);
@@ -59,6 +68,11 @@ impl RunMetrics {
         self.stale_sending += counts.stale_sending;
         self.throttled += counts.throttled;
         self.deferred += counts.deferred;
+        for (total, counts) in [(&mut self.mail, &counts.mail), (&mut self.line, &counts.line)] {
+            total.0 += counts.sent;
+            total.1 += counts.failed;
+            total.2 += counts.in_doubt;
+        }
     }
 
     /// The metrics of a CLI run.
@@ -68,6 +82,7 @@ impl RunMetrics {
             line_planned: summary.line_planned,
             queries: summary.queries,
             items_read: summary.items_read,
+            line_stops: summary.channels_stopped.iter().filter(|s| s.contains(": line ")).count(),
             ..Self::default()
         };
         metrics.add_counts(&summary.delivery);
@@ -79,7 +94,7 @@ impl RunMetrics {
         RunMetrics { groups_enqueued: summary.groups_enqueued, ..Self::default() }
     }
 
-    fn values(&self) -> [(&'static str, usize); 13] {
+    fn values(&self) -> [(&'static str, usize); 20] {
         [
             ("Planned", self.planned),
             ("Sent", self.sent),
@@ -94,6 +109,13 @@ impl RunMetrics {
             ("ItemsRead", self.items_read),
             ("GroupsEnqueued", self.groups_enqueued),
             ("LinePlanned", self.line_planned),
+            ("MailSent", self.mail.0),
+            ("MailFailed", self.mail.1),
+            ("MailInDoubt", self.mail.2),
+            ("LineSent", self.line.0),
+            ("LineFailed", self.line.1),
+            ("LineInDoubt", self.line.2),
+            ("LineStops", self.line_stops),
         ]
     }
 
@@ -139,6 +161,8 @@ mod tests {
             refused: 1,
             queries: 2,
             items_read: 6,
+            line: (4, 1, 1),
+            line_stops: 1,
             ..Default::default()
         };
         let line: Value = serde_json::from_str(&metrics.emf("worker", 1_700_000_000_000)).expect("JSON");
@@ -160,6 +184,11 @@ mod tests {
             ("Failed", 0),
             ("Queries", 2),
             ("ItemsRead", 6),
+            ("LineSent", 4),
+            ("LineFailed", 1),
+            ("LineInDoubt", 1),
+            ("LineStops", 1),
+            ("MailSent", 0),
         ] {
             assert_eq!(line[name], value, "{name}");
         }

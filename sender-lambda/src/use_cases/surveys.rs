@@ -171,6 +171,18 @@ where
         self.inner.channel()
     }
 
+    fn serves(&self, channel: model::Channel) -> bool {
+        self.inner.serves(channel)
+    }
+
+    fn retries_in_doubt(&self, channel: model::Channel) -> bool {
+        self.inner.retries_in_doubt(channel)
+    }
+
+    fn pacer(&self, message: &Self::Message) -> Option<std::sync::Arc<crate::use_cases::delivery::Pacer>> {
+        self.inner.pacer(&message.0)
+    }
+
     fn render(&self, day: &DayContent<'_>, mail: &PlannedMail<'_>) -> Result<Self::Message, Self::RenderError> {
         let message = self.inner.render(day, mail)?;
         let today = chrono::DateTime::from_timestamp(day.now, 0)
@@ -184,14 +196,14 @@ where
                 municipality: day.schedule.municipality.id.clone(),
                 survey: survey.id.clone(),
                 stage: StageBucket::of(recipient.anchor_kind, recipient.anchor_date, today),
-                channel: self.inner.channel(),
+                channel: recipient.channel(),
             })
             .collect();
         Ok((message, invitations))
     }
 
-    async fn send(&self, message: &Self::Message) -> Result<String, SendError> {
-        let id = self.inner.send(&message.0).await?;
+    async fn send(&self, message: &Self::Message, retry_key: Option<&str>) -> Result<String, SendError> {
+        let id = self.inner.send(&message.0, retry_key).await?;
         for invitation in &message.1 {
             let counted = self
                 .store

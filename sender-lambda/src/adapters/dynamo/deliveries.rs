@@ -12,7 +12,7 @@ use chrono::Utc;
 use crate::adapters::dynamo::attributes::{cancelled_transaction, get_s, n, now_rfc3339, s, sdk_error, Item};
 use crate::adapters::dynamo::keys::{subscription_pk, DELIVERY_TTL_DAYS, EXPIRES_AT, PK, SK};
 use crate::domain::model::{DeliveryStatus, SubscriptionStatus};
-use crate::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
+use crate::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest, RETRY_KEY_VALID_FOR};
 use crate::ports::store_error::StoreError;
 use crate::BoxError;
 
@@ -24,6 +24,9 @@ pub struct DynamoDeliveries {
     deliveries: String,
     stale_after: chrono::Duration,
 }
+
+/// The attribute holding a delivery's retry key (LINE's `X-Line-Retry-Key`).
+const RETRY_KEY: &str = "retry_key";
 
 /// How long a record may stay `sending` before a reservation reports it.
 pub const STALE_SENDING_AFTER: chrono::Duration = chrono::Duration::hours(1);
@@ -58,7 +61,31 @@ impl DynamoDeliveries {
         item.insert("created_at".into(), s(now_rfc3339()));
         item.insert("updated_at".into(), s(now_rfc3339()));
         item.insert(EXPIRES_AT.into(), n(now.timestamp() + DELIVERY_TTL_DAYS * 86_400));
+        item.insert("channel".into(), s(request.recipient.channel().as_str()));
+        if let Some(key) = request.retry_key {
+            item.insert(RETRY_KEY.into(), s(key));
+        }
         item
+    }
+
+    /// Whether the subscription is still active with this anchor version (a strongly consistent
+    /// read: the check a resumed delivery makes instead of the reservation's transaction).
+    async fn still_active(&self, subscription: &str, version: u64) -> Result<bool, BoxError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.subscriptions)
+            .key(PK, s(subscription))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?
+            .item;
+        Ok(item.is_some_and(|item| {
+            get_s(&item, "status") == Some(SubscriptionStatus::Active.as_str())
+                && item.get("anchor_version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u64>().ok())
+                    == Some(version)
+        }))
     }
 
     async fn update_status(
@@ -98,6 +125,9 @@ impl DeliveryStore for DynamoDeliveries {
         let subscription = subscription_pk(&request.recipient.subscription_id);
         let version = request.recipient.anchor_version;
         let stale_before = Utc::now() - self.stale_after;
+        let resumable_after = Utc::now() - RETRY_KEY_VALID_FOR;
+        let keyed = request.retry_key.is_some();
+        let request_key = request.retry_key.map(str::to_owned);
         async move {
             let mut conflicts = 0;
             let mut failures = 0;
@@ -107,7 +137,7 @@ impl DeliveryStore for DynamoDeliveries {
             let mut stale_sending = Vec::new();
             loop {
                 if entries.is_empty() {
-                    return Ok(Reservation { outcome: ReserveOutcome::AlreadySent, stale_sending });
+                    return Ok(Reservation { outcome: ReserveOutcome::AlreadySent, stale_sending, retry_key: None });
                 }
                 let mut transaction = self.client.transact_write_items().client_request_token(&token);
                 for entry in &entries {
@@ -143,7 +173,14 @@ impl DeliveryStore for DynamoDeliveries {
                         .build(),
                 );
                 let error = match transaction.send().await {
-                    Ok(_) => return Ok(Reservation { outcome: ReserveOutcome::Reserved(entries), stale_sending }),
+                    Ok(_) => {
+                        let retry_key = request_key.clone();
+                        return Ok(Reservation {
+                            outcome: ReserveOutcome::Reserved(entries),
+                            stale_sending,
+                            retry_key,
+                        });
+                    }
                     Err(error) => error,
                 };
                 let cancelled = match cancelled_transaction(error) {
@@ -165,15 +202,36 @@ impl DeliveryStore for DynamoDeliveries {
                     .into());
                 }
                 if reasons[entries.len()] == Some("ConditionalCheckFailed") {
-                    return Ok(Reservation { outcome: ReserveOutcome::Refused, stale_sending });
+                    return Ok(Reservation { outcome: ReserveOutcome::Refused, stale_sending, retry_key: None });
                 }
+                let mut resumed: Vec<String> = Vec::new();
+                let mut resumed_key: Option<String> = None;
                 for (entry, reason) in entries.iter().zip(cancelled.cancellation_reasons()) {
                     let Some(old) = reason.item() else { continue };
                     let sending = get_s(old, "status") == Some(DeliveryStatus::Sending.as_str());
-                    let since = get_s(old, "updated_at").and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                    let time = |name| get_s(old, name).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                    // A keyed delivery left in doubt is sent again with its own key while the
+                    // provider still remembers the key; one push, so one key for all its entries.
+                    let key = get_s(old, RETRY_KEY).filter(|_| keyed && sending);
+                    let fresh = time("created_at").is_some_and(|t| t > resumable_after);
+                    if let Some(key) = key.filter(|k| fresh && resumed_key.as_deref().is_none_or(|r| r == *k)) {
+                        resumed_key = Some(key.to_owned());
+                        resumed.push(entry.clone());
+                        continue;
+                    }
+                    let since = time("updated_at");
                     if sending && since.is_some_and(|t| t <= stale_before) && !stale_sending.contains(entry) {
                         stale_sending.push(entry.clone());
                     }
+                }
+                if !resumed.is_empty() {
+                    // Entries not reserved yet wait for the next run: one key, one push.
+                    let outcome = if self.still_active(&subscription, version).await? {
+                        ReserveOutcome::Reserved(resumed)
+                    } else {
+                        ReserveOutcome::Refused
+                    };
+                    return Ok(Reservation { outcome, stale_sending, retry_key: resumed_key });
                 }
                 let taken: Vec<bool> =
                     reasons[..entries.len()].iter().map(|r| *r == Some("ConditionalCheckFailed")).collect();

@@ -158,10 +158,19 @@ impl LineApi {
         Ok(LineApi { base: base.trim_end_matches('/').to_owned(), timeout, http })
     }
 
-    /// A client for `KIZUNA_LINE_API_BASE` (default [`DEFAULT_API_BASE`]) and [`DEFAULT_TIMEOUT`].
+    /// A client for `KIZUNA_LINE_API_BASE` (default [`DEFAULT_API_BASE`]) with the timeout
+    /// `KIZUNA_LINE_TIMEOUT_MS` (default [`DEFAULT_TIMEOUT`]; tests shorten it to provoke doubt).
     pub fn from_env() -> Result<Self, LineError> {
         let base = std::env::var("KIZUNA_LINE_API_BASE").unwrap_or_else(|_| DEFAULT_API_BASE.to_owned());
-        LineApi::new(&base, DEFAULT_TIMEOUT)
+        let timeout = match std::env::var("KIZUNA_LINE_TIMEOUT_MS") {
+            Ok(value) => {
+                value.trim().parse::<u64>().ok().filter(|ms| *ms > 0).map(Duration::from_millis).ok_or_else(|| {
+                    LineError::transport(format!("KIZUNA_LINE_TIMEOUT_MS `{value}` is not a positive number"))
+                })?
+            }
+            Err(_) => DEFAULT_TIMEOUT,
+        };
+        LineApi::new(&base, timeout)
     }
 
     /// Issues a stateless channel access token (valid 15 minutes) from the channel id and secret,

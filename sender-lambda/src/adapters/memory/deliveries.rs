@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use crate::domain::model::DeliveryStatus;
-use crate::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest};
+use crate::ports::deliveries::{DeliveryStore, Reservation, ReserveOutcome, ReserveRequest, RETRY_KEY_VALID_FOR};
 use crate::ports::store_error::StoreError;
 use crate::BoxError;
 
@@ -25,6 +25,9 @@ pub struct Record {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A retry key and when it was stored.
+type StoredKey = (String, DateTime<Utc>);
+
 /// Delivery records in memory, with the subscription check of each reservation.
 #[derive(Debug, Default)]
 pub struct MemoryDeliveries {
@@ -36,6 +39,8 @@ pub struct MemoryDeliveries {
     stale_after: Option<chrono::Duration>,
     /// The report counters the runs added to, as the DynamoDB store keeps them.
     counters: Mutex<kizuna_reports::ledger::MemoryCounters>,
+    /// Retry keys stored with keyed reservations, and when they were reserved.
+    keys: Mutex<HashMap<(String, String), StoredKey>>,
 }
 
 impl MemoryDeliveries {
@@ -115,17 +120,40 @@ impl MemoryDeliveries {
             })
             .cloned()
             .collect();
+        let mut keys = self.keys.lock().map_err(|_| "poisoned")?;
+        // As the DynamoDB store: a keyed delivery left in doubt is reserved again with its key.
+        if request.retry_key.is_some() {
+            let mut resumed: Vec<String> = Vec::new();
+            let mut resumed_key: Option<String> = None;
+            for entry in &request.entries {
+                let at = (id.clone(), entry.clone());
+                let sending = records.get(&at).is_some_and(|r| r.status == DeliveryStatus::Sending);
+                let Some((key, since)) = keys.get(&at).filter(|_| sending) else { continue };
+                if *since > now - RETRY_KEY_VALID_FOR && resumed_key.as_ref().is_none_or(|r| r == key) {
+                    resumed_key = Some(key.clone());
+                    resumed.push(entry.clone());
+                }
+            }
+            if !resumed.is_empty() {
+                let outcome = ReserveOutcome::Reserved(resumed);
+                return Ok(Reservation { outcome, stale_sending: Vec::new(), retry_key: resumed_key });
+            }
+        }
         let free: Vec<String> =
             request.entries.iter().filter(|e| !records.contains_key(&(id.clone(), (*e).clone()))).cloned().collect();
         if free.is_empty() {
-            return Ok(Reservation { outcome: ReserveOutcome::AlreadySent, stale_sending });
+            return Ok(Reservation { outcome: ReserveOutcome::AlreadySent, stale_sending, retry_key: None });
         }
         for entry in &free {
             let record =
                 Record { status: DeliveryStatus::Sending, message_id: None, error_code: None, updated_at: now };
             records.insert((id.clone(), entry.clone()), record);
+            if let Some(key) = request.retry_key {
+                keys.insert((id.clone(), entry.clone()), (key.to_owned(), now));
+            }
         }
-        Ok(Reservation { outcome: ReserveOutcome::Reserved(free), stale_sending })
+        let retry_key = request.retry_key.map(str::to_owned);
+        Ok(Reservation { outcome: ReserveOutcome::Reserved(free), stale_sending, retry_key })
     }
 
     fn update(&self, id: &str, entries: &[String], status: DeliveryStatus, value: &str) -> Result<(), BoxError> {

@@ -136,7 +136,12 @@ impl<M: Mailer + Sync> Channel for M {
         day.compose(mail)
     }
 
-    fn send(&self, message: &ComposedMail) -> impl Future<Output = Result<String, SendError>> + Send {
+    fn send(
+        &self,
+        message: &ComposedMail,
+        _retry_key: Option<&str>,
+    ) -> impl Future<Output = Result<String, SendError>> + Send {
+        // SES has no idempotency key: a mail in doubt is never resent (`retries_in_doubt` is false).
         Mailer::send(self, message)
     }
 }

@@ -6,8 +6,9 @@
 //! through its pointer: `<prefix>current.json` (a [`kizuna_schedule::CurrentPointer`]) names the
 //! build's prefix, and every `<prefix><build prefix><muni>/schedule.json` is a municipality — so a
 //! run never sees half of a publication ([`load_schedules`]). Section files are read only when a
-//! mail needs them ([`Sections::fetch_for`]), so a day's run reads the few sections of that day,
-//! not the archive; local or from S3, every section is checked against its hash.
+//! mail needs them ([`Sections::fetch_for`]: mail sections for mail families, LINE payloads for
+//! LINE families), so a day's run reads the few sections of that day, not the archive; local or
+//! from S3, every section is checked against its hash.
 
 pub mod published;
 
@@ -66,6 +67,9 @@ pub enum ScheduleError {
         /// The file's hash.
         actual: String,
     },
+    /// A LINE family is due an entry the schedule has no LINE payload for.
+    #[error("entry {0} has no LINE payload (`line`) in schedule.json")]
+    NoLinePayload(String),
     /// The directory holds no municipality.
     #[error("{0}: no <municipality>/schedule.json found")]
     Empty(PathBuf),
@@ -327,42 +331,73 @@ pub fn load_schedule_dir(root: &Path, only: Option<&str>) -> Result<Vec<LoadedSc
     Ok(schedules)
 }
 
-/// The section files (and their hashes) some mails use.
-fn wanted<'a>(mails: &[PlannedMail<'a>]) -> BTreeMap<&'a str, &'a str> {
-    let mut wanted: BTreeMap<&str, &str> = BTreeMap::new();
+/// The files (and their hashes) some mails use: mail sections for mail families, LINE payloads
+/// for LINE families (a LINE entry without a payload is an error: the generator writes one for
+/// every entry of a municipality with LINE).
+fn wanted<'a>(mails: &[PlannedMail<'a>]) -> Result<Wanted<'a>, ScheduleError> {
+    let mut wanted = Wanted::default();
     for mail in mails {
+        let line = mail.recipient.line.is_some();
         for section in &mail.sections {
-            wanted.insert(&section.entry.section, &section.entry.hash);
-            for local in &section.local {
-                wanted.insert(&local.section, &local.hash);
+            if !line {
+                wanted.mail.insert(&section.entry.section, &section.entry.hash);
+                for local in &section.local {
+                    wanted.mail.insert(&local.section, &local.hash);
+                }
+                continue;
+            }
+            let files = std::iter::once((section.entry.line.as_ref(), &section.entry.id))
+                .chain(section.local.iter().map(|local| (local.line.as_ref(), &local.id)));
+            for (file, id) in files {
+                let file = file.ok_or_else(|| ScheduleError::NoLinePayload(id.clone()))?;
+                wanted.line.insert(&file.path, &file.hash);
             }
         }
     }
-    wanted
+    Ok(wanted)
+}
+
+/// What [`wanted`] found: schedule-relative path → hash, per channel.
+#[derive(Default)]
+struct Wanted<'a> {
+    mail: BTreeMap<&'a str, &'a str>,
+    line: BTreeMap<&'a str, &'a str>,
+}
+
+/// Checks a file's bytes against the schedule's hash and parses them.
+fn checked<T: serde::de::DeserializeOwned>(path: PathBuf, bytes: &[u8], expected: &str) -> Result<T, ScheduleError> {
+    let actual = content_hash(bytes);
+    if actual != expected {
+        return Err(ScheduleError::Hash { path, expected: expected.to_owned(), actual });
+    }
+    parse(&path, bytes)
 }
 
 impl Sections {
-    /// Loads the shell and the sections some mails use, from the schedule's directory or from S3;
-    /// any bad file (unreadable, wrong hash, not a section) refuses them all.
+    /// Loads the shell and the sections (mail and LINE) some mails use, from the schedule's
+    /// directory or from S3; any bad file (unreadable, wrong hash, not a section) refuses them all.
     pub async fn fetch_for(schedule: &LoadedSchedule, mails: &[PlannedMail<'_>]) -> Result<Sections, ScheduleError> {
         let Some(remote) = &schedule.remote else {
             return Sections::load_mails(schedule, mails);
         };
+        let wanted = wanted(mails)?;
         let shell_name = &schedule.document.mail.shell;
         join_inside(&schedule.dir, shell_name)?;
         let shell: MailFrame = parse(&PathBuf::from(remote.location(shell_name)), &remote.get(shell_name).await?)?;
-        let mut by_path = BTreeMap::new();
-        for (relative, expected) in wanted(mails) {
+        let mut sections = Sections { shell, by_path: BTreeMap::new(), line: BTreeMap::new() };
+        for (relative, expected) in wanted.mail {
             join_inside(&schedule.dir, relative)?;
-            let path = PathBuf::from(remote.location(relative));
             let bytes = remote.get(relative).await?;
-            let actual = content_hash(&bytes);
-            if actual != expected {
-                return Err(ScheduleError::Hash { path, expected: expected.to_owned(), actual });
-            }
-            by_path.insert(relative.to_owned(), parse(&path, &bytes)?);
+            let section = checked(PathBuf::from(remote.location(relative)), &bytes, expected)?;
+            sections.by_path.insert(relative.to_owned(), section);
         }
-        Ok(Sections { shell, by_path })
+        for (relative, expected) in wanted.line {
+            join_inside(&schedule.dir, relative)?;
+            let bytes = remote.get(relative).await?;
+            let payload = checked(PathBuf::from(remote.location(relative)), &bytes, expected)?;
+            sections.line.insert(relative.to_owned(), payload);
+        }
+        Ok(sections)
     }
 
     /// Loads the shell and the sections the plan's mails use; any bad file refuses them all.
@@ -372,19 +407,21 @@ impl Sections {
 
     /// [`Sections::load_for`] for some mails of a local schedule.
     fn load_mails(schedule: &LoadedSchedule, mails: &[PlannedMail<'_>]) -> Result<Sections, ScheduleError> {
+        let wanted = wanted(mails)?;
         let shell_path = join_inside(&schedule.dir, &schedule.document.mail.shell)?;
         let shell: MailFrame = parse(&shell_path, &read(&shell_path)?)?;
-        let mut by_path = BTreeMap::new();
-        for (relative, expected) in wanted(mails) {
+        let mut sections = Sections { shell, by_path: BTreeMap::new(), line: BTreeMap::new() };
+        for (relative, expected) in wanted.mail {
             let path = join_inside(&schedule.dir, relative)?;
             let bytes = read(&path)?;
-            let actual = content_hash(&bytes);
-            if actual != expected {
-                return Err(ScheduleError::Hash { path, expected: expected.to_owned(), actual });
-            }
-            by_path.insert(relative.to_owned(), parse(&path, &bytes)?);
+            sections.by_path.insert(relative.to_owned(), checked(path, &bytes, expected)?);
         }
-        Ok(Sections { shell, by_path })
+        for (relative, expected) in wanted.line {
+            let path = join_inside(&schedule.dir, relative)?;
+            let bytes = read(&path)?;
+            sections.line.insert(relative.to_owned(), checked(path, &bytes, expected)?);
+        }
+        Ok(sections)
     }
 }
 

@@ -1,0 +1,185 @@
+//! The LINE implementation of the delivery [`Channel`]: a family's day as one push.
+//!
+//! - **render**: the day's LINE payloads of the family's sections (each entry's, then its attached
+//!   local sections', in plan order, hash-checked by [`crate::adapters::site::Sections`]) combined
+//!   by [`compose_push`] into at most five message objects, with the markers filled (nickname,
+//!   archive, manage and unsubscribe links; sections carry none today, so this is a guard that a
+//!   future marker can never reach a family unfilled);
+//! - **send**: one `POST /v2/bot/message/push` to the family's user id on its municipality's
+//!   channel (stateless token from the channel's secret), with the retry key the delivery stored
+//!   at reservation; paced by the channel's own pacer.
+//!
+//! LINE's errors become the delivery's kinds: rate 429 → throttled (paced retry), monthly quota
+//! 429 → fatal for the municipality's LINE run, 5xx → transient, 401 → the token is forgotten and
+//! the push retried with a new one, other 4xx → permanent, no answer → in doubt (retried by a later
+//! run with the same key, which LINE answers with 409 if it had accepted it).
+
+use std::sync::Arc;
+
+use kizuna_schedule::line::{compose_push, LineLimitError, LinePayload};
+
+use super::channels::{ChannelError, LineChannels};
+use super::client::{LineError, LineErrorKind, PushAccepted};
+use crate::domain::links::line_marker_values;
+use crate::domain::model;
+use crate::domain::plan::PlannedMail;
+use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
+use crate::use_cases::delivery::Pacer;
+
+/// One family's push, ready to send.
+pub struct LinePushMessage {
+    /// The municipality (whose channel it goes through).
+    pub municipality: String,
+    /// The LINE user id (personal data: never logged).
+    user_id: String,
+    /// The message objects (1–5), markers filled.
+    pub messages: serde_json::Value,
+    pacer: Arc<Pacer>,
+}
+
+impl std::fmt::Debug for LinePushMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinePushMessage").field("municipality", &self.municipality).finish_non_exhaustive()
+    }
+}
+
+/// Why a family's push could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum LineRenderError {
+    /// The recipient is not a LINE family (a routing bug).
+    #[error("not a LINE recipient")]
+    NotLine,
+    /// A section's LINE payload was not loaded.
+    #[error("the LINE payload of {0} is not loaded")]
+    MissingPayload(String),
+    /// The day's sections do not fit one push (the build checks each entry with its local sections).
+    #[error("the day's LINE sections do not fit one push: {0}")]
+    Limits(#[from] LineLimitError),
+    /// The messages could not be written as JSON.
+    #[error("cannot write the push: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The LINE channel over every municipality's official account.
+#[derive(Debug)]
+pub struct LinePush<'a> {
+    /// The municipalities' channels (credentials, tokens, pacers).
+    pub channels: &'a LineChannels,
+}
+
+impl LinePush<'_> {
+    /// The payloads of a family's sections, in order.
+    fn payloads<'d>(day: &'d DayContent<'_>, mail: &PlannedMail<'_>) -> Result<Vec<&'d LinePayload>, LineRenderError> {
+        let mut payloads = Vec::new();
+        for section in &mail.sections {
+            let files = std::iter::once((section.entry.line.as_ref(), &section.entry.id))
+                .chain(section.local.iter().map(|local| (local.line.as_ref(), &local.id)));
+            for (file, id) in files {
+                let payload = file
+                    .and_then(|file| day.sections.line.get(&file.path))
+                    .ok_or_else(|| LineRenderError::MissingPayload(id.clone()))?;
+                payloads.push(payload);
+            }
+        }
+        Ok(payloads)
+    }
+}
+
+/// LINE's error as the delivery's kind and code.
+fn send_error(error: &LineError) -> SendError {
+    let kind = match error.kind {
+        LineErrorKind::RateLimited => SendErrorKind::Throttled,
+        LineErrorKind::QuotaExhausted => SendErrorKind::Fatal,
+        LineErrorKind::Transient => SendErrorKind::Transient,
+        LineErrorKind::Unauthorized => SendErrorKind::Fatal,
+        LineErrorKind::Permanent => SendErrorKind::Permanent,
+        LineErrorKind::InDoubt => SendErrorKind::InDoubt,
+    };
+    SendError { kind, code: error.code() }
+}
+
+impl Channel for LinePush<'_> {
+    type Message = LinePushMessage;
+    type RenderError = LineRenderError;
+
+    fn channel(&self) -> model::Channel {
+        model::Channel::Line
+    }
+
+    fn retries_in_doubt(&self, channel: model::Channel) -> bool {
+        channel == model::Channel::Line
+    }
+
+    fn render(&self, day: &DayContent<'_>, mail: &PlannedMail<'_>) -> Result<LinePushMessage, LineRenderError> {
+        let recipient = &mail.recipient;
+        let line = recipient.line.as_ref().ok_or(LineRenderError::NotLine)?;
+        let push = compose_push(&Self::payloads(day, mail)?)?;
+        let municipality = &day.schedule.municipality;
+        let values = line_marker_values(
+            (&municipality.archive_base_url, &municipality.api_base_url),
+            day.links,
+            Some(&recipient.subscription_id),
+            recipient.nickname.as_deref(),
+            day.now,
+        );
+        Ok(LinePushMessage {
+            municipality: municipality.id.clone(),
+            user_id: line.user_id.clone(),
+            messages: serde_json::to_value(push.fill(&values).messages)?,
+            pacer: self.channels.pacer(&municipality.id),
+        })
+    }
+
+    fn pacer(&self, message: &LinePushMessage) -> Option<Arc<Pacer>> {
+        Some(message.pacer.clone())
+    }
+
+    async fn send(&self, message: &LinePushMessage, retry_key: Option<&str>) -> Result<String, SendError> {
+        let municipality = &message.municipality;
+        let token = self.channels.access_token(municipality).await.map_err(|error| match error {
+            ChannelError::Credentials { .. } => {
+                tracing::error!(municipality = %municipality, error = %error, "LINE channel unusable");
+                SendError { kind: SendErrorKind::Fatal, code: "line-credentials".to_owned() }
+            }
+            ChannelError::Line(error) => send_error(&error),
+        })?;
+        // The delivery always reserves a LINE push with a key; a fresh one is only a safe fallback.
+        let fallback;
+        let key = match retry_key {
+            Some(key) => key,
+            None => {
+                fallback = uuid::Uuid::new_v4().to_string();
+                &fallback
+            }
+        };
+        match self.channels.api().push(&token, &message.user_id, &message.messages, key).await {
+            Ok(PushAccepted::Sent(id)) => Ok(id),
+            Ok(PushAccepted::AlreadyAccepted(id)) => {
+                tracing::info!(municipality = %municipality, "LINE had accepted this push before (409): delivered once");
+                Ok(id)
+            }
+            Err(error) if error.kind == LineErrorKind::Unauthorized => {
+                // A token LINE no longer takes: the next attempt issues a fresh one.
+                self.channels.forget_token(municipality).await;
+                Err(SendError { kind: SendErrorKind::Transient, code: error.code() })
+            }
+            Err(error) => Err(send_error(&error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_errors_map_to_the_delivery_kinds() {
+        let error = |kind, status| LineError { kind, status, message: String::new() };
+        let quota = send_error(&error(LineErrorKind::QuotaExhausted, Some(429)));
+        assert_eq!((quota.kind, quota.code.as_str()), (SendErrorKind::Fatal, "line-429-quota"));
+        assert_eq!(send_error(&error(LineErrorKind::RateLimited, Some(429))).kind, SendErrorKind::Throttled);
+        assert_eq!(send_error(&error(LineErrorKind::Transient, Some(500))).kind, SendErrorKind::Transient);
+        assert_eq!(send_error(&error(LineErrorKind::Permanent, Some(400))).kind, SendErrorKind::Permanent);
+        assert_eq!(send_error(&error(LineErrorKind::InDoubt, None)).kind, SendErrorKind::InDoubt);
+    }
+}
