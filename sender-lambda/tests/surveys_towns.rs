@@ -1,10 +1,10 @@
 //! Reader surveys town by town, on a site the real generator builds (issue 20):
 //!
-//! - **LINE**: a LINE family's day is composed from the generator's LINE payloads with the
-//!   contract's `compose_push`, its invitation carrying the reader's own link (channel `line`);
-//!   the stand-in (the official SDK's `PushMessageRequest`) accepts the push, and the link it
-//!   recorded opens the survey through the API (moto's DynamoDB): answered once, a second answer
-//!   refused.
+//! - **LINE**: on the survey's day the daily run (mail and LINE from one plan) pushes a LINE
+//!   family its day — the generator's LINE payloads combined by the contract's `compose_push` —
+//!   with the invitation carrying the family's own link (channel `line`); the stand-in (the
+//!   official SDK's `PushMessageRequest`) accepts it, and the link it recorded opens the survey
+//!   through the API (moto's DynamoDB): answered once, a second answer refused, counted as LINE.
 //! - **Opting out**: a town with `surveys: { opt_out: [reader] }` has no invitation in its
 //!   families' mail on the survey's day (SES in moto), and the API refuses an answer for that
 //!   survey with the Japanese closed page, storing nothing.
@@ -21,23 +21,26 @@ use chrono::{Days, NaiveDate, Utc};
 use common::moto::{unique, Moto};
 use kizuna_generator::build::{self, BuildOptions};
 use kizuna_generator::output::DirectorySink;
-use kizuna_schedule::line::{compose_push, LineMarker, LineMarkerValues, LinePayload, PushSection};
-use kizuna_schedule::{content_hash, japan_today, AnchorKind, ScheduleDocument};
+use kizuna_schedule::{japan_today, AnchorKind, ScheduleDocument};
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table, survey_answers_table};
 use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, DynamoRecipients, NewSubscription};
+use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
 use kizuna_sender::adapters::line::client::LineApi;
+use kizuna_sender::adapters::line::push::LinePush;
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
 use kizuna_sender::adapters::site::published::Site;
 use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
-use kizuna_sender::domain::model::{Channel, LineRecipient, Recipient, SubscriptionStatus};
-use kizuna_sender::domain::survey::{recipient_invitation_url, survey_token};
+use kizuna_sender::domain::model::{Channel, LineRecipient, SubscriptionStatus};
+use kizuna_sender::domain::survey::survey_token;
 use kizuna_sender::http::{Api, ApiConfig, ApiRequest, ApiResponse};
+use kizuna_sender::ports::channel::Routed;
 use kizuna_sender::ports::survey_answers::SurveyAnswers;
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
+use kizuna_sender::use_cases::surveys::CountingInvitations;
 use line_support::{user_id, Standin};
 use mail_parser::MessageParser;
 
@@ -175,13 +178,6 @@ impl World {
         };
         self.api.handle(&request, Utc::now()).await
     }
-
-    /// A LINE payload the schedule names, checked against its hash.
-    fn payload(&self, town: &str, path: &str, hash: &str) -> LinePayload {
-        let bytes = std::fs::read(self.out.path().join(town).join(path)).expect("payload");
-        assert_eq!(content_hash(&bytes), hash, "{path}");
-        serde_json::from_slice(&bytes).expect("a LINE payload")
-    }
 }
 
 /// The token of a link, percent-encoded for a form body (tokens are base64url and dots).
@@ -189,17 +185,18 @@ fn token_of(link: &str) -> &str {
     link.split_once("token=").map(|(_, token)| token).expect("a token in the link")
 }
 
-fn recipient(id: &str, town: &str, kind: AnchorKind, anchor: NaiveDate, line: Option<LineRecipient>) -> Recipient {
-    Recipient {
-        subscription_id: id.to_owned(),
+/// A subscription of `town`, born 13 days ago (in the baby track on the survey's day).
+fn baby(id: &str, town: &str) -> NewSubscription {
+    NewSubscription {
+        id: id.to_owned(),
         municipality: town.to_owned(),
-        anchor_kind: kind,
-        anchor_date: anchor,
-        anchor_version: 1,
-        email: if line.is_some() { String::new() } else { format!("{id}@example.jp") },
-        line,
-        nickname: Some("はな".to_owned()),
+        email: format!("{id}@example.jp"),
+        email_hash: EmailHasher::new(HASH_KEY).hash(&format!("{id}@example.jp")),
+        anchor_kind: AnchorKind::Birth,
+        anchor_date: today_plus(-13),
         status: SubscriptionStatus::Active,
+        nickname: None,
+        consent_version: "test".to_owned(),
     }
 }
 
@@ -207,45 +204,39 @@ fn recipient(id: &str, town: &str, kind: AnchorKind, anchor: NaiveDate, line: Op
 async fn a_line_family_gets_its_own_survey_link_in_the_days_push_and_answers_once() {
     let (world, standin) = (World::new().await, Standin::start().await);
     standin.add_channel(LINE_CHANNEL, LINE_SECRET, 1000).await;
-    let document = world.schedule("testcity");
+    let config = world.moto.config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secret = serde_json::json!({ "channel_id": LINE_CHANNEL, "channel_secret": LINE_SECRET }).to_string();
+    let name = format!("{DEFAULT_SECRET_PREFIX}testcity");
+    secrets.create_secret().name(name).secret_string(secret).send().await.expect("the channel's secret");
+    let store = SubscriptionStore::new(world.dynamo.clone(), &world.subscriptions, &world.deliveries);
     let line = LineRecipient { channel_id: LINE_CHANNEL.to_owned(), user_id: user_id(7) };
-    let family = recipient("line-family", "testcity", AnchorKind::Birth, today_plus(-13), Some(line));
+    store.put_new_line(&baby("line-family", "testcity"), &line).await.expect("a LINE family");
 
-    // The family's day as the sender plans it, each entry's LINE payload (the generator's), and
-    // the invitation's link for this reader on LINE.
-    let today = japan_today();
-    let now = Utc::now().timestamp();
-    let planned = document.deliveries_for(family.anchor_kind, family.anchor_date, today);
-    let ids: Vec<&str> = planned.iter().map(|d| d.entry.id.as_str()).collect();
-    assert!(ids.contains(&"survey/reader"), "the invitation is part of today's plan: {ids:?}");
-    assert!(ids.len() >= 2, "with the day's message: {ids:?}");
-    let payloads: Vec<LinePayload> = planned
-        .iter()
-        .map(|d| {
-            let file = d.entry.line.as_ref().unwrap_or_else(|| panic!("{} has a LINE payload", d.entry.id));
-            world.payload("testcity", &file.path, &file.hash)
-        })
-        .collect();
-    let links: Vec<Option<String>> = planned
-        .iter()
-        .map(|d| recipient_invitation_url(&world.links, document, &d.entry.id, &family, now, Channel::Line))
-        .collect();
-    assert_eq!(links.iter().flatten().count(), 1, "one invitation, one link");
-    let sections: Vec<PushSection> = payloads
-        .iter()
-        .zip(&links)
-        .map(|(payload, link)| PushSection { payload, survey_url: link.as_deref() })
-        .collect();
-    let values = LineMarkerValues::default().with(LineMarker::Nickname, "はなさん");
-    let push = compose_push(&sections).expect("the day makes one push").fill(&values);
-
-    // LINE (the stand-in, validating with the SDK's models) accepts it.
+    // The day's run, both channels from one plan, counting invitations as the CLI and Lambda do.
     let api = LineApi::new(&standin.base(), Duration::from_secs(5)).expect("client");
-    let token = api.issue_stateless_token(LINE_CHANNEL, LINE_SECRET).await.expect("token").token;
-    let messages = serde_json::to_value(&push.messages).expect("json");
-    api.push(&token, &user_id(7), &messages, &uuid::Uuid::new_v4().to_string()).await.expect("accepted");
+    let channels = LineChannels::new(api, secrets, DEFAULT_SECRET_PREFIX, 1000.0);
+    let (push, mailer) = (LinePush { channels: &channels }, SesMailer::new(ses_client(&config), None));
+    let routed = Routed { mail: &mailer, line: Some(&push) };
+    let counting = CountingInvitations { inner: &routed, store: &world.answers };
+    let source = DynamoRecipients::new(world.dynamo.clone(), &world.subscriptions);
+    let deliveries = DynamoDeliveries::new(world.dynamo.clone(), &world.subscriptions, &world.deliveries);
+    let pacer = Pacer::new(1000.0);
+    let delivery =
+        Delivery { store: &deliveries, mailer: &counting, pacer: &pacer, options: DeliveryOptions::default() };
+    let request = RunRequest { date: japan_today(), dry_run: false, allow_draft: true };
+    let summary = run_day(&world.schedules, &source, &delivery, &world.links, &request).await;
+    assert_eq!((summary.delivery.line.sent, summary.delivery.failed), (1, 0), "{summary:?}");
+    run_day(&world.schedules, &source, &delivery, &world.links, &request).await;
+
+    // One push (the re-run adds none), accepted by the stand-in (the SDK's models), its button
+    // the family's own link on LINE.
     let pushes = standin.pushes(LINE_CHANNEL).await;
     let [pushed] = pushes.as_slice() else { panic!("one push: {pushes:?}") };
+    assert_eq!(pushed["to"], user_id(7).as_str());
+    let texts = pushed.to_string();
+    assert!(texts.contains("アンケートへのご協力のお願い"), "the invitation is in the day's push: {texts}");
+    assert!(!texts.contains("%%"), "no marker left: {texts}");
     let uris: Vec<String> = pushed["messages"]
         .as_array()
         .expect("messages")
@@ -254,12 +245,11 @@ async fn a_line_family_gets_its_own_survey_link_in_the_days_push_and_answers_onc
         .filter_map(|a| a["uri"].as_str().map(str::to_owned))
         .collect();
     let [link] = uris.as_slice() else { panic!("one button: {uris:?}") };
-    assert_eq!(Some(link), links.iter().flatten().next(), "the reader's own link was pushed");
-    assert!(!pushed.to_string().contains("%%"), "no marker left: {pushed}");
-    assert!(!link.contains("line-family"), "no subscription id in the link");
     assert!(link.starts_with("https://kizuna.example.jp/api/survey-answers?token=v."), "{link}");
+    assert!(link.contains(".line."), "a LINE invitation: {link}");
+    assert!(!link.contains("line-family"), "no subscription id in the link");
 
-    // The link opens the survey page, the answer is taken once, stored as a LINE answer.
+    // The link opens the survey page; the answer is taken once, stored as a LINE answer.
     let token = token_of(link);
     let page = world.call("GET", &format!("/api/survey-answers?token={token}"), "").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -272,6 +262,8 @@ async fn a_line_family_gets_its_own_survey_link_in_the_days_push_and_answers_onc
     let records = world.answers.records("testcity", "reader").await.expect("records");
     let [sheet] = records.sheets.as_slice() else { panic!("one answer: {:?}", records.sheets) };
     assert_eq!(sheet.channel, Channel::Line);
+    let invited: Vec<(&str, Channel, i64)> = records.invitations.iter().map(|(s, c, n)| (s.as_str(), *c, *n)).collect();
+    assert_eq!(invited, [("age-0", Channel::Line, 1)], "one LINE invitation counted");
 }
 
 #[tokio::test]
@@ -281,20 +273,8 @@ async fn a_town_that_opts_out_never_invites_and_the_api_refuses_answers_for_it()
     assert!(!world.out.path().join("opttown/surveys").exists(), "nor its pages");
     // A baby in each town, on the survey's day.
     let store = SubscriptionStore::new(world.dynamo.clone(), &world.subscriptions, &world.deliveries);
-    let hasher = EmailHasher::new(HASH_KEY);
     for (id, town) in [("opt-baby", "opttown"), ("test-baby", "testcity")] {
-        let subscription = NewSubscription {
-            id: id.to_owned(),
-            municipality: town.to_owned(),
-            email: format!("{id}@example.jp"),
-            email_hash: hasher.hash(&format!("{id}@example.jp")),
-            anchor_kind: AnchorKind::Birth,
-            anchor_date: today_plus(-13),
-            status: SubscriptionStatus::Active,
-            nickname: None,
-            consent_version: "test".to_owned(),
-        };
-        store.put_new(&subscription).await.expect("subscribe");
+        store.put_new(&baby(id, town)).await.expect("subscribe");
     }
     let source = DynamoRecipients::new(world.dynamo.clone(), &world.subscriptions);
     let deliveries = DynamoDeliveries::new(world.dynamo.clone(), &world.subscriptions, &world.deliveries);
