@@ -170,7 +170,10 @@ impl PageMarkersView {
 }
 
 /// The pages of towns with LINE: (directory and template name, title).
-pub const LINE_PAGES: [(&str, &str); 1] = [("line", "LINEで受け取る登録")];
+pub const LINE_PAGES: [(&str, &str); 2] = [
+    (kizuna_schedule::line::REGISTER_PAGE_SLUG, "LINEで受け取る登録"),
+    (kizuna_schedule::line::REGISTERED_PAGE_SLUG, "LINEでの登録が完了しました"),
+];
 
 /// Renders the subscription pages of a municipality.
 pub fn render_subscribe_pages(build: BuildContext<'_>, edition: &Edition) -> Result<Vec<OutputFile>, RenderError> {

@@ -1,7 +1,8 @@
 //! The LINE webhook use case through the real parts: events built and signed with the official
 //! SDK's webhook models by the stand-in, replies sent to the stand-in's reply endpoint (validated
 //! by the SDK's `ReplyMessageRequest`), handled events, friends and tickets in moto's DynamoDB.
-//! Subscriptions are real items in moto's DynamoDB (blocked and resumed by the store).
+//! Subscriptions are real items in moto's DynamoDB (blocked and resumed by the store). The
+//! stand-in, moto and the tables are the shared LINE world of `line_support::world`.
 
 mod common;
 mod line_support;
@@ -9,26 +10,19 @@ mod line_support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::moto::{unique, Moto};
 use kizuna_schedule::line::{LineMessage, LinePayload, SystemLine};
 use kizuna_schedule::AnchorKind;
-use kizuna_sender::adapters::dynamo::create_table;
 use kizuna_sender::adapters::dynamo::line_state::DynamoLineState;
 use kizuna_sender::adapters::dynamo::subscription_items::NewSubscription;
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
-use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
-use kizuna_sender::adapters::line::channels::{LineChannels, DEFAULT_SECRET_PREFIX};
-use kizuna_sender::adapters::line::client::LineApi;
-use kizuna_sender::domain::links::{LinkKeys, Purpose};
+use kizuna_sender::adapters::line::channels::LineChannels;
+use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::{FamilyReason, StopReason, SubscriptionStatus, Transition};
 use kizuna_sender::use_cases::line_webhook::{LineMunicipality, LineWebhook};
-use line_support::{user_id, Standin};
+use line_support::user_id;
+use line_support::world::{LineWorld, CHANNEL, SECRET};
 use serde_json::{json, Value};
 
-const SECRET: &str = "fedcba9876543210fedcba9876543210";
-const CHANNEL: &str = "3001";
-
-const LINK_SECRET: &str = "k1:0123456789abcdef0123456789abcdef0123";
 const API: &str = "https://kizuna.example.jp/api/";
 
 /// Stores an active subscription (as the registration endpoint does) and links it to the friend.
@@ -85,39 +79,24 @@ fn municipality() -> LineMunicipality {
     }
 }
 
+/// The shared LINE world and the webhook's parts over it.
 struct World {
-    standin: Standin,
-    _moto: Moto,
+    base: LineWorld,
     channels: LineChannels,
     state: DynamoLineState,
     store: SubscriptionStore,
-    links: LinkKeys,
-    dynamo: aws_sdk_dynamodb::Client,
-    subs_table: String,
+}
+
+impl std::ops::Deref for World {
+    type Target = LineWorld;
+    fn deref(&self) -> &LineWorld {
+        &self.base
+    }
 }
 
 async fn world() -> World {
-    let (standin, moto) = (Standin::start().await, Moto::start().await);
-    standin.add_channel(CHANNEL, SECRET, 2000).await;
-    let config = moto.config().await;
-    let secrets = aws_sdk_secretsmanager::Client::new(&config);
-    let value = json!({"channel_id": CHANNEL, "channel_secret": SECRET}).to_string();
-    secrets.create_secret().name("kizuna/line/hikari").secret_string(value).send().await.expect("secret");
-    let dynamo = aws_sdk_dynamodb::Client::new(&config);
-    let (subs, deliveries) = (unique("subs"), unique("deliveries"));
-    create_table(&dynamo, &subscriptions_table(&subs)).await.expect("subscriptions table");
-    create_table(&dynamo, &deliveries_table(&deliveries)).await.expect("deliveries table");
-    let api = LineApi::new(&standin.base(), Duration::from_secs(5)).expect("client");
-    World {
-        channels: LineChannels::new(api, secrets, DEFAULT_SECRET_PREFIX, 1000.0),
-        state: DynamoLineState::new(dynamo.clone(), &subs, &deliveries),
-        store: SubscriptionStore::new(dynamo.clone(), &subs, &deliveries),
-        links: LinkKeys::parse(LINK_SECRET).expect("link keys"),
-        dynamo,
-        subs_table: subs,
-        standin,
-        _moto: moto,
-    }
+    let base = LineWorld::start(2000).await;
+    World { channels: base.channels(Duration::from_secs(5), 1000.0), state: base.state(), store: base.store(), base }
 }
 
 impl World {
@@ -226,6 +205,28 @@ async fn fixed_words_reply_links_and_other_text_replies_help() {
     let help = "このアカウントは個別のご返信ができません。https://kizuna.example.jp/hikari/";
     // Someone not registered gets help, never another family's links.
     assert_eq!(texts[2..], [help, help]);
+}
+
+#[tokio::test]
+async fn the_manage_words_before_registering_bring_a_new_registration_link() {
+    // The registration page promises it: a family whose link expired (or who never registered)
+    // sends 登録内容の確認・変更 and gets the greeting with a fresh link, not help.
+    let w = world().await;
+    let user = user_id(47);
+    let (outcome, _) = w.send(json!([{"type": "message", "user_id": user, "text": "登録内容の確認・変更"}])).await;
+    assert_eq!((outcome.status, outcome.handled), (200, 1));
+    let reply = w.reply_texts().await.pop().expect("a reply");
+    let token = reply
+        .strip_prefix("ひかり市です。登録はこちら: https://kizuna.example.jp/hikari/subscribe/line/?token=")
+        .unwrap_or_else(|| panic!("a registration link, got {reply}"));
+    let now = chrono::Utc::now();
+    let claims = w.links.verify(token, now.timestamp()).expect("a valid signed token");
+    assert_eq!(claims.purpose, Purpose::LineRegister);
+    let ticket = w.state.take_ticket(&claims.subscription_id, now).await.expect("read").expect("a ticket");
+    assert_eq!((ticket.user_id.as_str(), ticket.channel_id.as_str()), (user.as_str(), CHANNEL));
+    // Other words still answer help.
+    w.send(json!([{"type": "message", "user_id": user, "text": "配信停止"}])).await;
+    assert!(w.reply_texts().await.pop().expect("reply").starts_with("このアカウントは個別のご返信ができません。"));
 }
 
 #[tokio::test]

@@ -123,6 +123,9 @@ fn pages_of_a_town_with_line_offer_the_add_friend_button_qr_code_and_registratio
     }
     assert!(line.contains("value=\"%%token%%\" data-from-query=\"token\""));
     assert!(out.path().join("assets/line-register.js").is_file());
+    // Where the API sends a family once registered.
+    let done = read(&format!("subscribe/{}/index.html", kizuna_schedule::line::REGISTERED_PAGE_SLUG));
+    assert!(done.contains("LINEでの登録が完了しました"), "{done}");
 }
 
 #[test]
@@ -132,6 +135,7 @@ fn a_town_without_line_has_no_line_files_button_or_page() {
     let muni = out.path().join("testcity");
     assert!(!muni.join("line").exists());
     assert!(!muni.join("subscribe/line").exists());
+    assert!(!muni.join("subscribe").join(kizuna_schedule::line::REGISTERED_PAGE_SLUG).exists());
     let landing = fs::read_to_string(muni.join("index.html")).expect("landing");
     assert!(!landing.contains("class=\"qr\"") && !landing.contains("LINEで受け取る"));
     let schedule = fs::read_to_string(muni.join("schedule.json")).expect("schedule");

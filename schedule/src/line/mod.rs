@@ -33,6 +33,12 @@ pub const MAX_URI_CHARS: usize = 1_000;
 /// A message action's `text` limit (characters).
 pub const MAX_ACTION_TEXT_CHARS: usize = 300;
 
+/// The archive pages only a town with LINE has, `<muni>/subscribe/<slug>/`: the registration form
+/// the greeting links to (it posts to the API) …
+pub const REGISTER_PAGE_SLUG: &str = "line";
+/// … and the page the API sends a family to once registered (「登録しました」).
+pub const REGISTERED_PAGE_SLUG: &str = "line-registered";
+
 /// The longest add-friend URL (LINE's are under 60 characters; the QR code stays easy to scan).
 pub const MAX_ADD_FRIEND_URL_CHARS: usize = 200;
 

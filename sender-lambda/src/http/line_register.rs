@@ -10,11 +10,12 @@
 //!    ticket is not taken, so the family can correct and send again);
 //! 3. the ticket is taken (a second, concurrent post loses here), an **active** subscription with
 //!    the LINE user as recipient is stored (no confirmation: the link reached only that chat), the
-//!    friend is linked to it and the welcome (`line/system/welcome.json`) is pushed.
+//!    friend is linked to it and the welcome (`line/system/welcome.json`) is pushed, then today's
+//!    message if one is due (through the delivery reservation, so the morning run skips it).
 //!
 //! Logs carry the subscription id only: never the user id, the token or the date.
 
-use kizuna_schedule::line::SystemLine;
+use kizuna_schedule::line::{SystemLine, REGISTERED_PAGE_SLUG, REGISTER_PAGE_SLUG};
 
 use super::*;
 use crate::adapters::dynamo::line_state::{DynamoLineState, RegistrationTicket};
@@ -22,8 +23,8 @@ use crate::adapters::dynamo::subscription_items::{line_identity, NewSubscription
 use crate::adapters::dynamo::subscriptions::PutOutcome;
 use crate::adapters::line::channels::LineChannels;
 use crate::adapters::site::published::line_municipality;
+use crate::domain::links::line_marker_values;
 use crate::domain::model::LineRecipient;
-use crate::use_cases::line_webhook::marker_values;
 
 /// What the API needs for LINE registrations: the channels (to push the welcome) and the
 /// webhook's state (tickets and friends).
@@ -33,6 +34,21 @@ pub struct ApiLine {
     pub channels: LineChannels,
     /// Tickets and friends.
     pub state: DynamoLineState,
+}
+
+/// The LINE counterpart of a transactional mail (`Confirm` has none: a LINE family never confirms
+/// an address).
+pub(super) fn system_line(kind: kizuna_schedule::SystemMail) -> Option<SystemLine> {
+    use kizuna_schedule::SystemMail;
+    match kind {
+        SystemMail::Confirm => None,
+        SystemMail::Welcome => Some(SystemLine::Welcome),
+        SystemMail::BirthRegistered => Some(SystemLine::BirthRegistered),
+        SystemMail::Stopped => Some(SystemLine::Stopped),
+        SystemMail::StoppedLoss => Some(SystemLine::StoppedLoss),
+        SystemMail::Unsubscribed => Some(SystemLine::Unsubscribed),
+        SystemMail::BirthReminder => Some(SystemLine::BirthReminder),
+    }
 }
 
 const LINE_TOKEN_MESSAGE: &str = "この登録用リンクは使えません（24時間の有効期限が過ぎたか、すでに使われています）。\
@@ -116,16 +132,17 @@ impl<M: Mailer + Sync> Api<M> {
             .await
             .map_err(|e| Failure::internal(&e))?;
         tracing::info!(subscription = %new.id, "LINE subscription registered");
-        self.push_welcome(line, &schedule, &new, &recipient, now).await;
+        self.push_system(&schedule, SystemLine::Welcome, (&new.id, new.nickname.as_deref()), &recipient, now).await;
+        // Today's message, if one is due, after the welcome (reserved like the morning run's).
+        match self.store.get(&new.id).await {
+            Ok(Some(subscription)) => self.deliver_today(&schedule, &subscription, today).await,
+            Ok(None) => tracing::error!(subscription = %new.id, "registered, but not found for today's message"),
+            Err(error) => tracing::error!(subscription = %new.id, error = %error, "cannot read it for today's message"),
+        }
         match face {
             Face::Json => Ok(ApiResponse::json(200, &serde_json::json!({ "status": "active" }))),
-            _ => Ok(ApiResponse::html(
-                200,
-                pages::fallback_page(
-                    "登録が完了しました",
-                    "LINEのトークに登録完了のお知らせをお送りしました。これから毎日、配信の時刻にその日のメッセージが届きます。",
-                ),
-            )),
+            // The archive's 「登録しました」 page of LINE towns, as the other forms end on theirs.
+            _ => Ok(ApiResponse::see_other(&self.slug_url(&schedule, REGISTERED_PAGE_SLUG))),
         }
     }
 
@@ -168,32 +185,30 @@ impl<M: Mailer + Sync> Api<M> {
         let Some(html) = self.site.line_page(schedule).await.map_err(|e| Failure::internal(&e))? else {
             return Err(failure);
         };
-        let municipality = &schedule.document.municipality;
-        let url = match &self.config.archive_origin {
-            Some(origin) => format!("{}/{}/subscribe/line/", origin.trim_end_matches('/'), municipality.id),
-            None => format!("{}subscribe/line/", municipality.archive_base_url),
-        };
-        let html = pages::with_base(&html, &url);
+        let html = pages::with_base(&html, &self.slug_url(schedule, REGISTER_PAGE_SLUG));
         Ok(ApiResponse::html(400, pages::fill_page(&html, token, None, &failure.errors, failure.values.as_ref())))
     }
 
-    /// Pushes the welcome; a failure is logged (the subscription stands, as with the welcome mail).
-    async fn push_welcome(
+    /// Pushes a transactional LINE message (`line/system/<kind>.json`, markers filled) to a
+    /// subscription's LINE user; a failure is logged (the change stands, as with a system mail).
+    pub(super) async fn push_system(
         &self,
-        line: &ApiLine,
         schedule: &LoadedSchedule,
-        subscription: &NewSubscription,
+        kind: SystemLine,
+        subscription: (&str, Option<&str>),
         recipient: &LineRecipient,
         now: DateTime<Utc>,
     ) {
+        let (id, nickname) = subscription;
         let result: Result<(), BoxError> = async {
+            let line = self.line.as_ref().ok_or("LINE is not configured")?;
             let municipality = line_municipality(schedule).await?.ok_or("the municipality has no LINE")?;
-            let payload =
-                municipality.system.get(&SystemLine::Welcome).ok_or("line/system/welcome.json is not published")?;
-            let mut values = marker_values(&municipality, &self.links, Some(&subscription.id), now.timestamp());
-            if let Some(nickname) = &subscription.nickname {
-                values = values.with(kizuna_schedule::line::LineMarker::Nickname, &format!("{nickname}さん"));
-            }
+            let payload = municipality
+                .system
+                .get(&kind)
+                .ok_or_else(|| format!("line/system/{}.json is not published", kind.as_str()))?;
+            let urls = (municipality.archive_base_url.as_str(), municipality.api_base_url.as_str());
+            let values = line_marker_values(urls, &self.links, Some(id), nickname, now.timestamp());
             let messages = serde_json::to_value(&payload.fill(&values).messages)?;
             let token = line.channels.access_token(&municipality.id).await?;
             let key = uuid::Uuid::new_v4().to_string();
@@ -203,8 +218,10 @@ impl<M: Mailer + Sync> Api<M> {
         }
         .await;
         match result {
-            Ok(()) => tracing::info!(subscription = %subscription.id, "LINE welcome pushed"),
-            Err(error) => tracing::error!(subscription = %subscription.id, error = %error, "LINE welcome failed"),
+            Ok(()) => tracing::info!(subscription = %id, message = kind.as_str(), "LINE message pushed"),
+            Err(error) => {
+                tracing::error!(subscription = %id, message = kind.as_str(), error = %error, "LINE message failed")
+            }
         }
     }
 }

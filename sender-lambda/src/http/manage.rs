@@ -68,8 +68,9 @@ impl<M: Mailer + Sync> Api<M> {
         self.done(face, &schedule, Page::Updated, serde_json::json!({ "status": "active", "anchor_kind": "birth" }))
     }
 
-    /// Today's track mail for a subscription whose anchor just changed, through the delivery code
-    /// (reservation with the subscription check, at most once per entry).
+    /// Today's track message for a subscription whose anchor just changed or that was just
+    /// registered on LINE, through the delivery code (reservation with the subscription check, at
+    /// most once per entry, so the morning run never sends it twice), by the family's channel.
     pub(super) async fn deliver_today(
         &self,
         schedule: &LoadedSchedule,
@@ -100,9 +101,12 @@ impl<M: Mailer + Sync> Api<M> {
             self.store.deliveries_table(),
         );
         let pacer = Pacer::new(self.config.send_rate.max(1.0));
+        // Each family by its own channel: a LINE family's message is pushed, never mailed.
+        let line = self.line.as_ref().map(|line| crate::adapters::line::push::LinePush { channels: &line.channels });
+        let routed = crate::ports::channel::Routed { mail: &self.mailer, line: line.as_ref() };
         let delivery = Delivery {
             store: &store,
-            mailer: &self.mailer,
+            mailer: &routed,
             pacer: &pacer,
             options: DeliveryOptions { concurrency: 1, max_attempts: 4, ..DeliveryOptions::default() },
         };

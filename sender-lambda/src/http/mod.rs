@@ -396,10 +396,15 @@ impl<M: Mailer + Sync> Api<M> {
 
     /// Where a municipality's result page is (for 303).
     fn page_url(&self, schedule: &LoadedSchedule, page: Page) -> String {
+        self.slug_url(schedule, page.slug())
+    }
+
+    /// The published address of `<muni>/subscribe/<slug>/` (also the LINE towns' own pages).
+    fn slug_url(&self, schedule: &LoadedSchedule, slug: &str) -> String {
         let municipality = &schedule.document.municipality;
         match &self.config.archive_origin {
-            Some(origin) => format!("{}/{}/subscribe/{}/", origin.trim_end_matches('/'), municipality.id, page.slug()),
-            None => format!("{}subscribe/{}/", municipality.archive_base_url, page.slug()),
+            Some(origin) => format!("{}/{}/subscribe/{slug}/", origin.trim_end_matches('/'), municipality.id),
+            None => format!("{}subscribe/{slug}/", municipality.archive_base_url),
         }
     }
 
@@ -449,6 +454,14 @@ impl<M: Mailer + Sync> Api<M> {
         subscription: &Subscription,
         now: DateTime<Utc>,
     ) {
+        // A LINE family gets the same message in its chat (`line/system/<kind>.json`).
+        if let Some(recipient) = &subscription.line {
+            if let Some(line_kind) = line_register::system_line(kind) {
+                let about = (subscription.id.as_str(), subscription.nickname.as_deref());
+                self.push_system(schedule, line_kind, about, recipient, now).await;
+            }
+            return;
+        }
         let result = async {
             let frame = self.site.system_mail(schedule, kind).await?;
             let composed = system_mail::compose_system_mail(

@@ -153,20 +153,7 @@ impl<S: LineSubscriptions + Sync> LineWebhook<'_, S> {
                         return self.reply(municipality, reply_token, SystemLine::Resumed, &values).await;
                     }
                 }
-                let ticket = RegistrationTicket {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    municipality: municipality.id.clone(),
-                    channel_id: channel_id.to_owned(),
-                    user_id: meta.user_id.clone(),
-                    expires_at: Utc::now() + chrono::Duration::hours(TICKET_HOURS),
-                };
-                self.state.put_ticket(&ticket).await?;
-                let token = self.links.token(Purpose::LineRegister, &ticket.id, Utc::now().timestamp());
-                let register = format!("{}subscribe/line/?token={token}", municipality.archive_base_url);
-                let values = LineMarkerValues::default()
-                    .with(LineMarker::RegisterUrl, &register)
-                    .with(LineMarker::ArchiveUrl, &municipality.archive_base_url);
-                self.reply(municipality, reply_token, SystemLine::Greeting, &values).await
+                self.greet(municipality, channel_id, &meta.user_id, reply_token).await
             }
             Event::Unfollow { meta } => {
                 let friend = self.state.friend(channel_id, &meta.user_id).await?;
@@ -185,6 +172,11 @@ impl<S: LineSubscriptions + Sync> LineWebhook<'_, S> {
                 }
                 let kind = match (LineCommand::parse(text), &linked) {
                     (Some(command), Some(_)) => command.reply(),
+                    // Not registered (or the link expired): 登録内容の確認・変更 brings a new
+                    // registration link, as the registration page promises.
+                    (Some(LineCommand::Manage), None) => {
+                        return self.greet(municipality, channel_id, &meta.user_id, reply_token).await;
+                    }
                     _ => SystemLine::Help,
                 };
                 let values = self.values(municipality, linked.as_deref()).await?;
@@ -192,6 +184,30 @@ impl<S: LineSubscriptions + Sync> LineWebhook<'_, S> {
             }
             Event::Ignored => Ok(()),
         }
+    }
+
+    /// Answers with the greeting and a registration link (a new ticket, 24 h, usable once).
+    async fn greet(
+        &self,
+        municipality: &LineMunicipality,
+        channel_id: &str,
+        user_id: &str,
+        reply_token: &str,
+    ) -> Result<(), BoxError> {
+        let ticket = RegistrationTicket {
+            id: uuid::Uuid::new_v4().to_string(),
+            municipality: municipality.id.clone(),
+            channel_id: channel_id.to_owned(),
+            user_id: user_id.to_owned(),
+            expires_at: Utc::now() + chrono::Duration::hours(TICKET_HOURS),
+        };
+        self.state.put_ticket(&ticket).await?;
+        let token = self.links.token(Purpose::LineRegister, &ticket.id, Utc::now().timestamp());
+        let register = format!("{}subscribe/line/?token={token}", municipality.archive_base_url);
+        let values = LineMarkerValues::default()
+            .with(LineMarker::RegisterUrl, &register)
+            .with(LineMarker::ArchiveUrl, &municipality.archive_base_url);
+        self.reply(municipality, reply_token, SystemLine::Greeting, &values).await
     }
 
     async fn values(

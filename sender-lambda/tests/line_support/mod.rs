@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use serde_json::{json, Value};
+
+pub mod world;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};

@@ -5,7 +5,8 @@
 //!   by [`compose_push`] into at most five message objects — a survey invitation with the family's
 //!   own link (`crate::domain::survey`) — with the markers filled (nickname,
 //!   archive, manage and unsubscribe links; sections carry none today, so this is a guard that a
-//!   future marker can never reach a family unfilled);
+//!   future marker can never reach a family unfilled) and the first text opened with the
+//!   family's nickname (「はなさん」) when it has one;
 //! - **send**: one `POST /v2/bot/message/push` to the family's user id on its municipality's
 //!   channel (stateless token from the channel's secret), with the retry key the delivery stored
 //!   at reservation; paced by the channel's own pacer.
@@ -17,7 +18,7 @@
 
 use std::sync::Arc;
 
-use kizuna_schedule::line::{compose_push, LineLimitError, PushSection};
+use kizuna_schedule::line::{compose_push, LineLimitError, LineMessage, LinePayload, PushSection, MAX_TEXT_UNITS};
 
 use super::channels::{ChannelError, LineChannels};
 use super::client::{LineError, LineErrorKind, PushAccepted};
@@ -110,6 +111,26 @@ impl LinePush<'_> {
     }
 }
 
+/// Starts the first text with 「はなさん」, as the registration page promises (sections carry no
+/// nickname marker: the manuscript is the same for every family). Left out when it would make the
+/// text longer than LINE takes — the message matters more than the greeting.
+fn greet(push: &mut LinePayload, nickname: &str) {
+    let nickname: String = nickname.chars().filter(|c| !c.is_control()).collect();
+    if nickname.trim().is_empty() {
+        return;
+    }
+    let first = push.messages.iter_mut().find_map(|message| match message {
+        LineMessage::Text { text } => Some(text),
+        LineMessage::Template { .. } => None,
+    });
+    if let Some(text) = first {
+        let greeted = format!("{nickname}さん\n{text}");
+        if greeted.encode_utf16().count() <= MAX_TEXT_UNITS {
+            *text = greeted;
+        }
+    }
+}
+
 /// LINE's error as the delivery's kind and code.
 fn send_error(error: &LineError) -> SendError {
     let kind = match error.kind {
@@ -148,10 +169,14 @@ impl Channel for LinePush<'_> {
             recipient.nickname.as_deref(),
             day.now,
         );
+        let mut push = push.fill(&values);
+        if let Some(nickname) = recipient.nickname.as_deref() {
+            greet(&mut push, nickname);
+        }
         Ok(LinePushMessage {
             municipality: municipality.id.clone(),
             user_id: line.user_id.clone(),
-            messages: serde_json::to_value(push.fill(&values).messages)?,
+            messages: serde_json::to_value(push.messages)?,
             pacer: self.channels.pacer(&municipality.id),
         })
     }
@@ -207,5 +232,17 @@ mod tests {
         assert_eq!(send_error(&error(LineErrorKind::Transient, Some(500))).kind, SendErrorKind::Transient);
         assert_eq!(send_error(&error(LineErrorKind::Permanent, Some(400))).kind, SendErrorKind::Permanent);
         assert_eq!(send_error(&error(LineErrorKind::InDoubt, None)).kind, SendErrorKind::InDoubt);
+    }
+
+    #[test]
+    fn the_nickname_greets_the_first_text_only_when_it_fits() {
+        let text = |t: &str| LineMessage::Text { text: t.to_owned() };
+        let mut push = LinePayload { messages: vec![text("【妊娠12週3日】"), text("二つ目")] };
+        greet(&mut push, "はな\n");
+        assert_eq!(push.messages, vec![text("はなさん\n【妊娠12週3日】"), text("二つ目")]);
+        let full = "あ".repeat(MAX_TEXT_UNITS - 2);
+        let mut long = LinePayload { messages: vec![text(&full)] };
+        greet(&mut long, "はな");
+        assert_eq!(long.messages, vec![text(&full)], "no greeting past LINE's limit");
     }
 }

@@ -91,15 +91,13 @@ impl Site {
     /// The LINE registration page (`subscribe/line/index.html`), or `None` when the municipality
     /// has no LINE (the page is not in [`Page`]: only towns with a `line:` block have it).
     pub async fn line_page(&self, schedule: &LoadedSchedule) -> Result<Option<String>, BoxError> {
-        match read(schedule, LINE_PAGE).await? {
+        let page = format!("subscribe/{}/index.html", kizuna_schedule::line::REGISTER_PAGE_SLUG);
+        match read(schedule, &page).await? {
             Some(bytes) => Ok(Some(String::from_utf8(bytes)?)),
             None => Ok(None),
         }
     }
 }
-
-/// Where the LINE registration page is, relative to the municipality's directory.
-pub const LINE_PAGE: &str = "subscribe/line/index.html";
 
 /// Reads a file of a municipality's output (from its directory or its S3 prefix).
 async fn read(schedule: &LoadedSchedule, relative: &str) -> Result<Option<Vec<u8>>, BoxError> {
