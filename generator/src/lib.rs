@@ -36,6 +36,7 @@ pub mod serve;
 pub mod staff;
 pub mod style;
 pub mod survey;
+pub mod survey_settings;
 pub mod synonyms;
 pub mod theme;
 pub mod validate;

@@ -131,13 +131,15 @@ pub fn validate_national(content: &Content, production: bool, diagnostics: &mut 
     }
 }
 
-/// Validates a municipality's survey files (its own surveys, and extras against their national one).
+/// Validates a municipality's survey files (its own surveys, and extras against their national
+/// one) and its `surveys:` settings.
 pub fn validate_municipal(
     content: &Content,
     municipality: &MunicipalityContent,
     production: bool,
     diagnostics: &mut Diagnostics,
 ) {
+    crate::survey_settings::validate(content, municipality, diagnostics);
     let base = display_base(content);
     for (id, file) in &municipality.surveys {
         match content.surveys.get(id) {
@@ -147,10 +149,12 @@ pub fn validate_municipal(
     }
 }
 
-/// Every survey a municipality runs, sorted by id.
+/// Every survey a municipality runs, sorted by id: the national ones it does not opt out of
+/// ([`crate::survey_settings`]), with its extra questions, and its own.
 pub fn resolve(content: &Content, municipality: &MunicipalityContent) -> Vec<ResolvedSurvey> {
+    let opt_out = crate::survey_settings::opt_out(municipality);
     let mut surveys = Vec::new();
-    for (id, national) in &content.surveys {
+    for (id, national) in content.surveys.iter().filter(|(id, _)| !opt_out.excludes(id)) {
         let extra = municipality.surveys.get(id);
         if let Some(mut survey) = resolve_full(id, &national.value, SurveyScope::National) {
             if let Some(extra) = extra {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::anniversary;
 use crate::document::{EntryTrack, ReviewStatus, ScheduleEntry, Validity};
+use crate::line::LineFile;
 use crate::rule::{AnchorKind, Rule};
 use crate::track::{tracks_on, TrackId};
 
@@ -26,8 +27,8 @@ use crate::track::{tracks_on, TrackId};
 pub const TEXT_MAX_CHARS: usize = 400;
 /// The points of a scale question (1 = the low end, 5 = the high end).
 pub const SCALE_POINTS: usize = 5;
-/// The marker in a survey invitation section that the sender replaces with the reader's personal
-/// link (the survey page with a signed token). Only invitation sections carry it.
+/// The marker in a survey invitation section (mail and LINE) that the sender replaces with the
+/// reader's personal link (the survey page with a signed token). Only invitation sections carry it.
 pub const SURVEY_URL_MARKER: &str = "%%survey_url%%";
 /// The prefix of an invitation's entry id ([`SurveyEntry::invitation_entry`]): `survey/<id>`.
 pub const INVITATION_ENTRY_PREFIX: &str = "survey/";
@@ -164,6 +165,10 @@ pub struct SurveyEntry {
     pub section: String,
     /// `sha256:<hex>` of the section file's bytes.
     pub hash: String,
+    /// The same invitation as LINE messages (municipalities with LINE); it carries
+    /// [`crate::line::LineMarker::SurveyUrl`], filled by [`crate::line::compose_push`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<LineFile>,
     /// Review status of the survey's wording.
     pub review: ReviewStatus,
     /// Every question, national ones first.
@@ -210,8 +215,7 @@ impl SurveyEntry {
             url: self.url.clone(),
             section: self.section.clone(),
             hash: self.hash.clone(),
-            // The generator writes no LINE invitation yet: LINE readers are not invited (see docs/surveys.md).
-            line: None,
+            line: self.line.clone(),
             review: self.review,
             local: Vec::new(),
             valid: Some(Validity { from: Some(self.open.from), until: Some(self.open.until) }),

@@ -69,6 +69,7 @@ fn survey(id: &str, open: OpenPeriod) -> SurveyEntry {
         url: format!("https://kizuna.example.jp/{MUNI}/surveys/{id}/"),
         section: format!("mail/sections/survey/{id}.json"),
         hash: String::new(),
+        line: None,
         review: ReviewStatus::Draft,
         questions: vec![
             question("reading", QuestionKind::Single, &["必ず読む", "ときどき読む", "読まない"], SurveyScope::National),

@@ -10,81 +10,34 @@
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const net = require("node:net");
-const path = require("node:path");
-const { spawn } = require("node:child_process");
 const { default: AxeBuilder } = require("@axe-core/playwright");
 const { launch } = require("./browser");
+// The demo is started, read and stopped as every demo test does it (demo-server.js).
+const { japanDate, startDemo, stopDemo, mailsTo, runDay } = require("./demo-server");
 
-const REPO = path.resolve(__dirname, "../..");
 const MUNI = "yumemino";
 const EMAIL = "survey-parent@example.jp";
 // The national sample survey asks every current reader on this day (content/surveys/reader-2026.yaml).
 const SURVEY_DAY = "2027-01-20";
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A Japan date `days` from today, YYYY-MM-DD. */
-function japanDate(days) {
-  return new Date(Date.now() + 9 * 3600 * 1000 + days * 86400 * 1000).toISOString().slice(0, 10);
-}
-
 let demo;
-let output = "";
 let origin;
 let browser;
 
 test.before(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  const state = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "kizuna-survey-demo-"));
-  demo = spawn(path.join(REPO, "scripts/demo.sh"), ["--port", String(port)], {
-    cwd: REPO,
-    env: { ...process.env, KIZUNA_DEMO_DIR: state },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  demo.stdout.on("data", (chunk) => (output += chunk));
-  demo.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => demo.once("exit", resolve));
-  const ready = new Promise((resolve) => {
-    const check = setInterval(() => {
-      if (output.includes("Ctrl-C stops")) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 100);
-  });
-  await Promise.race([ready, exited.then((code) => assert.fail(`scripts/demo.sh exited (${code}):\n${output}`))]);
+  demo = await startDemo();
+  origin = demo.origin;
   browser = await launch();
 });
 
 test.after(async () => {
   await browser?.close();
-  if (demo && demo.exitCode === null) {
-    process.kill(-demo.pid, "SIGINT");
-    await new Promise((resolve) => demo.once("exit", resolve));
-  }
+  await stopDemo(demo);
 });
 
 /** The text of the mails to EMAIL in the mailbox, newest first. */
-async function mailsTo(page) {
-  await page.goto(`${origin}/_mail/`);
-  const mails = [];
-  for (const article of await page.locator("article.mail").all()) {
-    if ((await article.locator(".to").innerText()).includes(EMAIL)) mails.push(await article.locator("pre.text").innerText());
-  }
-  return mails;
+async function mailTexts(page) {
+  return (await mailsTo(page, origin, EMAIL)).map((mail) => mail.text);
 }
 
 test("a parent is invited on the survey's day, answers once without JavaScript, and a second answer is refused", { timeout: 300_000 }, async () => {
@@ -99,18 +52,14 @@ test("a parent is invited on the survey's day, answers once without JavaScript, 
   await form.locator("input[name=date]").fill(japanDate(-30));
   await form.locator("input[name=consent]").check();
   await Promise.all([page.waitForURL(/\/subscribe\/sent\//), form.locator("button[type=submit]").click()]);
-  const confirmLink = /http:\/\/127\.0\.0\.1:\d+\/api\/confirm\?token=\S+/.exec((await mailsTo(page))[0])?.[0];
+  const confirmLink = /http:\/\/127\.0\.0\.1:\d+\/api\/confirm\?token=\S+/.exec((await mailTexts(page))[0])?.[0];
   assert.ok(confirmLink, "a confirmation link");
   await page.goto(confirmLink);
   await page.locator('form[action$="/api/confirm"] button').click();
 
-  await page.goto(`${origin}/_mail/`);
-  await page.fill("#run-day input[name=date]", SURVEY_DAY);
-  await Promise.all([page.waitForURL(`${origin}/_mail/run-day`), page.click("#run-day button")]);
-  const summary = await page.locator("pre.summary").innerText();
-  assert.doesNotMatch(summary, /error/i, summary);
+  await runDay(page, origin, SURVEY_DAY);
 
-  const mail = (await mailsTo(page))[0];
+  const mail = (await mailTexts(page))[0];
   assert.match(mail, /アンケートへのご協力のお願い/, mail);
   const link = /http:\/\/127\.0\.0\.1:\d+\/api\/survey-answers\?token=\S+/.exec(mail)?.[0];
   assert.ok(link, `a personal survey link in:\n${mail}`);

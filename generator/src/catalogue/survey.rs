@@ -159,4 +159,16 @@ entries! {
         en: "{field} must be one line",
         en_hint: "",
     }
+    SURVEY_OPT_OUT_UNKNOWN = "survey-opt-out-unknown" {
+        ja: "surveys.opt_out の「{id}」という全国アンケートはありません（あるもの：{known}）",
+        ja_hint: "content/surveys/ にあるファイル名（.yaml を除く）か、all と書いてください",
+        en: "surveys.opt_out: there is no national survey `{id}` (there are: {known})",
+        en_hint: "use a file name of content/surveys/ without .yaml, or `all`",
+    }
+    SURVEY_OPT_OUT_EXTRA = "survey-opt-out-extra" {
+        ja: "全国アンケート「{id}」は {municipality} の surveys.opt_out で実施しないことになっているため、この追加の質問は使われません",
+        ja_hint: "実施するなら opt_out から外し、実施しないならこのファイルを削除してください",
+        en: "the national survey `{id}` is opted out in {municipality} (surveys.opt_out), so these extra questions would never be asked",
+        en_hint: "remove it from opt_out to run it, or delete this file",
+    }
 }

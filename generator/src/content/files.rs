@@ -96,6 +96,9 @@ pub struct MunicipalityFile {
     /// Births a year, for 登録率 in the municipality's reports (issue 19).
     #[serde(default)]
     pub yearly_births: Option<u32>,
+    /// The national reader surveys the town does not run (issue 20).
+    #[serde(default)]
+    pub surveys: Option<crate::survey_settings::SurveySettings>,
 }
 
 /// `site:` of a municipality.

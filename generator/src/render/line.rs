@@ -15,6 +15,8 @@ use kizuna_schedule::line::{
     compose_push, ButtonsTemplate, LineAction, LineCommand, LineFile, LineLimitError, LineMarker, LineMessage,
     LineParts, LinePayload, LineSettingsError, LineTemplate, SystemLine, MAX_TEXT_UNITS,
 };
+use kizuna_schedule::survey::SurveyScope;
+use kizuna_schedule::Validity;
 use serde::Deserialize;
 
 use crate::catalogue::{self as msg, Text};
@@ -23,6 +25,7 @@ use crate::diagnostics::Diagnostics;
 use crate::markdown;
 use crate::placeholders::{self, Values};
 use crate::resolve::{Edition, LocalItem, Message, Placement};
+use crate::survey::ResolvedSurvey;
 
 /// The text of one transactional LINE message (`site-theme/system-line.yaml`).
 #[derive(Clone, Debug, Deserialize)]
@@ -148,6 +151,38 @@ pub fn local_payload(edition: &Edition, item: &LocalItem) -> LinePayload {
     section_payload(&header, &item.title, body.trim_end(), None, &url)
 }
 
+/// The words of the invitation's button (at most [`kizuna_schedule::line::MAX_ACTION_LABEL_CHARS`]).
+const SURVEY_BUTTON_LABEL: &str = "アンケートに答える";
+
+/// The LINE invitation of a survey, saying what the mail's invitation says: a text (title,
+/// introduction, open period) and a button to the reader's own link, [`LineMarker::SurveyUrl`],
+/// which the sender fills per reader ([`compose_push`]).
+pub fn survey_payload(survey: &ResolvedSurvey) -> LinePayload {
+    let introduction = markdown::to_text(&survey.introduction);
+    let open = Validity { from: Some(survey.open.from), until: Some(survey.open.until) };
+    let period = super::validity_label(&open).unwrap_or_default();
+    let text = format!(
+        "【アンケートへのご協力のお願い】\n{}\n\n{}\n\n回答の受付：{period}",
+        survey.title,
+        introduction.trim()
+    );
+    let until = super::japanese_date(survey.open.until);
+    let buttons = ButtonsTemplate {
+        text: format!("下のボタンから回答できます（{until}まで）。"),
+        actions: vec![LineAction::Uri {
+            label: SURVEY_BUTTON_LABEL.to_owned(),
+            uri: LineMarker::SurveyUrl.token().to_owned(),
+        }],
+    };
+    let alt_text = format!("アンケートのお願い：{}", survey.title);
+    LinePayload {
+        messages: vec![
+            LineMessage::Text { text },
+            LineMessage::Template { alt_text, template: LineTemplate::Buttons(buttons) },
+        ],
+    }
+}
+
 /// A sender's marker written in a section: sections carry none (the sender fills the markers of
 /// the whole push, so a manuscript must not be able to pull a family's links into its text).
 fn marker_in(payload: &LinePayload) -> Option<&'static str> {
@@ -195,8 +230,9 @@ pub fn check_municipality(
 }
 
 /// Checks that every entry of a municipality with LINE makes one push, reporting each that does
-/// not at the `body:` of its file (the override's, when the town overrides the message), and that
-/// the transactional messages, with this town's names filled in, are within LINE's limits.
+/// not at the `body:` of its file (the override's, when the town overrides the message), that
+/// the transactional messages, with this town's names filled in, and the survey invitations are
+/// within LINE's limits.
 pub fn check_edition<'a>(
     content: &'a Content,
     municipality: &'a MunicipalityContent,
@@ -251,6 +287,30 @@ pub fn check_edition<'a>(
             diagnostics.error(file, line, text);
         }
     }
+    check_surveys(content, municipality, edition, diagnostics);
+}
+
+/// Checks each survey invitation of a municipality with LINE against LINE's limits (its link
+/// counted at its longest), reporting one that cannot be pushed at the `introduction:` of the file
+/// that wrote it: the town's own survey file, else the national one.
+fn check_surveys(
+    content: &Content,
+    municipality: &MunicipalityContent,
+    edition: &Edition,
+    diagnostics: &mut Diagnostics,
+) {
+    for survey in &edition.surveys {
+        let Err(error) = survey_payload(survey).check() else { continue };
+        let own = municipality.surveys.get(&survey.id).filter(|_| survey.scope == SurveyScope::Municipal);
+        let loaded = own.or_else(|| content.surveys.get(&survey.id));
+        let (file, line) = match loaded {
+            Some(loaded) => (loaded.path.as_path(), loaded.lines.line_or_top("introduction")),
+            None => (municipality.file.path.as_path(), None),
+        };
+        let id = super::survey::invitation_id(&survey.id);
+        let text = Text::new(&msg::LINE_CANNOT_PUSH).arg("id", id).arg("with", "").arg("detail", error);
+        diagnostics.error(file, line, text);
+    }
 }
 
 /// A rendered payload file.
@@ -296,7 +356,8 @@ impl LineOutput {
     }
 
     /// Lists the payloads in `schedule.json`: the town's `line:` settings, the transactional
-    /// messages and each entry's and local section's file (nothing for a town without LINE).
+    /// messages, each entry's and local section's file and each survey's invitation (nothing for
+    /// a town without LINE).
     pub fn list_in(&self, document: &mut kizuna_schedule::ScheduleDocument, edition: &Edition) {
         let Some(settings) = &edition.line else { return };
         document.municipality.line = Some(settings.clone());
@@ -306,6 +367,9 @@ impl LineOutput {
             for local in &mut entry.local {
                 local.line = self.section(&local.id);
             }
+        }
+        for survey in &mut document.surveys {
+            survey.line = self.section(&super::survey::invitation_id(&survey.id));
         }
     }
 
@@ -332,6 +396,11 @@ pub fn render(edition: &Edition, texts: &SystemLineTexts) -> LineOutput {
     for item in &edition.local {
         let path = format!("line/sections/{}.json", item.id);
         output.sections.insert(item.id.clone(), PayloadFile::new(path, &local_payload(edition, item)));
+    }
+    for survey in &edition.surveys {
+        let id = super::survey::invitation_id(&survey.id);
+        let path = format!("line/sections/{id}.json");
+        output.sections.insert(id, PayloadFile::new(path, &survey_payload(survey)));
     }
     for (kind, text) in texts {
         let path = format!("line/system/{}.json", kind.as_str());
@@ -362,6 +431,34 @@ mod tests {
         assert!(long.check().is_ok());
         let huge = section_payload("【x】", "t", &"あ".repeat(MAX_TEXT_UNITS + 1), None, "https://x/");
         assert!(matches!(huge.check(), Err(LineLimitError::TextTooLong { .. })));
+    }
+
+    #[test]
+    fn a_survey_invitation_is_a_text_and_a_button_to_the_readers_own_link() {
+        let date = |d: &str| d.parse().expect("date");
+        let mut survey = ResolvedSurvey {
+            id: "reader".to_owned(),
+            scope: SurveyScope::National,
+            title: "読者アンケート".to_owned(),
+            introduction: "いつも**ありがとう**ございます。".to_owned(),
+            when: kizuna_schedule::Rule::Date(kizuna_schedule::CalendarDate(date("2027-01-20"))),
+            tracks: None,
+            open: kizuna_schedule::survey::OpenPeriod { from: date("2027-01-20"), until: date("2027-02-28") },
+            review: kizuna_schedule::ReviewStatus::Draft,
+            questions: Vec::new(),
+        };
+        let payload = survey_payload(&survey);
+        assert!(payload.check().is_ok(), "{payload:?}");
+        let LineMessage::Text { text } = &payload.messages[0] else { panic!("text first") };
+        assert!(
+            text.contains("読者アンケート\n\nいつもありがとうございます。") && text.contains("2027年2月28日"),
+            "{text}"
+        );
+        let json = serde_json::to_string(&payload.messages[1]).expect("json");
+        assert!(json.contains("\"uri\":\"%%survey_url%%\""), "{json}");
+        // An introduction longer than one text message is refused, never cut.
+        survey.introduction = "🍎".repeat(MAX_TEXT_UNITS / 2);
+        assert!(matches!(survey_payload(&survey).check(), Err(LineLimitError::TextTooLong { index: 1, .. })));
     }
 
     #[test]

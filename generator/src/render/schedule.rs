@@ -146,6 +146,7 @@ impl Sections<'_> {
             url: format!("{}{}", self.edition.base_url, super::survey::survey_path(&survey.id)),
             section: section_path(&invitation),
             hash: self.hash(&invitation)?,
+            line: None,
             review: survey.review,
             questions: survey.questions.clone(),
         })

@@ -115,6 +115,7 @@ fn neutral_municipality(context: BuildContext<'_>, tracks: Vec<TrackId>, addons:
         contact: Contact { name: contact_name, phone, hours, url: String::new() },
         line: None,
         yearly_births: None,
+        surveys: None,
     };
     MunicipalityContent {
         id: NATIONAL_ID.to_owned(),

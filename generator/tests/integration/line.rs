@@ -15,7 +15,7 @@ use kizuna_schedule::{content_hash, ScheduleDocument};
 const LINE_BLOCK: &str =
     "line: { basic_id: \"@sample.testcity\", add_friend_url: \"https://line.me/R/ti/p/@sample.testcity\" }\n";
 
-fn with_line(content: &Path) {
+pub(crate) fn with_line(content: &Path) {
     let path = content.join("municipalities/testcity/municipality.yaml");
     let mut text = fs::read_to_string(&path).expect("municipality.yaml");
     text.push_str(LINE_BLOCK);

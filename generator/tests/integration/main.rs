@@ -26,3 +26,4 @@ mod staff;
 mod staff_year;
 mod subscribe_pages;
 mod surveys;
+mod surveys_towns;

@@ -47,7 +47,7 @@ review: { status: draft }
 
 /// The fixture with the national survey, the extra questions for testcity, and a second town
 /// (othertown) that runs the national survey only.
-fn content_with_surveys() -> tempfile::TempDir {
+pub(crate) fn content_with_surveys() -> tempfile::TempDir {
     let content = fixture_copy();
     write(content.path(), "surveys/reader.yaml", NATIONAL);
     write(content.path(), "municipalities/testcity/surveys/reader.yaml", EXTRA);
@@ -57,7 +57,7 @@ fn content_with_surveys() -> tempfile::TempDir {
     content
 }
 
-fn schedule(out: &Path, town: &str) -> ScheduleDocument {
+pub(crate) fn schedule(out: &Path, town: &str) -> ScheduleDocument {
     let text = fs::read_to_string(out.join(town).join("schedule.json")).expect("schedule.json");
     serde_json::from_str(&text).expect("schedule parses")
 }

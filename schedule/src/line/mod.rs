@@ -173,16 +173,21 @@ pub enum LineMarker {
     UnsubscribeUrl,
     /// `<muni>/subscribe/line/?token=…` with a registration token (greeting only).
     RegisterUrl,
+    /// The reader's own survey link (a survey invitation only): the same marker as the mail's
+    /// [`crate::survey::SURVEY_URL_MARKER`]. It differs per section, so [`compose_push`] fills it
+    /// from each section's [`PushSection::survey_url`], not [`LineMarkerValues`].
+    SurveyUrl,
 }
 
 impl LineMarker {
     /// Every marker.
-    pub const ALL: [LineMarker; 5] = [
+    pub const ALL: [LineMarker; 6] = [
         LineMarker::Nickname,
         LineMarker::ArchiveUrl,
         LineMarker::ManageUrl,
         LineMarker::UnsubscribeUrl,
         LineMarker::RegisterUrl,
+        LineMarker::SurveyUrl,
     ];
 
     /// The marker as written in payloads, e.g. `%%manage_url%%`.
@@ -193,6 +198,7 @@ impl LineMarker {
             LineMarker::ManageUrl => "%%manage_url%%",
             LineMarker::UnsubscribeUrl => "%%unsubscribe_url%%",
             LineMarker::RegisterUrl => "%%register_url%%",
+            LineMarker::SurveyUrl => crate::survey::SURVEY_URL_MARKER,
         }
     }
 
@@ -212,7 +218,8 @@ impl LineMarker {
     }
 }
 
-/// The values of the markers for one subscription (a URL marker without a value is left empty).
+/// The values of the markers for one subscription (a URL marker without a value is left empty,
+/// except [`LineMarker::SurveyUrl`], which only [`compose_push`] fills).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LineMarkerValues {
     /// Values by marker.
@@ -228,10 +235,12 @@ impl LineMarkerValues {
 
     fn fill(&self, text: &str) -> String {
         LineMarker::ALL.iter().fold(text.to_owned(), |text, marker| {
-            if text.contains(marker.token()) {
-                text.replace(marker.token(), self.values.get(marker).map(String::as_str).unwrap_or_default())
-            } else {
+            let value = self.values.get(marker).map(String::as_str);
+            // Filling the push's markers must not blank an invitation's link before it is composed.
+            if !text.contains(marker.token()) || (*marker == LineMarker::SurveyUrl && value.is_none()) {
                 text
+            } else {
+                text.replace(marker.token(), value.unwrap_or_default())
             }
         })
     }
@@ -260,6 +269,12 @@ pub enum LineLimitError {
         field: &'static str,
         /// The limit.
         max: usize,
+    },
+    /// A survey invitation in the day's push without the reader's own link to put in it.
+    #[error("LINEのメッセージ{index}件目のアンケートの案内に、回答用のリンクがありません")]
+    SurveyLinkMissing {
+        /// 1-based, the section's first message in the push before texts were joined.
+        index: usize,
     },
     /// A nickname marker in a URI, or a URI that is neither https nor one URL marker.
     #[error("LINEのメッセージ{index}件目のボタンのURL「{uri}」は https のURLか差し込み（%%manage_url%% など）ではありません")]
@@ -295,22 +310,27 @@ impl LinePayload {
 
     /// The payload with every marker filled (the sender's last step before the push).
     pub fn fill(&self, values: &LineMarkerValues) -> LinePayload {
+        self.map_texts(|text| values.fill(text))
+    }
+
+    /// The payload with `f` applied to every text, alt text, button text and URI (where markers may stand).
+    fn map_texts(&self, f: impl Fn(&str) -> String) -> LinePayload {
         let messages = self
             .messages
             .iter()
             .map(|message| match message {
-                LineMessage::Text { text } => LineMessage::Text { text: values.fill(text) },
+                LineMessage::Text { text } => LineMessage::Text { text: f(text) },
                 LineMessage::Template { alt_text, template: LineTemplate::Buttons(template) } => {
                     LineMessage::Template {
-                        alt_text: values.fill(alt_text),
+                        alt_text: f(alt_text),
                         template: LineTemplate::Buttons(ButtonsTemplate {
-                            text: values.fill(&template.text),
+                            text: f(&template.text),
                             actions: template
                                 .actions
                                 .iter()
                                 .map(|action| match action {
                                     LineAction::Uri { label, uri } => {
-                                        LineAction::Uri { label: label.clone(), uri: values.fill(uri) }
+                                        LineAction::Uri { label: label.clone(), uri: f(uri) }
                                     }
                                     LineAction::Message { .. } => action.clone(),
                                 })
@@ -367,12 +387,59 @@ fn check_message(index: usize, message: &LineMessage) -> Result<(), LineLimitErr
     Ok(())
 }
 
-/// The day's push from its sections in schedule order: their messages in order; when there are
-/// more than [`MAX_MESSAGES_PER_PUSH`], neighbouring texts are joined (blank line between) while
-/// they stay within [`MAX_TEXT_UNITS`]. Each section fits alone (the build checks it); a day of
-/// several long entries that still does not fit is an error the sender reports.
-pub fn compose_push(sections: &[&LinePayload]) -> Result<LinePayload, LineLimitError> {
-    let mut messages: Vec<LineMessage> = sections.iter().flat_map(|s| s.messages.iter().cloned()).collect();
+/// One section of the day's push: its payload and, for a survey invitation, the reader's own
+/// link (the sender signs it per reader and per survey: `kizuna-sender`'s `domain::survey`).
+/// A plain `&LinePayload` is a section without a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PushSection<'a> {
+    /// The section as the generator wrote it.
+    pub payload: &'a LinePayload,
+    /// The value of [`LineMarker::SurveyUrl`] in this section.
+    pub survey_url: Option<&'a str>,
+}
+
+impl<'a> PushSection<'a> {
+    /// A survey invitation with the reader's own link.
+    pub fn invitation(payload: &'a LinePayload, survey_url: &'a str) -> Self {
+        PushSection { payload, survey_url: Some(survey_url) }
+    }
+
+    /// The section's messages with its survey link in place (control characters removed, like
+    /// every marker value); an invitation without a link is refused rather than sent linkless.
+    fn messages(&self, index: usize) -> Result<Vec<LineMessage>, LineLimitError> {
+        let token = LineMarker::SurveyUrl.token();
+        let carries = serde_json::to_string(self.payload).is_ok_and(|json| json.contains(token));
+        if !carries {
+            return Ok(self.payload.messages.clone());
+        }
+        let url = self.survey_url.ok_or(LineLimitError::SurveyLinkMissing { index })?;
+        let url: String = url.chars().filter(|c| !c.is_control()).collect();
+        // Only the survey link: the push's other markers are filled afterwards, for the whole push.
+        Ok(self.payload.map_texts(|text| text.replace(token, &url)).messages)
+    }
+}
+
+impl<'a> From<&'a LinePayload> for PushSection<'a> {
+    fn from(payload: &'a LinePayload) -> Self {
+        PushSection { payload, survey_url: None }
+    }
+}
+
+/// The day's push from its sections in schedule order: their messages in order, each survey
+/// invitation with the reader's own link ([`PushSection`]); when there are more than
+/// [`MAX_MESSAGES_PER_PUSH`], neighbouring texts are joined (blank line between) while they stay
+/// within [`MAX_TEXT_UNITS`]. Each section fits alone (the build checks it); a day of several long
+/// entries that still does not fit is an error the sender reports. Markers other than the survey
+/// link are left for the sender to fill over the whole push ([`LinePayload::fill`]).
+pub fn compose_push<'a, S>(sections: &[S]) -> Result<LinePayload, LineLimitError>
+where
+    S: Copy + Into<PushSection<'a>>,
+{
+    let mut messages: Vec<LineMessage> = Vec::new();
+    for section in sections {
+        let section: PushSection<'a> = (*section).into();
+        messages.extend(section.messages(messages.len() + 1)?);
+    }
     while messages.len() > MAX_MESSAGES_PER_PUSH {
         // Join the pair of neighbouring texts with the smallest sum, to leave room for the rest.
         let best = messages

@@ -147,3 +147,34 @@ fn commands_and_system_kinds_are_closed_lists() {
     let json = serde_json::to_value(SystemLine::StoppedLoss).expect("json");
     assert_eq!(json, serde_json::json!("stopped-loss"));
 }
+
+#[test]
+fn the_days_push_puts_each_readers_survey_link_in_its_invitation_only() {
+    let message = LinePayload { messages: vec![text("%%nickname%%きょうのメッセージ")] };
+    let invitation = LinePayload { messages: vec![text("アンケートのお願い"), buttons("%%survey_url%%")] };
+    assert!(invitation.check().is_ok(), "the survey link may stand as a button's URI");
+    let link = "https://kizuna.example.jp/api/survey-answers?token=v.k1.hikari.reader.age-0.line.b.1.s";
+    let push =
+        compose_push(&[PushSection::from(&message), PushSection::invitation(&invitation, link)]).expect("one push");
+    let LineMessage::Template { template: LineTemplate::Buttons(template), .. } = &push.messages[2] else {
+        panic!("the invitation's buttons: {push:?}")
+    };
+    assert_eq!(template.actions[0], LineAction::Uri { label: "登録する".to_owned(), uri: link.to_owned() });
+    assert_eq!(push.messages[0], text("%%nickname%%きょうのメッセージ"), "the push's markers are filled later");
+    // Filling the push's markers afterwards leaves the link alone, and a fill without a link
+    // never blanks an invitation that was not composed.
+    let filled = push.fill(&LineMarkerValues::default().with(LineMarker::Nickname, "はなさん"));
+    assert_eq!(filled.messages[0], text("はなさんきょうのメッセージ"));
+    assert!(serde_json::to_string(&filled).expect("json").contains(link));
+    assert!(serde_json::to_string(&invitation.fill(&LineMarkerValues::default()))
+        .expect("json")
+        .contains("%%survey_url%%"));
+
+    // An invitation without a link is refused, not pushed linkless; so is a link that is not https.
+    assert_eq!(compose_push(&[&message, &invitation]), Err(LineLimitError::SurveyLinkMissing { index: 2 }));
+    let bad = compose_push(&[PushSection::invitation(&invitation, "javascript:alert(1)")]);
+    assert!(matches!(bad, Err(LineLimitError::Uri { index: 2, .. })), "{bad:?}");
+    // A link given to a section that invites no one changes nothing.
+    let plain = compose_push(&[PushSection::invitation(&message, link)]).expect("push");
+    assert_eq!(plain.messages, message.messages);
+}

@@ -20,7 +20,7 @@ use kizuna_schedule::survey::{StageBucket, SurveyEntry, INVITATION_ENTRY_PREFIX,
 use kizuna_schedule::{AnchorKind, MailSection, ScheduleDocument, ScheduleEntry};
 
 use super::links::{LinkError, LinkKeys};
-use super::model::Channel;
+use super::model::{Channel, Recipient};
 
 /// The purpose code of survey tokens (distinct from `u`, `m` and `c`).
 const PURPOSE: &str = "v";
@@ -177,6 +177,25 @@ pub fn invitation_url(
     format!("{}{}?token={token}", municipality.api_base_url, kizuna_schedule::forms::SURVEY_ANSWER.route)
 }
 
+/// The personal link of an invitation entry for one recipient on `channel`, issued at `now` (Unix
+/// seconds; the stage is the recipient's on that Japan date) — `None` when `entry_id` is not an
+/// invitation. Mail puts it in the section ([`personal_section`]); LINE gives it to the push as
+/// the section's [`kizuna_schedule::line::PushSection::survey_url`].
+pub fn recipient_invitation_url(
+    keys: &LinkKeys,
+    document: &ScheduleDocument,
+    entry_id: &str,
+    recipient: &Recipient,
+    now: i64,
+    channel: Channel,
+) -> Option<String> {
+    let survey = invited_survey(document, entry_id)?;
+    let today =
+        chrono::DateTime::from_timestamp(now, 0).map_or_else(kizuna_schedule::japan_today, kizuna_schedule::japan_date);
+    let (kind, anchor) = (recipient.anchor_kind, recipient.anchor_date);
+    Some(invitation_url(keys, document, survey, &recipient.subscription_id, kind, anchor, today, channel))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +219,7 @@ mod tests {
             url: "u".into(),
             section: "mail/sections/survey/reader-2026.json".into(),
             hash: "sha256:00".into(),
+            line: None,
             review: ReviewStatus::Draft,
             questions: Vec::new(),
         }

@@ -292,6 +292,7 @@ mod tests {
             url: "u".into(),
             section: "s".into(),
             hash: "h".into(),
+            line: None,
             review: ReviewStatus::Draft,
             questions: vec![Question {
                 id: "reading".into(),

@@ -2,7 +2,8 @@
 //!
 //! - **render**: the day's LINE payloads of the family's sections (each entry's, then its attached
 //!   local sections', in plan order, hash-checked by [`crate::adapters::site::Sections`]) combined
-//!   by [`compose_push`] into at most five message objects, with the markers filled (nickname,
+//!   by [`compose_push`] into at most five message objects — a survey invitation with the family's
+//!   own link (`crate::domain::survey`) — with the markers filled (nickname,
 //!   archive, manage and unsubscribe links; sections carry none today, so this is a guard that a
 //!   future marker can never reach a family unfilled) and the first text opened with the
 //!   family's nickname (「はなさん」) when it has one;
@@ -17,13 +18,14 @@
 
 use std::sync::Arc;
 
-use kizuna_schedule::line::{compose_push, LineLimitError, LineMessage, LinePayload, MAX_TEXT_UNITS};
+use kizuna_schedule::line::{compose_push, LineLimitError, LineMessage, LinePayload, PushSection, MAX_TEXT_UNITS};
 
 use super::channels::{ChannelError, LineChannels};
 use super::client::{LineError, LineErrorKind, PushAccepted};
 use crate::domain::links::line_marker_values;
 use crate::domain::model;
 use crate::domain::plan::PlannedMail;
+use crate::domain::survey;
 use crate::ports::channel::{Channel, DayContent, SendError, SendErrorKind};
 use crate::use_cases::delivery::Pacer;
 
@@ -69,20 +71,43 @@ pub struct LinePush<'a> {
 }
 
 impl LinePush<'_> {
-    /// The payloads of a family's sections, in order.
-    fn payloads<'d>(day: &'d DayContent<'_>, mail: &PlannedMail<'_>) -> Result<Vec<&'d LinePayload>, LineRenderError> {
+    /// The payloads of a family's sections, in order, each survey invitation with the family's own
+    /// link (`links`: one per planned section, [`Self::survey_links`]).
+    fn payloads<'d>(
+        day: &'d DayContent<'_>,
+        mail: &PlannedMail<'_>,
+        links: &'d [Option<String>],
+    ) -> Result<Vec<PushSection<'d>>, LineRenderError> {
         let mut payloads = Vec::new();
-        for section in &mail.sections {
-            let files = std::iter::once((section.entry.line.as_ref(), &section.entry.id))
-                .chain(section.local.iter().map(|local| (local.line.as_ref(), &local.id)));
-            for (file, id) in files {
+        for (section, link) in mail.sections.iter().zip(links) {
+            let files = std::iter::once((section.entry.line.as_ref(), &section.entry.id, link.as_deref()))
+                .chain(section.local.iter().map(|local| (local.line.as_ref(), &local.id, None)));
+            for (file, id, survey_url) in files {
                 let payload = file
                     .and_then(|file| day.sections.line.get(&file.path))
                     .ok_or_else(|| LineRenderError::MissingPayload(id.clone()))?;
-                payloads.push(payload);
+                payloads.push(PushSection { payload, survey_url });
             }
         }
         Ok(payloads)
+    }
+
+    /// The family's own survey link of each planned section that is an invitation (channel `line`).
+    fn survey_links(day: &DayContent<'_>, mail: &PlannedMail<'_>) -> Vec<Option<String>> {
+        let (schedule, recipient) = (day.schedule, &mail.recipient);
+        mail.sections
+            .iter()
+            .map(|s| {
+                survey::recipient_invitation_url(
+                    day.links,
+                    schedule,
+                    s.entry_id(),
+                    recipient,
+                    day.now,
+                    model::Channel::Line,
+                )
+            })
+            .collect()
     }
 }
 
@@ -134,7 +159,8 @@ impl Channel for LinePush<'_> {
     fn render(&self, day: &DayContent<'_>, mail: &PlannedMail<'_>) -> Result<LinePushMessage, LineRenderError> {
         let recipient = &mail.recipient;
         let line = recipient.line.as_ref().ok_or(LineRenderError::NotLine)?;
-        let push = compose_push(&Self::payloads(day, mail)?)?;
+        let links = Self::survey_links(day, mail);
+        let push = compose_push(&Self::payloads(day, mail, &links)?)?;
         let municipality = &day.schedule.municipality;
         let values = line_marker_values(
             (&municipality.archive_base_url, &municipality.api_base_url),

@@ -140,19 +140,8 @@ impl Composer<'_> {
 
     /// The invitation section with the reader's own survey link, when `entry_id` is an invitation.
     fn survey_invitation(&self, entry_id: &str, recipient: &Recipient, section: &MailSection) -> Option<MailSection> {
-        let survey = survey::invited_survey(self.schedule, entry_id)?;
-        let today = chrono::DateTime::from_timestamp(self.now, 0)
-            .map_or_else(kizuna_schedule::japan_today, kizuna_schedule::japan_date);
-        let url = survey::invitation_url(
-            self.links,
-            self.schedule,
-            survey,
-            &recipient.subscription_id,
-            recipient.anchor_kind,
-            recipient.anchor_date,
-            today,
-            Channel::Mail,
-        );
+        let url =
+            survey::recipient_invitation_url(self.links, self.schedule, entry_id, recipient, self.now, Channel::Mail)?;
         Some(survey::personal_section(section, &url))
     }
 
