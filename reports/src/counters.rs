@@ -24,39 +24,8 @@ use kizuna_schedule::{AnchorKind, TrackId};
 pub use crate::ledger::{CounterItem, DeliveryKey, Dims, Histogram, Ledger, LedgerError, MemoryCounters, MonthFlows};
 use crate::month::Month;
 
-/// How a subscription receives its messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    /// E-mail through SES.
-    Mail,
-    /// A LINE Official Account.
-    Line,
-}
-
-impl Channel {
-    /// Both channels, in report order.
-    pub const ALL: [Channel; 2] = [Channel::Mail, Channel::Line];
-
-    /// The id in counter attributes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Mail => "mail",
-            Channel::Line => "line",
-        }
-    }
-
-    /// The name staff read.
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Mail => "メール",
-            Channel::Line => "LINE",
-        }
-    }
-
-    pub(crate) fn parse(value: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == value)
-    }
-}
+/// How a subscription receives its messages (the contract's one channel enum).
+pub use kizuna_schedule::Channel;
 
 /// How a reader unsubscribed (解除).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -199,7 +199,7 @@ fn month_row(month: Month, flows: &MonthFlows, before: &MonthRow, ledger: &Ledge
     let mut registered = BTreeMap::new();
     for ((outcome, dims), count) in &flows.outcomes {
         if *outcome == Outcome::Registered {
-            *registered.entry(dims.track).or_default() += count;
+            *registered.entry(read_track(dims.track, &muni.enabled)).or_default() += count;
         }
     }
     let mut active = before.active.clone();
@@ -217,6 +217,15 @@ fn month_row(month: Month, flows: &MonthFlows, before: &MonthRow, ledger: &Ledge
         active,
         active_by_track: active_by_track(&snapshot_at(ledger, month), month, &muni.enabled),
     }
+}
+
+/// The track a family reads, from the stage a flow was counted on: the counters keep the child's
+/// stage by the main tracks' windows (the store does not read the schedule), and those windows do
+/// not depend on which tracks a town enabled and never overlap, so the track read is the stage when
+/// the town enabled it and none otherwise. A town that does not enable a track shows no figures
+/// for it.
+fn read_track(stage: Option<TrackId>, enabled: &[TrackId]) -> Option<TrackId> {
+    stage.filter(|track| enabled.contains(track))
 }
 
 fn cumulative_outcome(ledger: &Ledger, to: Month, add: &[Outcome], subtract: &[Outcome]) -> i64 {

@@ -407,3 +407,39 @@ fn the_rollup_sums_every_municipality() {
     // 8 registrations in one month against 36 births a year: 8 / 3.
     assert_eq!(rows[2].cells[9], kizuna_reports::Cell::Share(Some(8.0 / 3.0)));
 }
+
+#[test]
+fn a_stage_the_town_does_not_enable_shows_no_figures() {
+    // A 4-year-old registers in a town that enabled only 妊娠期 and 0〜2歳: the counters hold the
+    // child's stage (3〜5歳), the report the track the family reads (none).
+    let mut table = Table::default();
+    let child = Standing {
+        channel: Channel::Mail,
+        kind: AnchorKind::Birth,
+        anchor: d("2022-05-01"),
+        track: Some(TrackId::Preschool),
+        active: false,
+    };
+    let baby = Standing { anchor: d("2025-05-01"), track: Some(TrackId::Baby), ..child };
+    for standing in [child, baby] {
+        table.apply(updates_for(&Change {
+            municipality: "m",
+            date: d("2026-06-10"),
+            event: Event::Activated,
+            before: Some(standing),
+            after: active(standing),
+        }));
+    }
+    let period = Period { from: "2026-06".parse().expect("m"), to: "2026-06".parse().expect("m") };
+    let town = Municipality { enabled: vec![TrackId::Maternity, TrackId::Baby], ..municipality("m", None) };
+    let figures = compute(&table.ledger("m", period), &town, period);
+    let month = &figures.months[0];
+    assert_eq!(month.registered, BTreeMap::from([(None, 1), (Some(TrackId::Baby), 1)]));
+    assert_eq!(month.active_by_track, BTreeMap::from([(None, 1), (Some(TrackId::Baby), 1)]));
+    let html = kizuna_reports::html::render(&municipal::report(&figures, d("2026-07-01"))).expect("html");
+    assert!(!html.contains(TrackId::Preschool.name()), "no column for a track the town does not enable");
+
+    // The same counters in a town that enabled 3〜5歳 show the child there.
+    let figures = compute(&table.ledger("m", period), &municipality("m", None), period);
+    assert_eq!(figures.months[0].registered.get(&Some(TrackId::Preschool)), Some(&1));
+}

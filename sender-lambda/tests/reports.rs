@@ -157,7 +157,10 @@ async fn a_report_equals_what_was_done_and_is_read_without_a_scan() {
     let period = Period { from: month, to: month };
     let counters = DynamoCounters::new(world.dynamo.clone(), &world.deliveries);
     let infos: Vec<_> = schedules.iter().map(|s| &s.document.municipality).collect();
-    let reports = make_reports(&counters, &infos, period, &[Format::Xlsx], true, japan_today()).await.expect("reports");
+    let documents: Vec<_> = schedules.iter().map(|s| &s.document).collect();
+    let reports = make_reports(&counters, &world.api.surveys, &documents, period, &[Format::Xlsx], true, japan_today())
+        .await
+        .expect("reports");
     assert_eq!(reports.made.len(), 3, "two municipalities and the roll-up");
     for info in &infos {
         let (ledger, read) =
@@ -235,6 +238,7 @@ async fn the_monthly_job_writes_last_months_reports_to_the_private_bucket() {
         .expect("bucket");
     let app = ReportsApp {
         counters: DynamoCounters::new(world.dynamo.clone(), &world.deliveries),
+        surveys: world.api.surveys.clone(),
         schedules: ScheduleSource::parse(&world.dir.path().to_string_lossy()).expect("source"),
         s3: s3.clone(),
         destination: parse_destination(&format!("s3://{bucket}/reports/")).expect("destination"),

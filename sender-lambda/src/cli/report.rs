@@ -1,6 +1,6 @@
 //! `kizuna-sender report`: a municipality's report (or every municipality's, and the operator's
-//! roll-up with `--all`) for a span of months, read from the counters and written to a directory
-//! as HTML, xlsx or CSV.
+//! roll-up with `--all`, national survey roll-ups included) for a span of months, read from the
+//! counters and the survey answers, and written to a directory as HTML, xlsx or CSV.
 
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use kizuna_reports::figures::Period;
 use kizuna_reports::{Format, Month};
 use kizuna_sender::adapters::dynamo::counters::DynamoCounters;
+use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use kizuna_sender::settings::Settings;
 use kizuna_sender::use_cases::reports::make_reports;
 
@@ -49,20 +50,22 @@ pub(crate) async fn report(settings: &Settings, config: &aws_config::SdkConfig, 
     }
     // Every published municipality, then the one asked for: an unknown id is named with those known.
     let schedules = super::schedules(settings, config, None).await?;
-    let mut infos: Vec<_> = schedules.iter().map(|s| &s.document.municipality).collect();
+    let mut documents: Vec<_> = schedules.iter().map(|s| &s.document).collect();
     if let (Some(id), false) = (args.municipality, args.all) {
-        let known: Vec<&str> = infos.iter().map(|info| info.id.as_str()).collect();
+        let known: Vec<&str> = documents.iter().map(|d| d.municipality.id.as_str()).collect();
         if !known.contains(&id) {
             bail!("自治体 {id} は公開中のスケジュールにありません（あるのは {}）", known.join("、"));
         }
-        infos.retain(|info| info.id == id);
+        documents.retain(|d| d.municipality.id == id);
     }
-    let counters = DynamoCounters::new(aws_sdk_dynamodb::Client::new(config), &settings.deliveries_table);
+    let dynamo = aws_sdk_dynamodb::Client::new(config);
+    let counters = DynamoCounters::new(dynamo.clone(), &settings.deliveries_table);
+    let surveys = DynamoSurveyAnswers::new(dynamo, &settings.survey_answers_table);
     let formats: Vec<Format> =
         if args.formats.is_empty() { Format::ALL.to_vec() } else { args.formats.iter().map(|f| (*f).into()).collect() };
     let period = Period { from: args.from, to: args.to };
     let today = kizuna_schedule::japan_today();
-    let reports = make_reports(&counters, &infos, period, &formats, args.all, today)
+    let reports = make_reports(&counters, &surveys, &documents, period, &formats, args.all, today)
         .await
         .map_err(|e| anyhow::anyhow!(e))
         .context("集計を読めませんでした")?;

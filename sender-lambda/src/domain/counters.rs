@@ -63,17 +63,9 @@ pub fn delivery(
     counters::delivery_update(&recipient.municipality, date, on, track, outcome, 1)
 }
 
-/// The report's channel of a subscription or recipient.
-fn channel(channel: crate::domain::model::Channel) -> counters::Channel {
-    match channel {
-        crate::domain::model::Channel::Mail => counters::Channel::Mail,
-        crate::domain::model::Channel::Line => counters::Channel::Line,
-    }
-}
-
 fn standing(subscription: &Subscription, date: NaiveDate) -> Standing {
     Standing {
-        channel: channel(subscription.channel()),
+        channel: subscription.channel(),
         kind: subscription.anchor_kind,
         anchor: subscription.anchor_date,
         track: stage(subscription, date),
