@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use kizuna_reports::figures::{compute, Figures, Municipality, Period};
 use kizuna_reports::survey::{embed, national_roll_up, AnswerSheet, Invitations, SurveyResults};
-use kizuna_reports::{municipal, Format, Report, Section};
+use kizuna_reports::{municipal, Format, Month, Report, Section};
 use kizuna_schedule::survey::{SurveyEntry, SurveyScope};
 use kizuna_schedule::ScheduleDocument;
 
@@ -100,9 +100,13 @@ pub async fn make_reports(
     let mut all_surveys: Vec<SurveyResults<'_>> = Vec::new();
     for document in schedules {
         let info = &document.municipality;
-        let (ledger, read) = counters.ledger(&info.id, period.from, period.to).await?;
+        let municipality = Municipality::from(info);
+        // Changes up to the month after today's count as "later" too: a transition at the turn of
+        // the month is not missed.
+        let now = Month::of(generated_on).next();
+        let (ledger, read) = counters.ledger(&info.id, period.from, period.to, &municipality.enabled, now).await?;
         reports.items_read += read;
-        let figures = compute(&ledger, &Municipality::from(info), period);
+        let figures = compute(&ledger, &municipality, period);
         let mut public = municipal::report(&figures, generated_on);
         let mut staff = public.clone();
         for results in survey_results(surveys, document, period).await? {
