@@ -382,6 +382,19 @@ pub fn updates_for(change: &Change<'_>) -> Vec<CounterUpdate> {
     adds.into_updates(&counter_pk(change.municipality))
 }
 
+/// Several transitions' updates as one transaction's: one update per item (DynamoDB refuses a
+/// transaction naming an item twice), amounts summed, zeros left out.
+pub fn merge(updates: impl IntoIterator<Item = CounterUpdate>) -> Vec<CounterUpdate> {
+    let mut by_pk: BTreeMap<String, Adds> = BTreeMap::new();
+    for update in updates {
+        let adds = by_pk.entry(update.pk).or_default();
+        for (attribute, amount) in update.adds {
+            adds.add(update.sk.clone(), attribute, amount);
+        }
+    }
+    by_pk.into_iter().flat_map(|(pk, adds)| adds.into_updates(&pk)).collect()
+}
+
 /// The counter update of one delivery.
 pub fn delivery_update(
     municipality: &str,

@@ -91,16 +91,7 @@ async fn drive(world: &World, muni: &str, n: usize) -> Tally {
     // A one-click unsubscription: 解除.
     let gone = sign_up(world, muni, &mail("gone"), "due", today_plus(120)).await;
     confirm(world, &gone).await;
-    let token = world.links.token(Purpose::Unsubscribe, &gone, Utc::now().timestamp());
-    let response = world
-        .call(
-            "POST",
-            &format!("/api/unsubscribe?token={token}"),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            Some("List-Unsubscribe=One-Click"),
-        )
-        .await;
-    assert_eq!(response.status, 200);
+    assert_eq!(world.one_click(&gone).await.status, 200);
     // "Delete my data" while reading: 解除 too.
     let deleted = sign_up(world, muni, &mail("deleted"), "due", today_plus(130)).await;
     confirm(world, &deleted).await;

@@ -281,6 +281,10 @@ pub struct Subscription {
     pub consent_version: String,
     /// The uniqueness item, while it exists.
     pub uniqueness_pk: Option<String>,
+    /// Whether the report counters know it: every subscription stored since the counters began,
+    /// and an older one once `kizuna-sender backfill-counters` counted it. Transitions of one they
+    /// do not know are not counted (the backfill counts its state then, once).
+    pub counted: bool,
 }
 
 impl Subscription {
