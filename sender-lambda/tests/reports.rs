@@ -1,7 +1,7 @@
 //! Municipality reports (issue 19) against moto_server: two municipalities' families driven
 //! through the real API (sign-ups, confirmations, births, a loss stop, one-click unsubscribes,
 //! deletions), SES feedback (a permanent bounce) and the lifecycle job (a completion). The counters
-//! written in each transition's own transaction are then read back by the report use case — four
+//! written in each transition's own transaction are then read back by the report use case — by
 //! Queries, never a Scan — and every figure equals the test's own tally. A transition whose
 //! transaction fails changes no counter.
 //!

@@ -174,8 +174,10 @@ impl World {
         let mailer = SesMailer::new(ses_client(&self.ses_moto.config().await), None);
         let counting = CountingInvitations { inner: &mailer, store: &self.answers };
         let pacer = Pacer::new(10_000.0);
-        let delivery =
-            Delivery { store: &store, mailer: &counting, pacer: &pacer, options: DeliveryOptions::default() };
+        // One mail at a time: moto does not apply concurrent `ADD`s to one item atomically (DynamoDB
+        // does), and two readers of one stage share an invitation counter.
+        let options = DeliveryOptions { concurrency: 1, ..DeliveryOptions::default() };
+        let delivery = Delivery { store: &store, mailer: &counting, pacer: &pacer, options };
         let request = RunRequest { date: japan_today(), dry_run: false, allow_draft: true };
         run_day(&schedules, &source, &delivery, &self.links, &request).await;
     }
