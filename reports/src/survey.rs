@@ -201,7 +201,8 @@ fn response_section(answers: i64, invitations: &Invitations, sheets: &[AnswerShe
         });
     }
     Section {
-        id: "survey-response".to_owned(),
+        // A section's id names its heading; its table has its own (one id per page).
+        id: "section-survey-response".to_owned(),
         heading: "回答状況".to_owned(),
         paragraphs: Vec::new(),
         definitions: DEFINITIONS.iter().map(|(t, d)| ((*t).to_owned(), (*d).to_owned())).collect(),
@@ -265,7 +266,7 @@ fn question_section(number: usize, question: &Question, tally: &QuestionTally) -
         columns
     };
     Section {
-        id: id.clone(),
+        id: format!("section-{id}"),
         heading: heading.clone(),
         paragraphs: vec![format!("{kind}。回答者数 n = {}。", tally.respondents)],
         definitions: Vec::new(),
