@@ -57,4 +57,4 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 echo "==> node --test tests/browser ($("$chromium_bin" --version 2>/dev/null | head -n1))"
 cd tests/browser
 KIZUNA_ARCHIVE="$work/public" KIZUNA_PORT="$port" KIZUNA_BIN="$kizuna" KIZUNA_TODAY="$today" CHROMIUM="$chromium_bin" \
-  node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js search-shared.test.js demo.test.js forms.test.js line-pages.test.js reports.test.js surveys.test.js
+  node --test --test-concurrency=1 vectors.test.js archive.test.js search.test.js search-shared.test.js demo.test.js forms.test.js line-pages.test.js reports.test.js reports-surveys.test.js surveys.test.js

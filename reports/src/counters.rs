@@ -8,8 +8,9 @@
 //! | sort key | attributes (numbers, only ever `ADD`ed) |
 //! | --- | --- |
 //! | `M#<YYYY-MM>` | the month's flows: `ev#<event>#<channel>#<kind>#<track>` for every transition; `registered`, `resumed`, `ended_reader`, `ended_stopped`, `completed` (same dimensions) when a subscription starts or ends receiving; `active#<channel>#<kind>` the month's change of 配信中 |
+//! | `A#<kind>` | the active subscriptions *now* by anchor month: `m<YYYY-MM>` |
 //! | `A#<kind>#<YYYY-MM>` | the active subscriptions *now* by anchor date: `d<DD>` for each day of that anchor month |
-//! | `H#<YYYY-MM>#<kind>#<YYYY-MM>` | the same histogram's changes during one month (first month), by anchor month (second) |
+//! | `H#<YYYY-MM>#<kind>`, `H#<YYYY-MM>#<kind>#<YYYY-MM>` | the same two levels' changes during one month (first month) |
 //! | `D#<YYYY-MM-DD>` | the day's deliveries: `<outcome>#<channel>#<track>` |
 //!
 //! `<track>` is the subscription's track at the moment of the transition (`-` when it is in none,
@@ -21,42 +22,12 @@ use chrono::{Datelike, NaiveDate};
 use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::{AnchorKind, TrackId};
 
-pub use crate::ledger::{CounterItem, DeliveryKey, Dims, Histogram, Ledger, LedgerError, MemoryCounters, MonthFlows};
+pub use crate::ledger::{CounterItem, DeliveryKey, Dims, Ledger, LedgerError, MemoryCounters, MonthFlows};
 use crate::month::Month;
+pub use crate::stages::Levels;
 
-/// How a subscription receives its messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Channel {
-    /// E-mail through SES.
-    Mail,
-    /// A LINE Official Account.
-    Line,
-}
-
-impl Channel {
-    /// Both channels, in report order.
-    pub const ALL: [Channel; 2] = [Channel::Mail, Channel::Line];
-
-    /// The id in counter attributes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Mail => "mail",
-            Channel::Line => "line",
-        }
-    }
-
-    /// The name staff read.
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Mail => "メール",
-            Channel::Line => "LINE",
-        }
-    }
-
-    pub(crate) fn parse(value: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == value)
-    }
-}
+/// How a subscription receives its messages (the contract's one channel enum).
+pub use kizuna_schedule::Channel;
 
 /// How a reader unsubscribed (解除).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -326,18 +297,16 @@ pub fn delivery_sk(date: NaiveDate) -> String {
     format!("D#{}", date.format("%Y-%m-%d"))
 }
 
-/// The sort-key ranges (inclusive) a report of `from`…`to` reads, one Query each under
-/// `pk = COUNT#<municipality>`: every month's flows up to `to` (the cumulative figures), today's
-/// active histogram, the histogram's changes after `from` (to undo them back to each month's end in
-/// the period), and the period's deliveries.
-/// None of them holds an item per subscription, so what a report reads never grows with subscribers.
-pub fn read_ranges(from: Month, to: Month) -> [(String, String); 4] {
-    [
-        ("M#".to_owned(), format!("M#{to}")),
-        ("A#".to_owned(), "A#~".to_owned()),
-        (format!("H#{}", from.next()), "H#~".to_owned()),
-        (format!("D#{from}-01"), format!("D#{to}-31")),
-    ]
+/// The sort-key ranges (inclusive; a single key is a range of one) a report of `from`…`to` reads
+/// under `pk = COUNT#<municipality>`: every month's flows up to `to` (the cumulative figures), the
+/// period's deliveries, and the few histogram items that give 配信中 by track at each month end
+/// ([`crate::stages::keys`]; `now` is the current month, after which nothing changed yet).
+/// None of them holds an item per subscription, and the histogram items are set by the calendar
+/// and the enabled tracks, so what a report reads never grows with subscribers.
+pub fn read_ranges(from: Month, to: Month, enabled: &[TrackId], now: Month) -> Vec<(String, String)> {
+    let mut ranges = vec![("M#".to_owned(), format!("M#{to}")), (format!("D#{from}-01"), format!("D#{to}-31"))];
+    ranges.extend(crate::stages::keys(from, to, enabled, now).into_iter().map(|key| (key.clone(), key)));
+    ranges
 }
 
 /// Sort key prefixes, for the reader's Queries.
@@ -400,14 +369,30 @@ pub fn updates_for(change: &Change<'_>) -> Vec<CounterUpdate> {
     }
     for (standing, sign) in [(change.before, -1), (change.after, 1)] {
         let Some(standing) = standing.filter(|s| s.active) else { continue };
-        let active = format!("active#{}#{}", standing.channel.as_str(), standing.kind.as_str());
-        adds.add(month_key.clone(), active, sign);
+        let kind = standing.kind.as_str();
+        adds.add(month_key.clone(), format!("active#{}#{kind}", standing.channel.as_str()), sign);
+        // Who is active by anchor, in two levels (anchor month, anchor day): crate::stages.
         let anchor_month = Month::of(standing.anchor);
-        let day = format!("d{:02}", standing.anchor.day());
-        adds.add(format!("A#{}#{anchor_month}", standing.kind.as_str()), day.clone(), sign);
-        adds.add(format!("H#{month}#{}#{anchor_month}", standing.kind.as_str()), day, sign);
+        let (by_month, by_day) = (format!("m{anchor_month}"), format!("d{:02}", standing.anchor.day()));
+        adds.add(format!("A#{kind}"), by_month.clone(), sign);
+        adds.add(format!("A#{kind}#{anchor_month}"), by_day.clone(), sign);
+        adds.add(format!("H#{month}#{kind}"), by_month, sign);
+        adds.add(format!("H#{month}#{kind}#{anchor_month}"), by_day, sign);
     }
     adds.into_updates(&counter_pk(change.municipality))
+}
+
+/// Several transitions' updates as one transaction's: one update per item (DynamoDB refuses a
+/// transaction naming an item twice), amounts summed, zeros left out.
+pub fn merge(updates: impl IntoIterator<Item = CounterUpdate>) -> Vec<CounterUpdate> {
+    let mut by_pk: BTreeMap<String, Adds> = BTreeMap::new();
+    for update in updates {
+        let adds = by_pk.entry(update.pk).or_default();
+        for (attribute, amount) in update.adds {
+            adds.add(update.sk.clone(), attribute, amount);
+        }
+    }
+    by_pk.into_iter().flat_map(|(pk, adds)| adds.into_updates(&pk)).collect()
 }
 
 /// The counter update of one delivery.

@@ -3,14 +3,15 @@
 //! period (累計登録者, 解除率, 停止率, 読み続ける人の割合, 登録率) and deliveries.
 //!
 //! The ledger must hold every month flow item since the municipality's first transition (the
-//! cumulative figures add them up) and the histogram changes after the last reported month.
+//! cumulative figures add them up) and the histogram items [`crate::stages::keys`] names.
 
 use std::collections::BTreeMap;
 
-use kizuna_schedule::{tracks_on, AnchorKind, TrackId};
+use kizuna_schedule::{AnchorKind, TrackId};
 
-use crate::counters::{Channel, DeliveryOutcome, Event, Histogram, Ledger, MonthFlows, Outcome};
+use crate::counters::{Channel, DeliveryOutcome, Event, Ledger, MonthFlows, Outcome};
 use crate::month::Month;
+use crate::stages::active_by_track;
 
 /// What the report needs to know about a municipality besides its counters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,7 +200,7 @@ fn month_row(month: Month, flows: &MonthFlows, before: &MonthRow, ledger: &Ledge
     let mut registered = BTreeMap::new();
     for ((outcome, dims), count) in &flows.outcomes {
         if *outcome == Outcome::Registered {
-            *registered.entry(dims.track).or_default() += count;
+            *registered.entry(read_track(dims.track, &muni.enabled)).or_default() += count;
         }
     }
     let mut active = before.active.clone();
@@ -215,8 +216,17 @@ fn month_row(month: Month, flows: &MonthFlows, before: &MonthRow, ledger: &Ledge
         stopped: flows.outcome(Outcome::EndedStopped, |_| true),
         completed: flows.outcome(Outcome::Completed, |_| true) - flows.outcome(Outcome::Reopened, |_| true),
         active,
-        active_by_track: active_by_track(&snapshot_at(ledger, month), month, &muni.enabled),
+        active_by_track: active_by_track(&ledger.active_now, &ledger.history, month, &muni.enabled),
     }
+}
+
+/// The track a family reads, from the stage a flow was counted on: the counters keep the child's
+/// stage by the main tracks' windows (the store does not read the schedule), and those windows do
+/// not depend on which tracks a town enabled and never overlap, so the track read is the stage when
+/// the town enabled it and none otherwise. A town that does not enable a track shows no figures
+/// for it.
+fn read_track(stage: Option<TrackId>, enabled: &[TrackId]) -> Option<TrackId> {
+    stage.filter(|track| enabled.contains(track))
 }
 
 fn cumulative_outcome(ledger: &Ledger, to: Month, add: &[Outcome], subtract: &[Outcome]) -> i64 {
@@ -228,33 +238,4 @@ fn cumulative_outcome(ledger: &Ledger, to: Month, add: &[Outcome], subtract: &[O
             sum(add) - sum(subtract)
         })
         .sum()
-}
-
-/// The active histogram at the end of `month`: today's, less every change recorded after it.
-pub fn snapshot_at(ledger: &Ledger, month: Month) -> Histogram {
-    let mut histogram = ledger.active_now.clone();
-    for (_, changes) in ledger.history.range(month.next()..) {
-        for (key, change) in changes {
-            *histogram.entry(*key).or_default() -= change;
-        }
-    }
-    histogram.retain(|_, count| *count != 0);
-    histogram
-}
-
-/// 配信中 by the track each subscription is in on the month's last day (`None`: in none of the
-/// enabled tracks that day, e.g. before 妊娠4週0日). A child in an add-on's school year is in the
-/// add-on and the school track, and counts in both.
-fn active_by_track(histogram: &Histogram, month: Month, enabled: &[TrackId]) -> BTreeMap<Option<TrackId>, i64> {
-    let mut by_track = BTreeMap::new();
-    for ((kind, anchor), count) in histogram {
-        let tracks = tracks_on(*kind, *anchor, month.last_day(), enabled);
-        if tracks.is_empty() {
-            *by_track.entry(None).or_default() += count;
-        }
-        for track in tracks {
-            *by_track.entry(Some(track)).or_default() += count;
-        }
-    }
-    by_track
 }

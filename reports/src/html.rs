@@ -7,21 +7,8 @@ use std::fmt::Write as _;
 use crate::report::{Cell, Report, Section, Table};
 use crate::{chart, ReportError};
 
-/// Escapes text for HTML element content and quoted attributes.
-pub fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML element content and quoted attributes (the contract's one escape).
+pub use kizuna_schedule::html::escape_html as escape;
 
 const STYLE: &str = r#"
 body { font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", sans-serif; color: #1a1a1a; background: #fff; margin: 0 auto; max-width: 60rem; padding: 1rem; line-height: 1.7; }

@@ -9,6 +9,7 @@ use kizuna_schedule::{AnchorKind, TrackId};
 
 use crate::counters::{counter_pk, read_ranges, Channel, CounterUpdate, DeliveryOutcome, Event, Outcome};
 use crate::month::Month;
+use crate::stages::Levels;
 
 /// Counter items in memory, as DynamoDB's `ADD` leaves them: the in-memory twin of the counters
 /// table (tests, examples, the sender's in-memory adapter).
@@ -37,10 +38,18 @@ impl MemoryCounters {
             .collect()
     }
 
-    /// What a report of `from`…`to` reads for one municipality ([`read_ranges`]).
-    pub fn report_items(&self, municipality: &str, from: Month, to: Month) -> Vec<CounterItem> {
+    /// What a report of `from`…`to` reads for one municipality that enabled `enabled`, in the
+    /// month `now` ([`read_ranges`]).
+    pub fn report_items(
+        &self,
+        municipality: &str,
+        from: Month,
+        to: Month,
+        enabled: &[TrackId],
+        now: Month,
+    ) -> Vec<CounterItem> {
         let pk = counter_pk(municipality);
-        read_ranges(from, to).iter().flat_map(|(a, b)| self.query(&pk, a, b)).collect()
+        read_ranges(from, to, enabled, now).iter().flat_map(|(a, b)| self.query(&pk, a, b)).collect()
     }
 
     /// How many items there are in all.
@@ -88,9 +97,6 @@ impl MonthFlows {
     }
 }
 
-/// Active subscriptions by anchor kind and anchor date.
-pub type Histogram = BTreeMap<(AnchorKind, NaiveDate), i64>;
-
 /// One delivery counter: date, outcome, channel, track.
 pub type DeliveryKey = (NaiveDate, DeliveryOutcome, Channel, Option<TrackId>);
 
@@ -108,10 +114,10 @@ pub struct CounterItem {
 pub struct Ledger {
     /// Flows by month.
     pub months: BTreeMap<Month, MonthFlows>,
-    /// Active subscriptions now.
-    pub active_now: Histogram,
-    /// The histogram's changes by month.
-    pub history: BTreeMap<Month, Histogram>,
+    /// Active subscriptions now, by anchor (as far as read).
+    pub active_now: Levels,
+    /// The same counts' changes by month.
+    pub history: BTreeMap<Month, Levels>,
     /// Deliveries.
     pub deliveries: BTreeMap<DeliveryKey, i64>,
 }
@@ -133,8 +139,6 @@ impl Ledger {
         for item in items {
             ledger.add_item(&item).map_err(|attribute| LedgerError { sk: item.sk.clone(), attribute })?;
         }
-        // A day whose subscriptions all ended is left at zero by ADD; it is nobody.
-        ledger.active_now.retain(|_, count| *count != 0);
         Ok(ledger)
     }
 
@@ -147,12 +151,12 @@ impl Ledger {
                     add_flow(flows, name, *value).ok_or_else(|| name.clone())?;
                 }
             }
-            ["A", kind, anchor_month] => {
-                add_histogram(&mut self.active_now, kind, anchor_month, &item.values)?;
-            }
+            ["A", kind] => add_months(&mut self.active_now, kind, &item.values)?,
+            ["A", kind, anchor_month] => add_days(&mut self.active_now, kind, anchor_month, &item.values)?,
+            ["H", month, kind] => add_months(self.history.entry(parse_month(month)?).or_default(), kind, &item.values)?,
             ["H", month, kind, anchor_month] => {
-                let histogram = self.history.entry(parse_month(month)?).or_default();
-                add_histogram(histogram, kind, anchor_month, &item.values)?;
+                let levels = self.history.entry(parse_month(month)?).or_default();
+                add_days(levels, kind, anchor_month, &item.values)?;
             }
             ["D", date] => {
                 let date: NaiveDate = date.parse().map_err(|_| String::new())?;
@@ -202,19 +206,29 @@ fn add_flow(flows: &mut MonthFlows, name: &str, value: i64) -> Option<()> {
     Some(())
 }
 
-fn add_histogram(
-    histogram: &mut Histogram,
-    kind: &str,
-    anchor_month: &str,
-    values: &BTreeMap<String, i64>,
-) -> Result<(), String> {
-    let kind: AnchorKind = kind.parse().map_err(|_| String::new())?;
+fn parse_kind(kind: &str) -> Result<AnchorKind, String> {
+    kind.parse().map_err(|_| String::new())
+}
+
+/// `m<YYYY-MM>` attributes: counts by anchor month.
+fn add_months(levels: &mut Levels, kind: &str, values: &BTreeMap<String, i64>) -> Result<(), String> {
+    let kind = parse_kind(kind)?;
+    for (name, value) in values {
+        let month: Month = name.strip_prefix('m').and_then(|m| m.parse().ok()).ok_or_else(|| name.clone())?;
+        *levels.months.entry((kind, month)).or_default() += value;
+    }
+    Ok(())
+}
+
+/// `d<DD>` attributes of one anchor month: counts by anchor date.
+fn add_days(levels: &mut Levels, kind: &str, anchor_month: &str, values: &BTreeMap<String, i64>) -> Result<(), String> {
+    let kind = parse_kind(kind)?;
     let anchor_month = parse_month(anchor_month)?;
     for (name, value) in values {
         let day = name.strip_prefix('d').and_then(|d| d.parse::<u32>().ok()).ok_or_else(|| name.clone())?;
         let date =
             NaiveDate::from_ymd_opt(anchor_month.year(), anchor_month.month(), day).ok_or_else(|| name.clone())?;
-        *histogram.entry((kind, date)).or_default() += value;
+        *levels.days.entry((kind, date)).or_default() += value;
     }
     Ok(())
 }

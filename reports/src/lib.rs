@@ -6,7 +6,7 @@
 //! Pure and AWS-free, a crate of its own so that the chart and workbook dependencies stay out of
 //! everything that does not make reports:
 //! - [`counters`]: what a transition or a delivery adds to which counter; [`ledger`]: reading them back;
-//! - [`figures`]: the report's numbers from the counters;
+//! - [`figures`]: the report's numbers from the counters; [`stages`]: 配信中 by track at a month end;
 //! - [`report`]: the report as plain values (sections, tables, charts) that other parts extend;
 //! - [`survey`]: reader survey results (per question, by stage and channel) and the national roll-up;
 //! - [`municipal`]: the municipality report; [`html`], [`xlsx`], [`csv`] render any [`Report`].
@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod month;
 pub mod municipal;
 pub mod report;
+pub mod stages;
 pub mod survey;
 pub mod xlsx;
 

@@ -157,7 +157,8 @@ fn retention_section(figures: &Figures) -> Section {
         paragraphs.push("年間出生数が設定されていないため、登録率は計算していません。".to_owned());
     }
     Section {
-        id: "retention".to_owned(),
+        // A section's id names its heading; its table keeps the plain id (and CSV file name).
+        id: "section-retention".to_owned(),
         heading: "継続状況（解除率・停止率）".to_owned(),
         paragraphs,
         definitions: DEFINITIONS.iter().map(|(t, d)| ((*t).to_owned(), (*d).to_owned())).collect(),
@@ -194,7 +195,7 @@ fn registrations_section(figures: &Figures) -> Section {
         });
     let total = tracks.len();
     Section {
-        id: "registrations".to_owned(),
+        id: "section-registrations".to_owned(),
         heading: "登録".to_owned(),
         paragraphs: vec!["配信を始めた月に、その時点のコースで数えています。".to_owned()],
         definitions: Vec::new(),
@@ -225,7 +226,7 @@ fn active_section(figures: &Figures) -> Section {
         cells
     });
     Section {
-        id: "active".to_owned(),
+        id: "section-active".to_owned(),
         heading: "配信中の読者".to_owned(),
         paragraphs: vec![
             "コース別は月末日に各読者がいるコースで数えます。年長・小1の年は追加コースと学童期コースの両方に入るため、コース別の合計は配信中 計を超えることがあります。".to_owned(),
@@ -265,7 +266,7 @@ fn endings_section(figures: &Figures) -> Section {
             .collect(),
     };
     Section {
-        id: "endings".to_owned(),
+        id: "section-endings".to_owned(),
         heading: "解除・停止・完了".to_owned(),
         paragraphs: vec!["内訳は手続きの件数です（同じ読者の出生登録と解除はそれぞれ1件）。".to_owned()],
         definitions: Vec::new(),
@@ -288,7 +289,7 @@ fn deliveries_section(figures: &Figures) -> Section {
         keys.iter().map(|(c, o)| Cell::Count(figures.deliveries.get(&(month, *c, *o)).copied().unwrap_or(0))).collect()
     });
     Section {
-        id: "deliveries".to_owned(),
+        id: "section-deliveries".to_owned(),
         heading: "配信".to_owned(),
         paragraphs: vec![
             "1人への1日分の配信（メール1通、またはLINEの1回の送信）を1として数えます。未確認は送信の成否が確かめられなかったもので、再送はしません。".to_owned(),

@@ -108,3 +108,22 @@ impl Report {
         self.sections.iter().flat_map(|s| &s.tables)
     }
 }
+
+impl Section {
+    /// This section inside another report: its id, its tables' ids (and so the CSV file names) and
+    /// its charts' table references prefixed with `prefix`, so two embedded reports never share an
+    /// id, and its heading and table captions led by `title` so a reader of one table knows whose
+    /// it is.
+    pub fn embedded(mut self, prefix: &str, title: &str) -> Section {
+        self.id = format!("{prefix}{}", self.id);
+        self.heading = format!("{title}：{}", self.heading);
+        for table in &mut self.tables {
+            table.id = format!("{prefix}{}", table.id);
+            table.caption = format!("{title}：{}", table.caption);
+        }
+        for chart in &mut self.charts {
+            chart.table = format!("{prefix}{}", chart.table);
+        }
+        self
+    }
+}

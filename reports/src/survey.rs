@@ -156,6 +156,28 @@ impl SurveyResults<'_> {
     }
 }
 
+impl SurveyResults<'_> {
+    /// These results as sections of another report (the municipality's monthly report): every id
+    /// prefixed with `survey-<id>-`, headings led by the survey's title, the open period said
+    /// first. `staff` adds the free-text answers — for the staff workbook only.
+    pub fn embedded_sections(&self, staff: bool, generated_on: chrono::NaiveDate) -> Vec<Section> {
+        let report = if staff { self.staff_workbook(generated_on) } else { self.report(generated_on) };
+        embed(report, &self.survey.id, &self.survey.title)
+    }
+}
+
+/// A survey report's sections inside another report, its subtitle (the open period, the towns
+/// rolled up, the privacy note) as the first section's paragraphs.
+pub fn embed(report: Report, survey_id: &str, title: &str) -> Vec<Section> {
+    let prefix = format!("survey-{survey_id}-");
+    let mut sections: Vec<Section> = report.sections.into_iter().map(|s| s.embedded(&prefix, title)).collect();
+    if let Some(first) = sections.first_mut() {
+        let lines = report.subtitle.into_iter().filter(|line| !line.starts_with("作成日"));
+        first.paragraphs.splice(0..0, lines);
+    }
+    sections
+}
+
 fn response_section(answers: i64, invitations: &Invitations, sheets: &[AnswerSheet]) -> Section {
     let invited: i64 = invitations.values().sum();
     let mut rows = vec![Row {
@@ -179,7 +201,8 @@ fn response_section(answers: i64, invitations: &Invitations, sheets: &[AnswerShe
         });
     }
     Section {
-        id: "survey-response".to_owned(),
+        // A section's id names its heading; its table has its own (one id per page).
+        id: "section-survey-response".to_owned(),
         heading: "回答状況".to_owned(),
         paragraphs: Vec::new(),
         definitions: DEFINITIONS.iter().map(|(t, d)| ((*t).to_owned(), (*d).to_owned())).collect(),
@@ -243,7 +266,7 @@ fn question_section(number: usize, question: &Question, tally: &QuestionTally) -
         columns
     };
     Section {
-        id: id.clone(),
+        id: format!("section-{id}"),
         heading: heading.clone(),
         paragraphs: vec![format!("{kind}。回答者数 n = {}。", tally.respondents)],
         definitions: Vec::new(),

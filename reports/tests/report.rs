@@ -8,8 +8,8 @@ use std::io::Cursor;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use kizuna_reports::counters::{
-    delivery_update, updates_for, Change, Channel, CounterItem, CounterUpdate, DeliveryOutcome, Event, Ledger,
-    MemoryCounters, Standing, UnsubscribeVia,
+    counter_pk, delivery_update, updates_for, Change, Channel, CounterItem, CounterUpdate, DeliveryOutcome, Event,
+    Ledger, MemoryCounters, Standing, UnsubscribeVia,
 };
 use kizuna_reports::figures::{compute, Municipality, Period};
 use kizuna_reports::{municipal, Format, Month};
@@ -34,9 +34,13 @@ impl Table {
         self.0.apply(updates);
     }
 
-    /// What the report of `period` reads, parsed.
-    fn ledger(&self, muni: &str, period: Period) -> Ledger {
-        Ledger::from_items(self.0.report_items(muni, period.from, period.to)).expect("ledger")
+    /// What the report of `period` for `town` reads, parsed ("now" is the last month with a
+    /// transition, as the current month would be).
+    fn ledger(&self, town: &Municipality, period: Period) -> Ledger {
+        let flows = self.0.query(&counter_pk(&town.id), "M#", "M#~");
+        let now = flows.last().map_or(period.to, |item| item.sk[2..].parse().expect("month")).max(period.to);
+        let items = self.0.report_items(&town.id, period.from, period.to, &town.enabled, now);
+        Ledger::from_items(items).expect("ledger")
     }
 }
 
@@ -214,7 +218,8 @@ fn a_year_of_transitions_adds_up_in_every_output() {
     // Through June 2027, so the endings of March's sign-ups (40–50 days later) fall inside.
     let period = Period { from: "2026-04".parse().expect("month"), to: "2027-06".parse().expect("month") };
     for (muni, births) in [("yumemino", Some(120)), ("komorebi", None)] {
-        let figures = compute(&world.table.ledger(muni, period), &municipality(muni, births), period);
+        let figures =
+            compute(&world.table.ledger(&municipality(muni, births), period), &municipality(muni, births), period);
         let tally = &world.tallies[muni];
         let r = &figures.retention;
         let got = Tally {
@@ -254,7 +259,8 @@ fn a_year_of_transitions_adds_up_in_every_output() {
         let text = String::from_utf8(retention.clone()).expect("utf-8");
         assert!(text.contains(&format!("解除,{}\r\n", tally.unsubscribed)), "{text}");
     }
-    let komorebi = compute(&world.table.ledger("komorebi", period), &municipality("komorebi", None), period);
+    let komorebi =
+        compute(&world.table.ledger(&municipality("komorebi", None), period), &municipality("komorebi", None), period);
     assert_eq!(
         komorebi.deliveries[&("2026-05".parse::<Month>().expect("month"), Channel::Mail, DeliveryOutcome::Sent)],
         12
@@ -290,7 +296,17 @@ fn a_birth_registration_moves_one_reader_between_kinds_in_one_item_each() {
     let sks: Vec<&str> = updates.iter().map(|u| u.sk.as_str()).collect();
     assert_eq!(
         sks,
-        ["A#birth#2026-07", "A#due#2026-07", "H#2026-07#birth#2026-07", "H#2026-07#due#2026-07", "M#2026-07"]
+        [
+            "A#birth",
+            "A#birth#2026-07",
+            "A#due",
+            "A#due#2026-07",
+            "H#2026-07#birth",
+            "H#2026-07#birth#2026-07",
+            "H#2026-07#due",
+            "H#2026-07#due#2026-07",
+            "M#2026-07"
+        ]
     );
     // A corrected date in the same anchor month touches that histogram item once, with both days.
     let moved = Standing { anchor: d("2026-07-20"), ..due };
@@ -303,6 +319,7 @@ fn a_birth_registration_moves_one_reader_between_kinds_in_one_item_each() {
     });
     let histogram = updates.iter().find(|u| u.sk == "A#due#2026-07").expect("histogram");
     assert_eq!(histogram.adds, BTreeMap::from([("d10".to_owned(), -1), ("d20".to_owned(), 1)]));
+    assert!(updates.iter().all(|u| u.sk != "A#due"), "the anchor month's count is unchanged: no update");
 }
 
 #[test]
@@ -331,7 +348,7 @@ fn active_by_track_at_a_past_month_end_undoes_later_changes() {
         after: Some(child),
     }));
     let period = Period { from: "2026-04".parse().expect("m"), to: "2026-06".parse().expect("m") };
-    let ledger = table.ledger("m", period);
+    let ledger = table.ledger(&municipality("m", None), period);
     assert!(ledger.active_now.is_empty(), "nobody is active now");
     let figures = compute(&ledger, &municipality("m", None), period);
     let by_track: Vec<i64> =
@@ -397,7 +414,9 @@ fn the_rollup_sums_every_municipality() {
     let period = Period { from: "2026-04".parse().expect("m"), to: "2026-04".parse().expect("m") };
     let all: Vec<_> = [("a", Some(12)), ("b", Some(24))]
         .into_iter()
-        .map(|(muni, births)| compute(&table.ledger(muni, period), &municipality(muni, births), period))
+        .map(|(muni, births)| {
+            compute(&table.ledger(&municipality(muni, births), period), &municipality(muni, births), period)
+        })
         .collect();
     let report = municipal::rollup(&all, d("2026-05-01"));
     let rows = &report.sections[0].tables[0].rows;
@@ -406,4 +425,40 @@ fn the_rollup_sums_every_municipality() {
     assert_eq!(rows[2].cells[0], kizuna_reports::Cell::Count(8));
     // 8 registrations in one month against 36 births a year: 8 / 3.
     assert_eq!(rows[2].cells[9], kizuna_reports::Cell::Share(Some(8.0 / 3.0)));
+}
+
+#[test]
+fn a_stage_the_town_does_not_enable_shows_no_figures() {
+    // A 4-year-old registers in a town that enabled only 妊娠期 and 0〜2歳: the counters hold the
+    // child's stage (3〜5歳), the report the track the family reads (none).
+    let mut table = Table::default();
+    let child = Standing {
+        channel: Channel::Mail,
+        kind: AnchorKind::Birth,
+        anchor: d("2022-05-01"),
+        track: Some(TrackId::Preschool),
+        active: false,
+    };
+    let baby = Standing { anchor: d("2025-05-01"), track: Some(TrackId::Baby), ..child };
+    for standing in [child, baby] {
+        table.apply(updates_for(&Change {
+            municipality: "m",
+            date: d("2026-06-10"),
+            event: Event::Activated,
+            before: Some(standing),
+            after: active(standing),
+        }));
+    }
+    let period = Period { from: "2026-06".parse().expect("m"), to: "2026-06".parse().expect("m") };
+    let town = Municipality { enabled: vec![TrackId::Maternity, TrackId::Baby], ..municipality("m", None) };
+    let figures = compute(&table.ledger(&town, period), &town, period);
+    let month = &figures.months[0];
+    assert_eq!(month.registered, BTreeMap::from([(None, 1), (Some(TrackId::Baby), 1)]));
+    assert_eq!(month.active_by_track, BTreeMap::from([(None, 1), (Some(TrackId::Baby), 1)]));
+    let html = kizuna_reports::html::render(&municipal::report(&figures, d("2026-07-01"))).expect("html");
+    assert!(!html.contains(TrackId::Preschool.name()), "no column for a track the town does not enable");
+
+    // The same counters in a town that enabled 3〜5歳 show the child there.
+    let figures = compute(&table.ledger(&municipality("m", None), period), &municipality("m", None), period);
+    assert_eq!(figures.months[0].registered.get(&Some(TrackId::Preschool)), Some(&1));
 }

@@ -292,8 +292,12 @@ fn monthly_reports_go_to_the_private_bucket_only() {
             assert_eq!(statement["Resource"], json!({ "Fn::Sub": "${ReportsBucket.Arn}/reports/*" }));
         }
         if actions.iter().any(|a| a.starts_with("dynamodb:")) {
-            assert_eq!(actions, ["dynamodb:Query"], "counters are only read");
-            assert_eq!(statement["Resource"], json!({ "Fn::GetAtt": ["DeliveriesTable", "Arn"] }));
+            assert_eq!(actions, ["dynamodb:Query"], "counters and survey answers are only read");
+            let tables = [
+                json!({ "Fn::GetAtt": ["DeliveriesTable", "Arn"] }),
+                json!({ "Fn::GetAtt": ["SurveyAnswersTable", "Arn"] }),
+            ];
+            assert!(tables.contains(&statement["Resource"]), "{statement}");
         }
     }
     // No other role writes to the reports bucket, and the reports role reads nothing of subscribers.

@@ -12,11 +12,10 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate, Utc};
 use common::moto::{unique, Moto};
 use common::{municipality, schedule, track_entry, write_schedule};
-use kizuna_reports::counters::Channel as ReportChannel;
 use kizuna_reports::report::Cell;
 use kizuna_reports::survey::{AnswerSheet, SurveyResults};
 use kizuna_schedule::survey::{Choice, OpenPeriod, Question, QuestionKind, SurveyEntry, SurveyScope};
-use kizuna_schedule::{content_hash, japan_today, AnchorKind, CalendarDate, MailSection, ReviewStatus, Rule, TrackId};
+use kizuna_schedule::{japan_today, AnchorKind, CalendarDate, ReviewStatus, Rule, TrackId};
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table, survey_answers_table};
@@ -79,15 +78,6 @@ fn survey(id: &str, open: OpenPeriod) -> SurveyEntry {
     }
 }
 
-/// A page as the generator writes it, with the markers the API fills.
-fn page(title: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"ja\"><head><!--kizuna:base--><title>{title}</title></head><body><h1>{title}</h1>\
-         <!--kizuna:errors--><form method=\"post\" action=\"/api/survey-answers\">\
-         <input type=\"hidden\" name=\"token\" value=\"%%token%%\"><!--kizuna:error:q-reading--></form></body></html>"
-    )
-}
-
 struct World {
     _dynamo_moto: Moto,
     ses_moto: Moto,
@@ -117,31 +107,6 @@ impl World {
         let closed = OpenPeriod { from: days_from_today(-40), until: days_from_today(-10) };
         document.surveys = vec![survey("reader", open), survey("old", closed)];
         let document = write_schedule(dir.path(), document);
-        let root = dir.path().join(MUNI);
-        let mut surveys = document.surveys.clone();
-        for survey in &mut surveys {
-            let section = MailSection {
-                title: survey.title.clone(),
-                html: "<p>アンケートのお願い</p><p><a href=\"%%survey_url%%\">答える</a></p>".to_owned(),
-                text: "アンケートのお願い\n答える：%%survey_url%%".to_owned(),
-            };
-            let bytes = serde_json::to_vec(&section).expect("section");
-            std::fs::create_dir_all(root.join("mail/sections/survey")).expect("dir");
-            std::fs::write(root.join(&survey.section), &bytes).expect("write");
-            survey.hash = content_hash(&bytes);
-            for (path, title) in [
-                ("", "読者アンケート"),
-                ("thanks/", "ありがとうございました"),
-                ("refused/", "受け付けられませんでした"),
-            ] {
-                let dir = root.join(format!("surveys/{}/{path}", survey.id));
-                std::fs::create_dir_all(&dir).expect("dir");
-                std::fs::write(dir.join("index.html"), page(title)).expect("page");
-            }
-        }
-        let mut written = document.clone();
-        written.surveys = surveys;
-        std::fs::write(root.join("schedule.json"), serde_json::to_vec_pretty(&written).expect("json")).expect("write");
         ses_moto.verify_identities(std::slice::from_ref(&document.municipality.email.from)).await;
         let links = LinkKeys::parse(SECRET).expect("secret");
         let answers = DynamoSurveyAnswers::new(dynamo.clone(), &answers_table);
@@ -347,9 +312,9 @@ async fn a_survey_is_sent_once_answered_once_refused_clearly_and_counted_as_answ
     let sheets: Vec<AnswerSheet> = records
         .sheets
         .iter()
-        .map(|s| AnswerSheet { stage: s.stage, channel: ReportChannel::Mail, answers: s.answers.clone() })
+        .map(|s| AnswerSheet { stage: s.stage, channel: s.channel, answers: s.answers.clone() })
         .collect();
-    let invitations = records.invitations.iter().map(|(s, _, n)| ((*s, ReportChannel::Mail), *n)).collect();
+    let invitations = records.invitations.iter().map(|(s, c, n)| ((*s, *c), *n)).collect();
     let results = SurveyResults { municipality: "ひかり市".to_owned(), survey: reader, sheets, invitations };
     let report = results.report(today);
     let cell = |table: &str, row: &str, column: usize| {

@@ -3,6 +3,7 @@
 //! no secret.
 
 use kizuna_sender::adapters::dynamo::counters::DynamoCounters;
+use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use kizuna_sender::adapters::site::{s3_client, ScheduleSource};
 use kizuna_sender::lambdas::reports::{handle, parse_destination, ReportsApp};
 use kizuna_sender::settings::lambda_start;
@@ -15,6 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let destination = settings.reports.as_deref().ok_or("KIZUNA_REPORTS is required")?;
     let app = ReportsApp {
         counters: DynamoCounters::new(aws_sdk_dynamodb::Client::new(&config), &settings.deliveries_table),
+        surveys: DynamoSurveyAnswers::new(aws_sdk_dynamodb::Client::new(&config), &settings.survey_answers_table),
         schedules: ScheduleSource::parse(schedule)?,
         s3: s3_client(&config),
         destination: parse_destination(destination)?,

@@ -98,6 +98,16 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Counts once, for the reports, the subscriptions stored before the report counters began
+    /// (a one-off after deploying them; running it again changes nothing).
+    BackfillCounters {
+        /// The municipality id.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        municipality: Option<String>,
+        /// Every published municipality.
+        #[arg(long)]
+        all: bool,
+    },
     /// Lifecycle jobs of one Japan date: birth-registration reminders, completions, expiry of
     /// pending sign-ups (48 h) and deletion of ended subscriptions (90 days).
     Lifecycle {
@@ -197,6 +207,11 @@ pub async fn execute(cli: Cli) -> Result<ExitCode> {
                 output: &output,
             };
             report::report(&settings, &config, args).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::BackfillCounters { municipality, all } => {
+            let config = kizuna_sender::settings::aws_config().await;
+            let only = municipality.as_deref().filter(|_| !all);
+            report::backfill(&settings, &config, only).await.map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -63,17 +63,9 @@ pub fn delivery(
     counters::delivery_update(&recipient.municipality, date, on, track, outcome, 1)
 }
 
-/// The report's channel of a subscription or recipient.
-fn channel(channel: crate::domain::model::Channel) -> counters::Channel {
-    match channel {
-        crate::domain::model::Channel::Mail => counters::Channel::Mail,
-        crate::domain::model::Channel::Line => counters::Channel::Line,
-    }
-}
-
 fn standing(subscription: &Subscription, date: NaiveDate) -> Standing {
     Standing {
-        channel: channel(subscription.channel()),
+        channel: subscription.channel(),
         kind: subscription.anchor_kind,
         anchor: subscription.anchor_date,
         track: stage(subscription, date),
@@ -98,4 +90,35 @@ pub fn updates(
         before: before.map(|s| standing(s, date)),
         after: after.map(|s| standing(s, date)),
     })
+}
+
+/// The counts of a subscription older than the counters, as the one-off backfill adds them on the
+/// Japan date `date`: registered (unless still pending), and active now, or ended as its status
+/// says — the same updates as a confirmation followed by its ending, merged per counter item.
+pub fn backfill(subscription: &Subscription, date: NaiveDate) -> Vec<CounterUpdate> {
+    let ending = match (subscription.status, subscription.stop_reason) {
+        (SubscriptionStatus::Pending, _) => return Vec::new(),
+        (SubscriptionStatus::Active, _) => None,
+        (SubscriptionStatus::Blocked, _) => Some(Event::Blocked),
+        (SubscriptionStatus::Completed, _) => Some(Event::Completed),
+        (SubscriptionStatus::Unsubscribed, _) => Some(Event::Unsubscribed(counters::UnsubscribeVia::Link)),
+        (SubscriptionStatus::Bounced, Some(StopReason::Complaint)) => Some(Event::Complained),
+        (SubscriptionStatus::Bounced, _) => Some(Event::Bounced),
+        (SubscriptionStatus::Stopped, Some(reason)) => Some(stop_event(reason)),
+        (SubscriptionStatus::Stopped, None) => Some(Event::Stopped(kizuna_schedule::forms::StopReason::Other)),
+    };
+    let receiving = Standing { active: true, ..standing(subscription, date) };
+    let waiting = Standing { active: false, ..receiving };
+    let change = |event, before, after| counters::Change {
+        municipality: &subscription.municipality,
+        date,
+        event,
+        before: Some(before),
+        after: Some(after),
+    };
+    let mut updates = counters::updates_for(&change(Event::Activated, waiting, receiving));
+    if let Some(event) = ending {
+        updates.extend(counters::updates_for(&change(event, receiving, waiting)));
+    }
+    counters::merge(updates)
 }

@@ -75,32 +75,8 @@ pub fn anchor_cursor(anchor: NaiveDate, id: &str) -> String {
     format!("{}#{id}", anchor.format("%Y-%m-%d"))
 }
 
-/// The channel a subscription is delivered on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// E-mail through SES.
-    Mail,
-    /// A push to a LINE user of the municipality's official account.
-    Line,
-}
-
-impl Channel {
-    /// Every channel.
-    pub const ALL: [Channel; 2] = [Channel::Mail, Channel::Line];
-
-    /// The stored value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Mail => "mail",
-            Channel::Line => "line",
-        }
-    }
-
-    /// Parses a stored value.
-    pub fn parse(value: &str) -> Option<Self> {
-        Channel::ALL.into_iter().find(|channel| channel.as_str() == value)
-    }
-}
+/// The channel a subscription is delivered on: one enum for the sender and the reports.
+pub use kizuna_schedule::Channel;
 
 /// Who a LINE subscription pushes to: a user id means something only with the Messaging API
 /// channel it belongs to (ids differ per provider), so both are kept together.
@@ -305,6 +281,10 @@ pub struct Subscription {
     pub consent_version: String,
     /// The uniqueness item, while it exists.
     pub uniqueness_pk: Option<String>,
+    /// Whether the report counters know it: every subscription stored since the counters began,
+    /// and an older one once `kizuna-sender backfill-counters` counted it. Transitions of one they
+    /// do not know are not counted (the backfill counts its state then, once).
+    pub counted: bool,
 }
 
 impl Subscription {

@@ -1,6 +1,6 @@
 //! The monthly reports Lambda's handler (`src/bin/reports-lambda.rs` only starts the runtime): on
 //! the 1st of each month (EventBridge Scheduler, Asia/Tokyo, `{"time": …}`) it makes last month's
-//! report of every published municipality, and the operator's roll-up, and writes them to the
+//! report of every published municipality (with its surveys' results), and the operator's roll-up, and writes them to the
 //! private reports bucket: `KIZUNA_REPORTS` (`s3://bucket/prefix/`) + `<municipality>/<YYYY-MM>/<file>`.
 //! Never the public archive bucket: the role may write only there.
 
@@ -10,6 +10,7 @@ use kizuna_reports::{Format, Month};
 use serde_json::{json, Value};
 
 use crate::adapters::dynamo::counters::DynamoCounters;
+use crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
 use crate::adapters::site::{load_schedules, ScheduleSource};
 use crate::use_cases::reports::make_reports;
 use crate::BoxError;
@@ -19,6 +20,8 @@ use crate::BoxError;
 pub struct ReportsApp {
     /// The counters.
     pub counters: DynamoCounters,
+    /// The survey answers (results of the surveys open during the month).
+    pub surveys: DynamoSurveyAnswers,
     /// The published schedules (which municipalities, their names, tracks, yearly births).
     pub schedules: ScheduleSource,
     /// S3, for the schedules and the reports.
@@ -48,9 +51,9 @@ pub async fn handle(app: &ReportsApp, payload: &Value) -> Result<Value, BoxError
     let today = kizuna_schedule::japan_date(now);
     let month = Month::of(today).previous();
     let schedules = load_schedules(&app.schedules, Some(&app.s3), None).await?;
-    let infos: Vec<_> = schedules.iter().map(|s| &s.document.municipality).collect();
+    let documents: Vec<_> = schedules.iter().map(|s| &s.document).collect();
     let period = Period { from: month, to: month };
-    let reports = make_reports(&app.counters, &infos, period, &Format::ALL, true, today).await?;
+    let reports = make_reports(&app.counters, &app.surveys, &documents, period, &Format::ALL, true, today).await?;
     let (bucket, prefix) = &app.destination;
     let mut written = 0;
     for made in &reports.made {
@@ -70,7 +73,7 @@ pub async fn handle(app: &ReportsApp, payload: &Value) -> Result<Value, BoxError
     }
     let summary = json!({
         "month": month.to_string(),
-        "municipalities": infos.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        "municipalities": documents.iter().map(|d| d.municipality.id.clone()).collect::<Vec<_>>(),
         "files": written,
         "counter_items_read": reports.items_read,
     });

@@ -256,6 +256,14 @@ impl World {
         self.call("POST", path, &[("content-type", "application/json")], Some(&body.to_string())).await
     }
 
+    /// Unsubscribes `id` as a mail client's RFC 8058 one-click does (a POST of the link).
+    pub async fn one_click(&self, id: &str) -> ApiResponse {
+        let token = self.links.token(kizuna_sender::domain::links::Purpose::Unsubscribe, id, Utc::now().timestamp());
+        let content = [("content-type", "application/x-www-form-urlencoded")];
+        self.call("POST", &format!("/api/unsubscribe?token={token}"), &content, Some("List-Unsubscribe=One-Click"))
+            .await
+    }
+
     /// Confirms a sign-up as a person does: opens the mailed link (a page with a button, which
     /// changes nothing by itself) and presses the button (a form post of the token).
     pub async fn confirm(&self, token: &str) -> ApiResponse {

@@ -162,8 +162,39 @@ pub fn write_schedule(root: &Path, mut document: ScheduleDocument) -> ScheduleDo
             local.hash = content_hash(&write_json(&dir.join(&local.section), &section(&local.id)));
         }
     }
+    for survey in &mut document.surveys {
+        survey.hash = content_hash(&write_json(&dir.join(&survey.section), &survey_section(&survey.title)));
+        for (path, title) in [
+            ("", survey.title.as_str()),
+            ("thanks/", "ありがとうございました"),
+            ("refused/", "受け付けられませんでした"),
+        ] {
+            let page = dir.join(format!("surveys/{}/{path}index.html", survey.id));
+            std::fs::create_dir_all(page.parent().expect("parent")).expect("survey page dir");
+            std::fs::write(page, survey_page(title)).expect("survey page");
+        }
+    }
     write_json(&dir.join("schedule.json"), &document);
     document
 }
+
+/// A survey invitation section as the generator writes it: the reader's link is filled per mail.
+pub fn survey_section(title: &str) -> MailSection {
+    MailSection {
+        title: title.to_owned(),
+        html: "<p>アンケートのお願い</p><p><a href=\"%%survey_url%%\">答える</a></p>".to_owned(),
+        text: "アンケートのお願い\n答える：%%survey_url%%".to_owned(),
+    }
+}
+
+/// A survey page as the generator writes it, with the markers the API fills.
+pub fn survey_page(title: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"ja\"><head><!--kizuna:base--><title>{title}</title></head><body><h1>{title}</h1>\
+         <!--kizuna:errors--><form method=\"post\" action=\"/api/survey-answers\">\
+         <input type=\"hidden\" name=\"token\" value=\"%%token%%\"><!--kizuna:error:q-reading--></form></body></html>"
+    )
+}
+
 pub mod moto;
 pub mod proxy;

@@ -53,9 +53,13 @@ impl NewSubscription {
             nickname: self.nickname.clone(),
             consent_version: self.consent_version.clone(),
             uniqueness_pk: None,
+            counted: true,
         }
     }
 }
+
+/// Present on a subscription item the report counters know (its value: since when).
+pub const COUNTED: &str = "counted";
 
 /// The two items a new subscription is stored as: the subscription itself and its uniqueness item
 /// (one address, one anchor, one municipality), both stamped `now`. This is the one builder of
@@ -75,6 +79,8 @@ pub fn subscription_items(sub: &NewSubscription, now: &str) -> (Item, Item) {
     item.insert("consent_version".into(), s(&sub.consent_version));
     item.insert("created_at".into(), s(now));
     item.insert("updated_at".into(), s(now));
+    // Stored with its counts (put_items): the counters know it from the start.
+    item.insert(COUNTED.into(), s(now));
     if let Some(nickname) = &sub.nickname {
         item.insert("nickname".into(), s(nickname));
     }
@@ -145,5 +151,6 @@ pub fn subscription_from_item(item: &Item) -> Option<Subscription> {
         nickname: get_s(item, "nickname").map(str::to_owned),
         consent_version: get_s(item, "consent_version").unwrap_or_default().to_owned(),
         uniqueness_pk: get_s(item, UNIQUENESS_KEY).map(str::to_owned),
+        counted: item.contains_key(COUNTED),
     })
 }

@@ -46,21 +46,8 @@ pub fn strip_controls(value: &str) -> String {
     value.chars().filter(|c| !c.is_control()).collect()
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape_html(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML content and attribute values (the contract's one escape).
+pub use kizuna_schedule::html::escape_html;
 
 /// The values of the shell's markers for one mail (unescaped; [`fill`] escapes them).
 #[derive(Clone, Debug, Default)]

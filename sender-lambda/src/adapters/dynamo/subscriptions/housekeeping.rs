@@ -56,7 +56,7 @@ impl SubscriptionStore {
         let delete = Delete::builder()
             .table_name(&self.subscriptions)
             .key(PK, s(subscription_pk(&current.id)))
-            .condition_expression("#st = :was")
+            .condition_expression(format!("#st = :was AND {}", super::counted_condition(current)))
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":was", s(current.status.as_str()))
             .build()?;

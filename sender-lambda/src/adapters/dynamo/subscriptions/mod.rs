@@ -12,8 +12,11 @@
 //! Housekeeping uses the sparse `by_expiry` index ([`crate::adapters::dynamo::keys::BY_EXPIRY`]): pending sign-ups
 //! carry `pending` with their expiry, ended subscriptions `ended` with their deletion date.
 
+mod backfill;
 mod housekeeping;
 mod port;
+
+pub use backfill::{Backfilled, BACKFILL_SK};
 
 use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -60,6 +63,16 @@ pub struct SubscriptionStore {
     client: Client,
     subscriptions: String,
     deliveries: String,
+}
+
+/// The guard that the counters know the subscription as it was read: a backfill in between (which
+/// counts it) refuses a transition computed as uncounted, and the other way round.
+pub(crate) fn counted_condition(current: &Subscription) -> &'static str {
+    if current.counted {
+        "attribute_exists(counted)"
+    } else {
+        "attribute_not_exists(counted)"
+    }
 }
 
 impl SubscriptionStore {
@@ -225,6 +238,10 @@ impl SubscriptionStore {
         after: Option<&Subscription>,
         now: DateTime<Utc>,
     ) -> Result<Vec<TransactWriteItem>, BoxError> {
+        if before.is_some_and(|b| !b.counted) {
+            // Older than the counters and not backfilled yet: the backfill counts its state then.
+            return Ok(Vec::new());
+        }
         let date = kizuna_schedule::japan_date(now);
         crate::domain::counters::updates(transition, before, after, date)
             .iter()
@@ -248,7 +265,7 @@ impl SubscriptionStore {
         Update::builder()
             .table_name(&self.subscriptions)
             .key(PK, s(subscription_pk(&current.id)))
-            .condition_expression("#st = :was AND anchor_version = :v")
+            .condition_expression(format!("#st = :was AND anchor_version = :v AND {}", counted_condition(current)))
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":was", s(current.status.as_str()))
             .expression_attribute_values(":v", n(current.anchor_version))

@@ -1,0 +1,86 @@
+// Reader survey results as the municipality report carries them (issues 19 and 20), in Debian
+// Chromium: the sample (reports/examples/survey_sample.rs, through the real report sections and the
+// national roll-up) served over http, checked with axe; a chart per choice question, each named for
+// assistive technology with its table right below; free text only in the staff workbook.
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { execFileSync } = require("node:child_process");
+const { default: AxeBuilder } = require("@axe-core/playwright");
+const { serve } = require("./server");
+const { launch } = require("./browser");
+
+const ROOT = path.resolve(__dirname, "../..");
+const COMMENT = "（自由記述の見本）毎回楽しみにしています";
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kizuna-survey-report-"));
+execFileSync("cargo", ["run", "-q", "-p", "kizuna-reports", "--example", "survey_sample", "--", dir], {
+  cwd: ROOT,
+  stdio: ["ignore", "ignore", "inherit"],
+});
+
+let server;
+let browser;
+let base;
+test.before(async () => {
+  delete process.env.KIZUNA_PORT;
+  server = await serve(dir);
+  base = server.url.replace(/\/$/, "");
+  browser = await launch();
+});
+test.after(async () => {
+  await browser?.close();
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(t) {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const response = await page.goto(`${base}/survey-2027.html`);
+  assert.equal(response.status(), 200);
+  return page;
+}
+
+test("the survey results have no serious or critical accessibility problems", async (t) => {
+  const page = await open(t);
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const describe = (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`;
+  assert.deepEqual(serious.map(describe), []);
+  assert.ok(result.passes.length > 10, "axe ran");
+  assert.equal(await page.locator("script").count(), 0, "no script at all");
+});
+
+test("a chart per choice question, in the town's results and the national roll-up, its table right below", async (t) => {
+  const page = await open(t);
+  const figures = await page.evaluate(() =>
+    [...document.querySelectorAll("figure")].map((figure) => ({
+      role: figure.querySelector("svg")?.getAttribute("role"),
+      label: figure.querySelector("svg")?.getAttribute("aria-label"),
+      caption: figure.querySelector("figcaption")?.textContent,
+      table: figure.nextElementSibling?.querySelector("table caption")?.textContent,
+    }))
+  );
+  // Three choice questions (single, multiple, 5-point scale), in the town's results and the roll-up.
+  assert.equal(figures.length, 6, JSON.stringify(figures));
+  for (const figure of figures) {
+    assert.equal(figure.role, "img");
+    assert.ok(figure.label, JSON.stringify(figure));
+    assert.ok(figure.caption.includes(`「${figure.table}」`), `${figure.label}: the caption names the table below`);
+  }
+  // Ids of the two embedded reports never collide.
+  const ids = await page.evaluate(() => [...document.querySelectorAll("[id]")].map((e) => e.id));
+  assert.equal(new Set(ids).size, ids.length, "unique ids");
+  assert.equal(await page.locator("table#survey-reader-2027-survey-response").count(), 1);
+  assert.equal(await page.locator("table#survey-national-reader-2027-survey-response").count(), 1);
+});
+
+test("free text is in the staff workbook only", async (t) => {
+  const page = await open(t);
+  assert.equal(await page.getByText(COMMENT).count(), 0, "not on the page");
+  assert.ok(fs.existsSync(path.join(dir, "survey-2027.xlsx")), "the staff workbook is written");
+});
