@@ -85,6 +85,7 @@ fn survey(town: &str, own: bool) -> SurveyEntry {
         url: format!("https://kizuna.example.jp/{town}/surveys/reader/"),
         section: "mail/sections/survey/reader.json".to_owned(),
         hash: String::new(),
+        line: None,
         review: ReviewStatus::Draft,
         questions,
     }
