@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         url: "https://kizuna.example.jp/yumemino/surveys/reader-2027/".to_owned(),
         section: "mail/sections/survey/reader-2027.json".to_owned(),
         hash: String::new(),
+        line: None,
         review: ReviewStatus::Draft,
         questions: vec![
             question(
