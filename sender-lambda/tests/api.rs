@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use kizuna_schedule::japan_today;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::{StopReason, SubscriptionStatus};
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use serde_json::json;
 
 const API: &str = "https://kizuna.example.jp";

@@ -11,6 +11,7 @@ mod common;
 use api_support::{due, encode, today_plus, World, MUNI};
 use base64::Engine;
 use kizuna_sender::domain::links::Purpose;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use serde_json::{json, Value};
 
 /// One request: method, path with query, headers, body, base64 flag.

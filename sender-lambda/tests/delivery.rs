@@ -6,6 +6,7 @@
 
 mod common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, Utc};

@@ -5,6 +5,7 @@
 
 mod common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::path::Path;
 use std::process::Output;
 

@@ -8,6 +8,8 @@
 
 mod common;
 
+use kizuna_sender::ports::run_markers::RunMarkers;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

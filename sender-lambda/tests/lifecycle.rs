@@ -14,6 +14,7 @@ use kizuna_schedule::{japan_today, AnchorKind};
 use kizuna_sender::adapters::site::load_schedule;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use kizuna_sender::use_cases::lifecycle::{run_lifecycle, LifecycleCounts};
 use serde_json::json;
 

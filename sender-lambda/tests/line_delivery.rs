@@ -8,6 +8,8 @@
 mod common;
 mod line_support;
 
+use kizuna_sender::ports::published_site::PublishedSite;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

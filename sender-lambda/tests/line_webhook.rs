@@ -6,6 +6,7 @@
 mod common;
 mod line_support;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -7,6 +7,7 @@
 mod api_support;
 mod common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
 
 use api_support::{due, link, token_of, World, ORIGIN, SECRET};

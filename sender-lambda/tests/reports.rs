@@ -10,6 +10,7 @@
 mod api_support;
 mod common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;
 
 use api_support::{today_plus, World, MUNI};

@@ -24,7 +24,9 @@ use crate::ports::channel::Channel;
 use crate::ports::clock::{self, Deadline};
 use crate::ports::deliveries::DeliveryStore;
 use crate::ports::group_queue::GroupMessage;
+use crate::ports::group_queue::GroupQueue;
 use crate::ports::recipients::RecipientSource;
+use crate::ports::run_markers::RunMarkers;
 use crate::use_cases::delivery::{Delivery, DeliveryCounts};
 use crate::BoxError;
 
