@@ -6,7 +6,6 @@ use super::*;
 
 impl<M: Mailer + Sync> Api<M> {
     pub(super) async fn sign_up(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        // Long on purpose: the sign-up's checks and answers in the order the API documents them.
         use forms::{EMAIL, HONEYPOT, MUNICIPALITY};
         fields.only(&forms::SIGN_UP.names())?;
         let today = japan_date(now);
