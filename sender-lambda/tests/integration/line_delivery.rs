@@ -5,8 +5,8 @@
 //! expired and reused tokens answer a Japanese page and store nothing. In the daily run a LINE
 //! family is planned with the mail families of its town (one plan) and never mailed.
 
-mod common;
-mod line_support;
+use crate::common;
+use crate::line_support;
 
 use kizuna_sender::ports::published_site::PublishedSite;
 use kizuna_sender::ports::subscriptions::Subscriptions;

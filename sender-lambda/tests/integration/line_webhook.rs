@@ -3,8 +3,8 @@
 //! by the SDK's `ReplyMessageRequest`), handled events, friends and tickets in moto's DynamoDB.
 //! Subscriptions are real items in moto's DynamoDB (blocked and resumed by the store).
 
-mod common;
-mod line_support;
+use crate::common;
+use crate::line_support;
 
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod common;
+use crate::common;
 
 use kizuna_sender::ports::run_markers::RunMarkers;
 use kizuna_sender::ports::subscriptions::Subscriptions;

@@ -5,8 +5,7 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
 use api_support::{today_plus, World, SECRET};
 use chrono::{Duration, Utc};

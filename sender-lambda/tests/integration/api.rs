@@ -4,8 +4,8 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
 use api_support::{due, link, stem, today_plus, token_of, World, MUNI, ORIGIN};
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -4,8 +4,7 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
