@@ -4,8 +4,6 @@
 
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
-use std::future::Future;
-
 use crate::ports::group_queue::GroupMessage;
 use crate::ports::group_queue::GroupQueue;
 use crate::BoxError;
@@ -22,9 +20,11 @@ impl SqsQueue {
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
         SqsQueue { client, url: url.into() }
     }
+}
 
+impl GroupQueue for SqsQueue {
     /// Sends groups, ten per `SendMessageBatch`; fails if any is not accepted.
-    pub async fn send(&self, groups: &[GroupMessage]) -> Result<(), BoxError> {
+    async fn send(&self, groups: &[GroupMessage]) -> Result<(), BoxError> {
         for chunk in groups.chunks(10) {
             let mut entries = Vec::with_capacity(chunk.len());
             for (i, group) in chunk.iter().enumerate() {
@@ -48,11 +48,5 @@ impl SqsQueue {
             }
         }
         Ok(())
-    }
-}
-
-impl GroupQueue for SqsQueue {
-    fn send(&self, groups: &[GroupMessage]) -> impl Future<Output = Result<(), BoxError>> + Send {
-        SqsQueue::send(self, groups)
     }
 }

@@ -1,6 +1,7 @@
 //! `kizuna-sender run|preview-mail|lifecycle`: one Japan date's mails and LINE pushes, the mail one family would
 //! get, and the daily lifecycle jobs — the same use cases the delivery Lambda runs.
 
+use kizuna_sender::ports::run_markers::RunMarkers;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

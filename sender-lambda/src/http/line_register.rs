@@ -17,6 +17,7 @@
 
 use kizuna_schedule::line::{SystemLine, REGISTERED_PAGE_SLUG, REGISTER_PAGE_SLUG};
 
+use super::signup::{Family, FamilyCheck};
 use super::*;
 use crate::adapters::dynamo::line_state::{DynamoLineState, RegistrationTicket};
 use crate::adapters::dynamo::subscription_items::{line_identity, NewSubscription};
@@ -56,51 +57,17 @@ const LINE_TOKEN_MESSAGE: &str = "この登録用リンクは使えません（2
 
 impl<M: Mailer + Sync> Api<M> {
     pub(super) async fn line_register(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        use forms::{CONSENT, CONSENT_VERSION_FIELD, DATE, KIND, NICKNAME};
+        use forms::DATE;
         fields.only(&forms::LINE_SIGN_UP.names())?;
         let line = self.line.as_ref().ok_or_else(|| Failure::new(404, "path", "LINEでの登録は利用できません。"))?;
         let token = fields.text(TOKEN.name, TOKEN.label)?;
         let ticket = self.line_ticket(line, token.as_deref(), now).await?;
         let schedule = self.schedule_of(&ticket.municipality).await?;
         let today = japan_date(now);
-        let kind = fields.required(KIND.name, KIND.label).and_then(|kind| {
-            kind.parse::<AnchorKind>().map_err(|_| {
-                let choices = format!("「{}」か「{}」", AnchorKind::Due.label(), forms::KIND_BIRTH.label);
-                FieldError::new(KIND.name, format!("{choices}を選んでください。"))
-            })
-        });
-        let date = fields.required(DATE.name, DATE.label).and_then(|value| match &kind {
-            Ok(AnchorKind::Due) => input::due_date(DATE.name, &value, today),
-            Ok(AnchorKind::Birth) => input::birth_date(DATE.name, &value, today),
-            Err(_) => input::date(DATE.name, DATE.label, &value),
-        });
-        let nickname = fields.text(NICKNAME.name, NICKNAME.label).and_then(input::nickname);
-        let consent = fields.flag(CONSENT.name, CONSENT.label).and_then(|given| {
-            given
-                .then_some(())
-                .ok_or_else(|| FieldError::new(CONSENT.name, "利用規約と個人情報の取り扱いへの同意が必要です。"))
-        });
-        let consent_version = fields
-            .required(CONSENT_VERSION_FIELD.name, CONSENT_VERSION_FIELD.label)
-            .and_then(|v| input::consent_version(&v));
-        let mut errors: Vec<FieldError> = [
-            kind.as_ref().err(),
-            date.as_ref().err(),
-            nickname.as_ref().err(),
-            consent.as_ref().err(),
-            consent_version.as_ref().err(),
-        ]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-        if let (Ok(kind), Ok(date)) = (&kind, &date) {
-            if !pages::accepts(&schedule.document, *kind, *date, today) {
-                errors.push(FieldError::new(KIND.name, "この市区町村では、この日付での登録を受け付けていません。"));
-            }
-        }
-        let (Ok(kind), Ok(date), Ok(nickname), Ok(consent_version), true) =
-            (kind, date, nickname, consent_version, errors.is_empty())
+        let family = FamilyCheck::read(fields, today);
+        let mut errors: Vec<FieldError> = family.errors().collect();
+        errors.extend(family.refused_by(&schedule.document, today));
+        let (Some(Family { kind, date, nickname, consent_version }), true) = (family.into_family(), errors.is_empty())
         else {
             return self.line_page_again(face, &schedule, token.as_deref(), errors, fields).await;
         };

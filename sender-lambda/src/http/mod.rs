@@ -49,6 +49,8 @@ use crate::domain::model::Subscription;
 use crate::domain::model::SubscriptionStatus;
 use crate::domain::plan::{plan_day, MemoryRecipients, PlanOptions};
 use crate::ports::channel::Mailer;
+use crate::ports::published_site::PublishedSite;
+use crate::ports::subscriptions::Subscriptions;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
 use crate::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use crate::BoxError;

@@ -1,69 +1,24 @@
 //! Sign-up and confirmation: `POST /api/subscribe` (pending + confirmation mail), the
-//! confirmation link's page and `POST /api/confirm` (active + welcome mail).
+//! confirmation link's page and `POST /api/confirm` (active + welcome mail); the checks of the
+//! family's fields that the LINE registration shares ([`FamilyCheck`]).
 
 use super::*;
 
 impl<M: Mailer + Sync> Api<M> {
     pub(super) async fn sign_up(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
-        // Long on purpose: the sign-up's checks and answers in the order the API documents them.
-        use forms::{CONSENT, CONSENT_VERSION_FIELD, DATE, EMAIL, HONEYPOT, KIND, MUNICIPALITY, NICKNAME};
+        use forms::{EMAIL, HONEYPOT, MUNICIPALITY};
         fields.only(&forms::SIGN_UP.names())?;
         let today = japan_date(now);
         let municipality = input::municipality_id(&fields.required(MUNICIPALITY.name, MUNICIPALITY.label)?)?;
         let schedule = self.schedule_of(&municipality).await?;
-        let mut errors = Vec::new();
         let email = fields.required(EMAIL.name, EMAIL.label).and_then(|e| input::email(&e));
-        let kind = match fields.required(KIND.name, KIND.label) {
-            Ok(kind) => kind.parse::<AnchorKind>().map_err(|_| {
-                let choices = format!("「{}」か「{}」", AnchorKind::Due.label(), forms::KIND_BIRTH.label);
-                FieldError::new(KIND.name, format!("{choices}を選んでください。"))
-            }),
-            Err(error) => Err(error),
-        };
-        let date = match (&kind, fields.required(DATE.name, DATE.label)) {
-            (_, Err(error)) => Err(error),
-            (Ok(AnchorKind::Due), Ok(value)) => input::due_date(DATE.name, &value, today),
-            (Ok(AnchorKind::Birth), Ok(value)) => input::birth_date(DATE.name, &value, today),
-            (Err(_), Ok(value)) => input::date(DATE.name, DATE.label, &value),
-        };
-        let nickname = fields.text(NICKNAME.name, NICKNAME.label).and_then(input::nickname);
-        let consent = fields.flag(CONSENT.name, CONSENT.label).and_then(|given| {
-            if given {
-                Ok(())
-            } else {
-                Err(FieldError::new(CONSENT.name, "利用規約と個人情報の取り扱いへの同意が必要です。"))
-            }
-        });
-        let consent_version = fields
-            .required(CONSENT_VERSION_FIELD.name, CONSENT_VERSION_FIELD.label)
-            .and_then(|v| input::consent_version(&v));
+        let family = FamilyCheck::read(fields, today);
         // A field hidden from people: bots fill it in.
         let honeypot = fields.text(HONEYPOT.name, HONEYPOT.label);
-        for error in [
-            email.as_ref().err(),
-            kind.as_ref().err(),
-            date.as_ref().err(),
-            nickname.as_ref().err(),
-            consent.as_ref().err(),
-            consent_version.as_ref().err(),
-            honeypot.as_ref().err(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            errors.push(error.clone());
-        }
-        if let (Ok(kind), Ok(date)) = (&kind, &date) {
-            if !pages::accepts(&schedule.document, *kind, *date, today) {
-                errors.push(FieldError::new(
-                    KIND.name,
-                    match kind {
-                        AnchorKind::Due => "この市区町村では、出産予定日での登録を受け付けていません。",
-                        AnchorKind::Birth => "この市区町村では、この生年月日のお子さん向けの配信を行っていません。",
-                    },
-                ));
-            }
-        }
+        let mut errors: Vec<FieldError> = email.as_ref().err().into_iter().cloned().collect();
+        errors.extend(family.errors());
+        errors.extend(honeypot.as_ref().err().cloned());
+        errors.extend(family.refused_by(&schedule.document, today));
         if !errors.is_empty() {
             return Err(Failure {
                 status: 400,
@@ -72,9 +27,7 @@ impl<M: Mailer + Sync> Api<M> {
                 values: Some(fields.clone()),
             });
         }
-        let (Ok(email), Ok(kind), Ok(date), Ok(nickname), Ok(consent_version)) =
-            (email, kind, date, nickname, consent_version)
-        else {
+        let (Ok(email), Some(Family { kind, date, nickname, consent_version })) = (email, family.into_family()) else {
             return Err(Failure::new(400, "body", "入力内容を確認してください。"));
         };
         let answer = |schedule: &LoadedSchedule| match face {
@@ -182,6 +135,95 @@ impl<M: Mailer + Sync> Api<M> {
         match current.status {
             SubscriptionStatus::Pending => self.served_page(&current, Page::Confirm, token.as_deref()).await,
             _ => self.confirm(face, query, fields, now).await,
+        }
+    }
+}
+
+/// The family's fields of a sign-up form, each checked: due or birth, the date, the nickname and the
+/// consent. The e-mail sign-up and the LINE registration read them alike.
+pub(super) struct FamilyCheck {
+    kind: Result<AnchorKind, FieldError>,
+    date: Result<chrono::NaiveDate, FieldError>,
+    nickname: Result<Option<String>, FieldError>,
+    consent: Result<(), FieldError>,
+    consent_version: Result<String, FieldError>,
+}
+
+/// The family's fields once every check passed.
+pub(super) struct Family {
+    pub(super) kind: AnchorKind,
+    pub(super) date: chrono::NaiveDate,
+    pub(super) nickname: Option<String>,
+    pub(super) consent_version: String,
+}
+
+impl FamilyCheck {
+    /// Reads and checks the fields (dates relative to the Japan date `today`).
+    pub(super) fn read(fields: &Fields, today: chrono::NaiveDate) -> Self {
+        use forms::{CONSENT, CONSENT_VERSION_FIELD, DATE, KIND, NICKNAME};
+        let kind = fields.required(KIND.name, KIND.label).and_then(|kind| {
+            kind.parse::<AnchorKind>().map_err(|_| {
+                let choices = format!("「{}」か「{}」", AnchorKind::Due.label(), forms::KIND_BIRTH.label);
+                FieldError::new(KIND.name, format!("{choices}を選んでください。"))
+            })
+        });
+        let date = match (&kind, fields.required(DATE.name, DATE.label)) {
+            (_, Err(error)) => Err(error),
+            (Ok(AnchorKind::Due), Ok(value)) => input::due_date(DATE.name, &value, today),
+            (Ok(AnchorKind::Birth), Ok(value)) => input::birth_date(DATE.name, &value, today),
+            (Err(_), Ok(value)) => input::date(DATE.name, DATE.label, &value),
+        };
+        let nickname = fields.text(NICKNAME.name, NICKNAME.label).and_then(input::nickname);
+        let consent = fields.flag(CONSENT.name, CONSENT.label).and_then(|given| {
+            given
+                .then_some(())
+                .ok_or_else(|| FieldError::new(CONSENT.name, "利用規約と個人情報の取り扱いへの同意が必要です。"))
+        });
+        let consent_version = fields
+            .required(CONSENT_VERSION_FIELD.name, CONSENT_VERSION_FIELD.label)
+            .and_then(|v| input::consent_version(&v));
+        FamilyCheck { kind, date, nickname, consent, consent_version }
+    }
+
+    /// The fields' errors, in the form's order.
+    pub(super) fn errors(&self) -> impl Iterator<Item = FieldError> + '_ {
+        [
+            self.kind.as_ref().err(),
+            self.date.as_ref().err(),
+            self.nickname.as_ref().err(),
+            self.consent.as_ref().err(),
+            self.consent_version.as_ref().err(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+    }
+
+    /// Why the municipality does not take this due or birth date, when it does not.
+    pub(super) fn refused_by(
+        &self,
+        document: &kizuna_schedule::ScheduleDocument,
+        today: chrono::NaiveDate,
+    ) -> Option<FieldError> {
+        let (Ok(kind), Ok(date)) = (&self.kind, &self.date) else { return None };
+        (!pages::accepts(document, *kind, *date, today)).then(|| {
+            FieldError::new(
+                forms::KIND.name,
+                match kind {
+                    AnchorKind::Due => "この市区町村では、出産予定日での登録を受け付けていません。",
+                    AnchorKind::Birth => "この市区町村では、この生年月日のお子さん向けの配信を行っていません。",
+                },
+            )
+        })
+    }
+
+    /// The checked fields, or `None` when any has an error.
+    pub(super) fn into_family(self) -> Option<Family> {
+        match (self.kind, self.date, self.nickname, self.consent, self.consent_version) {
+            (Ok(kind), Ok(date), Ok(nickname), Ok(()), Ok(consent_version)) => {
+                Some(Family { kind, date, nickname, consent_version })
+            }
+            _ => None,
         }
     }
 }

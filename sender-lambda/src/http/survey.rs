@@ -18,6 +18,7 @@ use super::input::{percent_decode, FieldError};
 use super::{pages, query_param, Api, ApiResponse, Failure, Outcome};
 use crate::adapters::site::LoadedSchedule;
 use crate::ports::channel::Mailer;
+use crate::ports::published_site::PublishedSite;
 use crate::use_cases::surveys::{answer, open_ballot, token_municipality, Refusal};
 use crate::BoxError;
 

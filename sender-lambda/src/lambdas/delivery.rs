@@ -35,6 +35,8 @@ use crate::domain::links::LinkKeys;
 use crate::ports::channel::Routed;
 use crate::ports::clock::{self, Clock, Deadline, TokioClock};
 use crate::ports::group_queue::GroupMessage;
+use crate::ports::group_queue::GroupQueue;
+use crate::ports::run_markers::RunMarkers;
 use crate::settings::Settings;
 use crate::use_cases::daily_run::{plan_due_runs, work_group, GroupOptions, PlannerSummary, DEFAULT_PAGE_SIZE};
 use crate::use_cases::delivery::{Delivery, Pacer};

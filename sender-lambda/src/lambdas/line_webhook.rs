@@ -13,6 +13,7 @@ use lambda_runtime::LambdaEvent;
 
 use crate::adapters::site::published::{line_municipality, Site};
 use crate::lambdas::api::request_from_event;
+use crate::ports::published_site::PublishedSite;
 use crate::use_cases::line_webhook::{LineSubscriptions, LineWebhook};
 use crate::use_cases::metrics::NAMESPACE;
 

@@ -28,6 +28,7 @@ use crate::domain::model::{ExpiryKind, StopReason, SubscriptionStatus, Transitio
 use crate::ports::channel::Mailer;
 use crate::ports::recipients::{RecipientQuery, RecipientSource};
 use crate::ports::subscriptions::Change;
+use crate::ports::subscriptions::Subscriptions;
 use crate::BoxError;
 
 /// How far back the anchor ranges reach (a child's tracks end by 高3, about 19 years).

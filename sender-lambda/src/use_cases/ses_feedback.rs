@@ -19,6 +19,7 @@ use crate::adapters::dynamo::subscriptions::{SubscriptionStore, TRANSIENT_BOUNCE
 use crate::domain::links::EmailHasher;
 use crate::domain::model::{StopReason, SubscriptionStatus, Transition};
 use crate::ports::subscriptions::Change;
+use crate::ports::subscriptions::Subscriptions;
 use crate::BoxError;
 
 /// What the notifications did.

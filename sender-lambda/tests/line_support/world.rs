@@ -24,6 +24,7 @@ use kizuna_sender::adapters::site::{load_schedule_dir, LoadedSchedule};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
 use kizuna_sender::http::{Api, ApiConfig, ApiLine, ApiRequest, ApiResponse};
 use kizuna_sender::ports::channel::Routed;
+use kizuna_sender::ports::published_site::PublishedSite;
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::use_cases::line_webhook::LineWebhook;

@@ -11,6 +11,7 @@ use crate::adapters::dynamo::keys::{by_anchor_pk, by_anchor_sk, BY_ANCHOR_PK, BY
 use crate::adapters::dynamo::subscription_items::{line_subscription_items, NewSubscription};
 use crate::adapters::dynamo::subscriptions::{PutOutcome, SubscriptionStore};
 use crate::domain::model::{LineRecipient, Subscription, SubscriptionStatus, Transition};
+use crate::ports::subscriptions::Subscriptions;
 use crate::use_cases::line_webhook::LineSubscriptions;
 use crate::BoxError;
 

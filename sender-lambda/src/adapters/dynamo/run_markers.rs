@@ -21,8 +21,6 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use chrono::{NaiveDate, Utc};
 
-use std::future::Future;
-
 use crate::adapters::dynamo::attributes::{now_rfc3339, s, Item};
 use crate::adapters::dynamo::keys::{DELIVERY_TTL_DAYS, EXPIRES_AT, PK, SK};
 use crate::ports::run_markers::RunMarkers;
@@ -81,9 +79,11 @@ impl DynamoRuns {
     pub fn new(client: Client, deliveries_table: impl Into<String>) -> Self {
         DynamoRuns { client, table: deliveries_table.into() }
     }
+}
 
+impl RunMarkers for DynamoRuns {
     /// The runs of a municipality from `first` to `last` (one Query).
-    pub async fn runs(
+    async fn runs(
         &self,
         municipality: &str,
         first: NaiveDate,
@@ -116,7 +116,7 @@ impl DynamoRuns {
     /// Records that a run is planned with these groups (none: complete at once). Only if the run is
     /// new or still has the heartbeat `previous` (so two overlapping planners do not both plan it);
     /// `Ok(false)` when another planner got there first.
-    pub async fn start(
+    async fn start(
         &self,
         municipality: &str,
         date: NaiveDate,
@@ -165,7 +165,7 @@ impl DynamoRuns {
     }
 
     /// Records a finished group; returns whether the run is now complete (and marks it so).
-    pub async fn group_done(&self, municipality: &str, date: NaiveDate, group: &str) -> Result<bool, BoxError> {
+    async fn group_done(&self, municipality: &str, date: NaiveDate, group: &str) -> Result<bool, BoxError> {
         let updated = self
             .client
             .update_item()
@@ -200,7 +200,7 @@ impl DynamoRuns {
     }
 
     /// Refreshes a run's heartbeat (a worker made progress).
-    pub async fn heartbeat(&self, municipality: &str, date: NaiveDate) -> Result<(), BoxError> {
+    async fn heartbeat(&self, municipality: &str, date: NaiveDate) -> Result<(), BoxError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -223,7 +223,7 @@ impl DynamoRuns {
     }
 
     /// Marks a run complete (creating the marker if needed).
-    pub async fn complete(&self, municipality: &str, date: NaiveDate) -> Result<(), BoxError> {
+    async fn complete(&self, municipality: &str, date: NaiveDate) -> Result<(), BoxError> {
         let expires = Utc::now().timestamp() + DELIVERY_TTL_DAYS * 86_400;
         self.client
             .update_item()
@@ -240,44 +240,5 @@ impl DynamoRuns {
             .await
             .map_err(|e| error("completing a run", e))?;
         Ok(())
-    }
-}
-
-impl RunMarkers for DynamoRuns {
-    fn runs(
-        &self,
-        municipality: &str,
-        first: NaiveDate,
-        last: NaiveDate,
-    ) -> impl Future<Output = Result<BTreeMap<NaiveDate, RunState>, BoxError>> + Send {
-        DynamoRuns::runs(self, municipality, first, last)
-    }
-
-    fn start(
-        &self,
-        municipality: &str,
-        date: NaiveDate,
-        groups: &[String],
-        build: &str,
-        previous: Option<&str>,
-    ) -> impl Future<Output = Result<bool, BoxError>> + Send {
-        DynamoRuns::start(self, municipality, date, groups, build, previous)
-    }
-
-    fn group_done(
-        &self,
-        municipality: &str,
-        date: NaiveDate,
-        group: &str,
-    ) -> impl Future<Output = Result<bool, BoxError>> + Send {
-        DynamoRuns::group_done(self, municipality, date, group)
-    }
-
-    fn heartbeat(&self, municipality: &str, date: NaiveDate) -> impl Future<Output = Result<(), BoxError>> + Send {
-        DynamoRuns::heartbeat(self, municipality, date)
-    }
-
-    fn complete(&self, municipality: &str, date: NaiveDate) -> impl Future<Output = Result<(), BoxError>> + Send {
-        DynamoRuns::complete(self, municipality, date)
     }
 }

@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 
 use kizuna_schedule::{MailFrame, SystemMail};
 
-use std::future::Future;
-
 use crate::adapters::site::{load_schedule, load_schedules, s3_client, LoadedSchedule, ScheduleSource};
 use crate::ports::published_site::PublishedSite;
 use crate::use_cases::line_webhook::LineMunicipality;
@@ -45,38 +43,6 @@ impl Site {
             ScheduleSource::Dir(dir) => Site::Directory(dir),
             source => Site::S3 { source, client: s3_client(config) },
         }
-    }
-
-    /// A municipality's schedule, or `None` when there is no such municipality.
-    pub async fn schedule(&self, municipality: &str) -> Result<Option<LoadedSchedule>, BoxError> {
-        if !kizuna_schedule::MunicipalityId::is_valid(municipality) {
-            return Ok(None);
-        }
-        match self {
-            Site::Directory(root) => {
-                let dir = root.join(municipality);
-                if !dir.join("schedule.json").is_file() {
-                    return Ok(None);
-                }
-                let loaded = tokio::task::spawn_blocking(move || load_schedule(&dir)).await??;
-                Ok(Some(loaded))
-            }
-            Site::S3 { source, client } => match load_schedules(source, Some(client), Some(municipality)).await {
-                Ok(mut found) => Ok(found.pop()),
-                Err(crate::adapters::site::ScheduleError::Empty(_)) => Ok(None),
-                Err(error) => Err(error.into()),
-            },
-        }
-    }
-
-    /// A transactional mail of a municipality.
-    pub async fn system_mail(&self, schedule: &LoadedSchedule, kind: SystemMail) -> Result<MailFrame, BoxError> {
-        system_mail(schedule, kind).await
-    }
-
-    /// A page of a municipality, or `None` when it is missing.
-    pub async fn page(&self, schedule: &LoadedSchedule, page: Page) -> Result<Option<String>, BoxError> {
-        self.file(schedule, &page.path()).await
     }
 
     /// A text file of a municipality's output by its path below the municipality (a survey page,
@@ -161,23 +127,35 @@ fn inside(dir: &Path, relative: &str) -> Result<PathBuf, BoxError> {
 }
 
 impl PublishedSite for Site {
-    fn schedule(&self, municipality: &str) -> impl Future<Output = Result<Option<LoadedSchedule>, BoxError>> + Send {
-        Site::schedule(self, municipality)
+    /// A municipality's schedule, or `None` when there is no such municipality.
+    async fn schedule(&self, municipality: &str) -> Result<Option<LoadedSchedule>, BoxError> {
+        if !kizuna_schedule::MunicipalityId::is_valid(municipality) {
+            return Ok(None);
+        }
+        match self {
+            Site::Directory(root) => {
+                let dir = root.join(municipality);
+                if !dir.join("schedule.json").is_file() {
+                    return Ok(None);
+                }
+                let loaded = tokio::task::spawn_blocking(move || load_schedule(&dir)).await??;
+                Ok(Some(loaded))
+            }
+            Site::S3 { source, client } => match load_schedules(source, Some(client), Some(municipality)).await {
+                Ok(mut found) => Ok(found.pop()),
+                Err(crate::adapters::site::ScheduleError::Empty(_)) => Ok(None),
+                Err(error) => Err(error.into()),
+            },
+        }
     }
 
-    fn system_mail(
-        &self,
-        schedule: &LoadedSchedule,
-        kind: SystemMail,
-    ) -> impl Future<Output = Result<MailFrame, BoxError>> + Send {
-        Site::system_mail(self, schedule, kind)
+    /// A transactional mail of a municipality.
+    async fn system_mail(&self, schedule: &LoadedSchedule, kind: SystemMail) -> Result<MailFrame, BoxError> {
+        system_mail(schedule, kind).await
     }
 
-    fn page(
-        &self,
-        schedule: &LoadedSchedule,
-        page: Page,
-    ) -> impl Future<Output = Result<Option<String>, BoxError>> + Send {
-        Site::page(self, schedule, page)
+    /// A page of a municipality, or `None` when it is missing.
+    async fn page(&self, schedule: &LoadedSchedule, page: Page) -> Result<Option<String>, BoxError> {
+        self.file(schedule, &page.path()).await
     }
 }

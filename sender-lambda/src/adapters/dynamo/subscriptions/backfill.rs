@@ -23,6 +23,7 @@ use crate::adapters::dynamo::counters::counter_action;
 use crate::adapters::dynamo::keys::{subscription_pk, PK, SK};
 use crate::adapters::dynamo::subscription_items::{subscription_from_item, COUNTED};
 use crate::domain::model::Subscription;
+use crate::ports::subscriptions::Subscriptions;
 use crate::BoxError;
 
 /// Attempts per subscription before the backfill gives up on it (it changes under our hands).

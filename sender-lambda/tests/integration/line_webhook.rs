@@ -4,9 +4,9 @@
 //! Subscriptions are real items in moto's DynamoDB (blocked and resumed by the store). The
 //! stand-in, moto and the tables are the shared LINE world of `line_support::world`.
 
-mod common;
-mod line_support;
+use crate::line_support;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -5,12 +5,12 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
 use api_support::{due, encode, today_plus, World, MUNI};
 use base64::Engine;
 use kizuna_sender::domain::links::Purpose;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use serde_json::{json, Value};
 
 /// One request: method, path with query, headers, body, base64 flag.

@@ -5,13 +5,13 @@
 //! to the archive's 「登録しました」 page. Forged, expired and reused tokens answer a Japanese page
 //! and store nothing. The daily push is `line_daily.rs`; the world is `line_support::world`.
 
-mod common;
-mod line_support;
+use crate::line_support;
 
 use kizuna_schedule::line::REGISTERED_PAGE_SLUG;
 use kizuna_sender::adapters::dynamo::line_state::RegistrationTicket;
 use kizuna_sender::domain::links::{LinkKeys, Purpose};
 use kizuna_sender::domain::model::{Channel, SubscriptionStatus};
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use line_support::user_id;
 use line_support::world::{due_in, form, Town, CHANNEL};
 

@@ -4,8 +4,9 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod common;
+use crate::common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, Utc};

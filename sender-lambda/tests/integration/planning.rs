@@ -1,7 +1,7 @@
 //! Planning with an in-memory recipient source: who gets which sections on a date, in which order,
 //! with how many queries.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{attached, d, local_entry, municipality, schedule, track_entry};

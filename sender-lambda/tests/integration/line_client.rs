@@ -3,8 +3,8 @@
 //! 409 after acceptance, the classification of 429s, 5xx and 4xx, timeouts, pacing, and webhook
 //! bodies built and signed with the SDK's webhook models.
 
-mod common;
-mod line_support;
+use crate::common;
+use crate::line_support;
 
 use std::time::Duration;
 

@@ -5,8 +5,7 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
 use api_support::{today_plus, World, SECRET};
 use chrono::{Duration, Utc};
@@ -14,6 +13,7 @@ use kizuna_schedule::{japan_today, AnchorKind};
 use kizuna_sender::adapters::site::load_schedule;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use kizuna_sender::use_cases::lifecycle::{run_lifecycle, LifecycleCounts};
 use serde_json::json;
 

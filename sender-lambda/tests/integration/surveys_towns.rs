@@ -11,8 +11,8 @@
 //!
 //! Needs `.venv/bin/moto_server` (`scripts/moto.sh`) and the LINE stand-in (`scripts/line-standin.sh`).
 
-mod common;
-mod line_support;
+use crate::common;
+use crate::line_support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

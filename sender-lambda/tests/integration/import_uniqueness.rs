@@ -3,8 +3,9 @@
 //! written before the fix are repaired by `subscribers repair-uniqueness`; and an import that
 //! cannot reach the store says why, how far it got and that re-running is safe.
 
-mod common;
+use crate::common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::path::Path;
 use std::process::Output;
 

@@ -1,7 +1,7 @@
 //! The operator CLI as an operator uses it: `tables create`, `subscribers import`, `run`, against
 //! moto with nothing set but the AWS endpoint, the link secret, the rate and `KIZUNA_ALLOW_DRAFT`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;

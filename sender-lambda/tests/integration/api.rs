@@ -4,14 +4,15 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
 use api_support::{due, link, stem, today_plus, token_of, World, MUNI, ORIGIN};
 use aws_sdk_dynamodb::types::AttributeValue;
 use kizuna_schedule::japan_today;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::{StopReason, SubscriptionStatus};
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use serde_json::json;
 
 const API: &str = "https://kizuna.example.jp";

@@ -6,8 +6,7 @@
 //! families, once; in doubt, rate limits, the monthly quota, blocking and a loss stop each keep
 //! that promise. The world is `line_support::world`.
 
-mod common;
-mod line_support;
+use crate::line_support;
 
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use kizuna_sender::adapters::dynamo::subscription_items::NewSubscription;
 use kizuna_sender::adapters::dynamo::PutOutcome;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use kizuna_sender::use_cases::metrics::RunMetrics;
 use line_support::user_id;
 use line_support::world::{day_of, due_in, section_text, Town, CHANNEL};

@@ -7,9 +7,10 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;
 
 use api_support::{today_plus, World, MUNI};

@@ -6,8 +6,10 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod common;
+use crate::common;
 
+use kizuna_sender::ports::run_markers::RunMarkers;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

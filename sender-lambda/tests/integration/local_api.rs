@@ -4,9 +4,9 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
 
 use api_support::{due, link, token_of, World, ORIGIN, SECRET};

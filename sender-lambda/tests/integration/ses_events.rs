@@ -5,14 +5,14 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
 use api_support::{due, World};
 use aws_lambda_events::event::sns::SnsEvent;
 use kizuna_schedule::japan_today;
 use kizuna_sender::domain::model::SubscriptionStatus;
 use kizuna_sender::lambdas::ses_events::handle_event;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::json;
 

@@ -5,7 +5,7 @@
 //! record left `sending` reported. No clock is read by any assertion: retries back off by 0–1 ms
 //! and the deadline is one already reached.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

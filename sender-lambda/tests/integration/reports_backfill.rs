@@ -6,8 +6,7 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
-mod api_support;
-mod common;
+use crate::api_support;
 
 use api_support::{today_plus, World, MUNI};
 use chrono::{NaiveDate, Utc};
@@ -21,6 +20,7 @@ use kizuna_sender::adapters::dynamo::subscriptions::BACKFILL_SK;
 use kizuna_sender::adapters::dynamo::{subscription_items, NewSubscription};
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::SubscriptionStatus;
+use kizuna_sender::ports::subscriptions::Subscriptions;
 use serde_json::json;
 
 /// A subscription as the version before the counters stored it: its items without the mark, and

@@ -7,6 +7,7 @@
 //! fails when they stop agreeing (a renamed field, a hash computed differently, a marker the
 //! sender does not fill, a page the API cannot find).
 
+use kizuna_sender::ports::published_site::PublishedSite;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
