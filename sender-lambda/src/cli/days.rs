@@ -120,10 +120,11 @@ pub async fn lifecycle(mut settings: Settings, date: Option<NaiveDate>, json: bo
         &settings.deliveries_table,
     );
     let mailer = SesMailer::new(ses_client(&config), settings.configuration_set.clone());
-    let counts = kizuna_sender::use_cases::lifecycle::run_lifecycle(
+    let line = settings.line_channels(&config).map_err(|e| anyhow!(e))?;
+    let counts = kizuna_sender::use_cases::lifecycle::run_lifecycle_with_line(
         &store,
         &schedules,
-        &mailer,
+        (&mailer, Some(&line)),
         &links,
         date,
         chrono::Utc::now(),

@@ -23,8 +23,7 @@ use crate::adapters::dynamo::line_state::{DynamoLineState, RegistrationTicket};
 use crate::adapters::dynamo::subscription_items::{line_identity, NewSubscription};
 use crate::adapters::dynamo::subscriptions::PutOutcome;
 use crate::adapters::line::channels::LineChannels;
-use crate::adapters::site::published::line_municipality;
-use crate::domain::links::line_marker_values;
+use crate::adapters::line::push::push_system;
 use crate::domain::model::LineRecipient;
 
 /// What the API needs for LINE registrations: the channels (to push the welcome) and the
@@ -166,24 +165,13 @@ impl<M: Mailer + Sync> Api<M> {
         recipient: &LineRecipient,
         now: DateTime<Utc>,
     ) {
-        let (id, nickname) = subscription;
-        let result: Result<(), BoxError> = async {
-            let line = self.line.as_ref().ok_or("LINE is not configured")?;
-            let municipality = line_municipality(schedule).await?.ok_or("the municipality has no LINE")?;
-            let payload = municipality
-                .system
-                .get(&kind)
-                .ok_or_else(|| format!("line/system/{}.json is not published", kind.as_str()))?;
-            let urls = (municipality.archive_base_url.as_str(), municipality.api_base_url.as_str());
-            let values = line_marker_values(urls, &self.links, Some(id), nickname, now.timestamp());
-            let messages = serde_json::to_value(&payload.fill(&values).messages)?;
-            let token = line.channels.access_token(&municipality.id).await?;
-            let key = uuid::Uuid::new_v4().to_string();
-            line.channels.pacer(&municipality.id).wait().await;
-            line.channels.api().push(&token, &recipient.user_id, &messages, &key).await?;
-            Ok(())
-        }
-        .await;
+        let (id, _) = subscription;
+        let result = match self.line.as_ref() {
+            Some(line) => {
+                push_system(&line.channels, schedule, kind, subscription, recipient, &self.links, now.timestamp()).await
+            }
+            None => Err("LINE is not configured".into()),
+        };
         match result {
             Ok(()) => tracing::info!(subscription = %id, message = kind.as_str(), "LINE message pushed"),
             Err(error) => {

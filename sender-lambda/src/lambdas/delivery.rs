@@ -148,8 +148,15 @@ pub async fn plan(app: &DeliveryApp, now: chrono::DateTime<chrono::Utc>) -> Resu
         &app.settings.deliveries_table,
     );
     let today = kizuna_schedule::japan_date(now);
-    let lifecycle =
-        crate::use_cases::lifecycle::run_lifecycle(&store, &schedules, &app.mailer, &app.links, today, now).await;
+    let lifecycle = crate::use_cases::lifecycle::run_lifecycle_with_line(
+        &store,
+        &schedules,
+        (&app.mailer, Some(&app.line)),
+        &app.links,
+        today,
+        now,
+    )
+    .await;
     tracing::info!(lifecycle = %serde_json::to_string(&lifecycle)?, "lifecycle jobs finished");
     Ok(summary)
 }

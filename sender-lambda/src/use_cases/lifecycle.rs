@@ -3,7 +3,7 @@
 //!
 //! 1. **Birth-registration reminder**: a maternity subscription whose maternity track has ended
 //!    (the day after 41w6d, i.e. due date + 14 days or later) without a birth registration gets one
-//!    `birth-reminder` mail (recorded as `system/birth-reminder` in the deliveries table, with the
+//!    `birth-reminder` mail — pushed as `line/system/birth-reminder.json` to a LINE family — (recorded as `system/birth-reminder` in the deliveries table, with the
 //!    subscription check, so never twice) and completes; the manage link still lets the family
 //!    register the birth (which makes it active again) for 90 days.
 //! 2. **Completion**: a birth subscription completes the day after the end of its last enabled track.
@@ -15,11 +15,14 @@
 //! sparse `by_expiry` index for 3–4 — never a Scan. Every change is conditional on what was read.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use kizuna_schedule::line::SystemLine;
 use kizuna_schedule::{AnchorKind, DateRange, ScheduleDocument, SystemMail, TrackId};
 use serde::Serialize;
 
 use crate::adapters::dynamo::subscriptions::SubscriptionStore;
 use crate::adapters::dynamo::DynamoRecipients;
+use crate::adapters::line::channels::LineChannels;
+use crate::adapters::line::push::push_system;
 use crate::adapters::ses::system_mail::{compose_system_mail, send_with_retries};
 use crate::adapters::site::published::system_mail;
 use crate::adapters::site::LoadedSchedule;
@@ -76,7 +79,8 @@ pub fn last_completed_birth_anchor(schedule: &ScheduleDocument, date: NaiveDate)
     Some(low)
 }
 
-/// Runs the lifecycle jobs for a Japan date over the given municipalities.
+/// Runs the lifecycle jobs for a Japan date over the given municipalities (without LINE: a LINE
+/// family's birth reminder is then left out and logged).
 pub async fn run_lifecycle<M: Mailer + Sync>(
     store: &SubscriptionStore,
     schedules: &[LoadedSchedule],
@@ -85,11 +89,23 @@ pub async fn run_lifecycle<M: Mailer + Sync>(
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> LifecycleCounts {
+    run_lifecycle_with_line(store, schedules, (mailer, None), links, date, now).await
+}
+
+/// [`run_lifecycle`] with the LINE channels: a LINE family's birth reminder is pushed.
+pub async fn run_lifecycle_with_line<M: Mailer + Sync>(
+    store: &SubscriptionStore,
+    schedules: &[LoadedSchedule],
+    channels: (&M, Option<&LineChannels>),
+    links: &LinkKeys,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> LifecycleCounts {
     let mut counts = LifecycleCounts::default();
     let source = DynamoRecipients::new(store.client().clone(), store.subscriptions_table());
     for schedule in schedules {
         let municipality = &schedule.document.municipality.id;
-        if let Err(error) = maternity_ended(store, schedule, &source, mailer, links, date, now, &mut counts).await {
+        if let Err(error) = maternity_ended(store, schedule, &source, channels, links, date, now, &mut counts).await {
             tracing::error!(municipality = %municipality, error = %error, "birth reminders failed");
             counts.errors += 1;
         }
@@ -111,7 +127,7 @@ async fn maternity_ended<M: Mailer + Sync>(
     store: &SubscriptionStore,
     schedule: &LoadedSchedule,
     source: &DynamoRecipients,
-    mailer: &M,
+    (mailer, line): (&M, Option<&LineChannels>),
     links: &LinkKeys,
     date: NaiveDate,
     now: DateTime<Utc>,
@@ -127,26 +143,51 @@ async fn maternity_ended<M: Mailer + Sync>(
     if recipients.is_empty() {
         return Ok(());
     }
-    let frame = system_mail(schedule, SystemMail::BirthReminder).await?;
+    // Read when a mail family needs it (a town whose families are all on LINE may publish none).
+    let mut frame = None;
     for recipient in recipients {
         let Some(subscription) = store.get(&recipient.subscription_id).await? else { continue };
         if subscription.status != SubscriptionStatus::Active || subscription.anchor_kind != AnchorKind::Due {
             continue;
         }
-        if store.claim_system_mail(&subscription, SystemMail::BirthReminder, now).await? {
-            let mail = compose_system_mail(
-                &schedule.document,
-                &frame,
-                SystemMail::BirthReminder,
-                &subscription,
-                links,
-                now.timestamp(),
-            )?;
-            match send_with_retries(mailer, &mail).await {
-                Ok(_) => counts.reminders += 1,
-                Err(error) => {
-                    tracing::error!(subscription = %subscription.id, error = %error, "birth reminder not sent");
-                    counts.errors += 1;
+        if let Some(recipient) = &subscription.line {
+            // A LINE family gets the reminder in its chat (claimed first: never twice).
+            let Some(channels) = line else {
+                tracing::warn!(subscription = %subscription.id, "LINE family: no LINE channels here, birth reminder left out");
+                continue;
+            };
+            if store.claim_system_mail(&subscription, SystemMail::BirthReminder, now).await? {
+                let about = (subscription.id.as_str(), subscription.nickname.as_deref());
+                let kind = SystemLine::BirthReminder;
+                match push_system(channels, schedule, kind, about, recipient, links, now.timestamp()).await {
+                    Ok(()) => counts.reminders += 1,
+                    Err(error) => {
+                        tracing::error!(subscription = %subscription.id, error = %error, "LINE birth reminder not pushed");
+                        counts.errors += 1;
+                    }
+                }
+            }
+        } else {
+            // Read before the claim: a claimed reminder is never sent again.
+            if frame.is_none() {
+                frame = Some(system_mail(schedule, SystemMail::BirthReminder).await?);
+            }
+            let Some(frame) = frame.as_ref() else { continue };
+            if store.claim_system_mail(&subscription, SystemMail::BirthReminder, now).await? {
+                let mail = compose_system_mail(
+                    &schedule.document,
+                    frame,
+                    SystemMail::BirthReminder,
+                    &subscription,
+                    links,
+                    now.timestamp(),
+                )?;
+                match send_with_retries(mailer, &mail).await {
+                    Ok(_) => counts.reminders += 1,
+                    Err(error) => {
+                        tracing::error!(subscription = %subscription.id, error = %error, "birth reminder not sent");
+                        counts.errors += 1;
+                    }
                 }
             }
         }

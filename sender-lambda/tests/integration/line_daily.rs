@@ -18,6 +18,7 @@ use kizuna_sender::adapters::dynamo::PutOutcome;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::domain::model::SubscriptionStatus;
 use kizuna_sender::ports::subscriptions::Subscriptions;
+use kizuna_sender::use_cases::lifecycle::run_lifecycle_with_line;
 use kizuna_sender::use_cases::metrics::RunMetrics;
 use line_support::user_id;
 use line_support::world::{day_of, due_in, section_text, Town, CHANNEL};
@@ -280,5 +281,31 @@ async fn block_stops_unblock_resumes_and_a_loss_stop_sends_one_confirmation_then
     let after = w.run(day("maternity/13w0d"), PATIENT, 100.0).await;
     assert_eq!((after.planned, after.delivery.line.sent), (0, 0), "{after:?}");
     assert_eq!(w.pushes_to(&user).await.len(), 3, "nothing more");
+    assert!(w.world.moto.sent().await.is_empty(), "a LINE family is never mailed");
+}
+
+#[tokio::test]
+async fn a_line_family_past_its_due_date_gets_the_birth_reminder_in_its_chat_once() {
+    let w = Town::start(2000).await;
+    let user = user_id(50);
+    let due = due_in(30);
+    let id = w.register_family(&user, due).await;
+    let channels = w.world.channels(PATIENT, 100.0);
+    // The day after 41w6d without a birth registration, twice (the jobs run every hour).
+    let date = due + chrono::Days::new(14);
+    let schedules = w.schedules();
+    for _ in 0..2 {
+        let jobs = (&w.api.mailer, Some(&channels));
+        let counts =
+            run_lifecycle_with_line(&w.api.store, &schedules, jobs, &w.api.links, date, chrono::Utc::now()).await;
+        assert_eq!(counts.errors, 0, "{counts:?}");
+    }
+    let texts = w.texts_to(&user).await;
+    assert_eq!(texts.len(), 2, "the welcome, then one reminder: {texts:?}");
+    assert!(
+        texts[1].starts_with("はなさん、出産のご登録をお願いします。https://kizuna.example.jp/api/manage?token="),
+        "{texts:?}"
+    );
+    assert_eq!(stored_status(&w, &id).await, SubscriptionStatus::Completed);
     assert!(w.world.moto.sent().await.is_empty(), "a LINE family is never mailed");
 }

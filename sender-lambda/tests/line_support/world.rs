@@ -135,6 +135,7 @@ fn write_site(root: &std::path::Path) {
         (SystemLine::StoppedLoss, text("%%nickname%%、配信を止めました。これ以上お送りしません。")),
         (SystemLine::Manage, text("登録内容: %%manage_url%%")),
         (SystemLine::Resumed, text("おかえりなさい。%%manage_url%%")),
+        (SystemLine::BirthReminder, text("%%nickname%%、出産のご登録をお願いします。%%manage_url%%")),
     ];
     let mut system = BTreeMap::new();
     let write = |path: &str, payload: &LinePayload| {

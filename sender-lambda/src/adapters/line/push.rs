@@ -11,6 +11,8 @@
 //!   channel (stateless token from the channel's secret), with the retry key the delivery stored
 //!   at reservation; paced by the channel's own pacer.
 //!
+//! [`push_system`] pushes a transactional message (welcome, confirmations, the birth reminder).
+//!
 //! LINE's errors become the delivery's kinds: rate 429 → throttled (paced retry), monthly quota
 //! 429 → fatal for the municipality's LINE run, 5xx → transient, 401 → the token is forgotten and
 //! the push retried with a new one, other 4xx → permanent, no answer → in doubt (retried by a later
@@ -18,11 +20,15 @@
 
 use std::sync::Arc;
 
-use kizuna_schedule::line::{compose_push, LineLimitError, LineMessage, LinePayload, PushSection, MAX_TEXT_UNITS};
+use kizuna_schedule::line::{
+    compose_push, LineLimitError, LineMessage, LinePayload, PushSection, SystemLine, MAX_TEXT_UNITS,
+};
 
 use super::channels::{ChannelError, LineChannels};
 use super::client::{LineError, LineErrorKind, PushAccepted};
-use crate::domain::links::line_marker_values;
+use crate::adapters::site::published::line_municipality;
+use crate::adapters::site::LoadedSchedule;
+use crate::domain::links::{line_marker_values, LinkKeys};
 use crate::domain::model;
 use crate::domain::plan::PlannedMail;
 use crate::domain::survey;
@@ -109,6 +115,33 @@ impl LinePush<'_> {
             })
             .collect()
     }
+}
+
+/// Pushes a transactional LINE message (`line/system/<kind>.json`, hash-checked, markers filled:
+/// nickname, archive, manage and unsubscribe links of `subscription` = (id, nickname)) to a LINE
+/// family, on its municipality's channel: the LINE counterpart of a system mail (welcome, stop
+/// confirmations, the birth reminder).
+pub async fn push_system(
+    channels: &LineChannels,
+    schedule: &LoadedSchedule,
+    kind: SystemLine,
+    subscription: (&str, Option<&str>),
+    recipient: &model::LineRecipient,
+    links: &LinkKeys,
+    now: i64,
+) -> Result<(), crate::BoxError> {
+    let (id, nickname) = subscription;
+    let municipality = line_municipality(schedule).await?.ok_or("the municipality has no LINE")?;
+    let payload =
+        municipality.system.get(&kind).ok_or_else(|| format!("line/system/{}.json is not published", kind.as_str()))?;
+    let urls = (municipality.archive_base_url.as_str(), municipality.api_base_url.as_str());
+    let values = line_marker_values(urls, links, Some(id), nickname, now);
+    let messages = serde_json::to_value(&payload.fill(&values).messages)?;
+    let token = channels.access_token(&municipality.id).await?;
+    let key = uuid::Uuid::new_v4().to_string();
+    channels.pacer(&municipality.id).wait().await;
+    channels.api().push(&token, &recipient.user_id, &messages, &key).await?;
+    Ok(())
 }
 
 /// Starts the first text with 「はなさん」, as the registration page promises (sections carry no
