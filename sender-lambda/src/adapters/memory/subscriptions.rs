@@ -243,3 +243,69 @@ impl Subscriptions for MemorySubscriptions {
         Ok(due.map(|(id, _)| id.clone()).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signup(email: &str) -> PendingSignUp {
+        PendingSignUp {
+            municipality: "hikari".into(),
+            email: email.into(),
+            email_hash: format!("hash-{email}"),
+            anchor_kind: AnchorKind::Due,
+            anchor_date: NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"),
+            nickname: None,
+            consent_version: "2026-11".into(),
+        }
+    }
+
+    async fn created(store: &MemorySubscriptions, email: &str, now: DateTime<Utc>) -> Subscription {
+        let SignUpOutcome::Created(id) = store.create_pending(&signup(email), now).await.expect("create") else {
+            panic!("a new address is created")
+        };
+        store.get(&id).await.expect("get").expect("stored")
+    }
+
+    #[tokio::test]
+    async fn one_subscription_per_address_and_anchor_until_it_ends() {
+        let (store, now) = (MemorySubscriptions::new(), Utc::now());
+        let pending = created(&store, "a@example.jp", now).await;
+        let again = store.create_pending(&signup("a@example.jp"), now).await.expect("again");
+        assert_eq!(again, SignUpOutcome::Existing(Some(pending.clone())));
+        let Change::Applied(active) = store.activate(&pending, now).await.expect("activate") else { panic!("applied") };
+        let reason = StopReason::Unsubscribe;
+        let ended = store.end(&active, SubscriptionStatus::Unsubscribed, reason, Transition::Confirmed, now);
+        assert!(matches!(ended.await.expect("end"), Change::Applied(_)));
+        let after = store.create_pending(&signup("a@example.jp"), now).await.expect("after the end");
+        assert!(matches!(after, SignUpOutcome::Created(_)), "an ended subscription frees its anchor");
+        assert_eq!(store.due_for_expiry(ExpiryKind::Ended, now + Duration::days(91)).await.expect("due"), [active.id]);
+    }
+
+    #[tokio::test]
+    async fn a_change_read_before_another_is_refused() {
+        let (store, now) = (MemorySubscriptions::new(), Utc::now());
+        let pending = created(&store, "b@example.jp", now).await;
+        let Change::Applied(active) = store.activate(&pending, now).await.expect("activate") else { panic!("applied") };
+        assert_eq!(store.activate(&pending, now).await.expect("twice"), Change::Refused, "status changed meanwhile");
+        let due = NaiveDate::from_ymd_opt(2027, 3, 9).expect("date");
+        assert!(matches!(store.change_due_date(&active, due, now).await.expect("due"), Change::Applied(_)));
+        let birth = NaiveDate::from_ymd_opt(2027, 3, 2).expect("date");
+        let stale = store.register_birth(&active, birth, now).await.expect("birth");
+        assert_eq!(stale, Change::Refused, "the anchor version read is no longer current");
+    }
+
+    #[tokio::test]
+    async fn a_confirmation_mail_at_most_every_interval_and_a_system_mail_once() {
+        let (store, now) = (MemorySubscriptions::new(), Utc::now());
+        assert!(store.claim_confirmation_slot("h", now).await.expect("first"));
+        assert!(!store.claim_confirmation_slot("h", now + Duration::minutes(9)).await.expect("too soon"));
+        let later = now + Duration::minutes(CONFIRMATION_INTERVAL_MINUTES + 1);
+        assert!(store.claim_confirmation_slot("h", later).await.expect("later"));
+        let pending = created(&store, "c@example.jp", now).await;
+        assert!(store.claim_system_mail(&pending, SystemMail::Welcome, now).await.expect("claim"));
+        assert!(!store.claim_system_mail(&pending, SystemMail::Welcome, now).await.expect("again"));
+        assert!(store.delete_everything(&pending.id).await.expect("delete"));
+        assert!(store.snapshot().subscriptions.is_empty() && store.snapshot().unique.is_empty());
+    }
+}
