@@ -8,7 +8,7 @@
 mod api_support;
 mod common;
 
-use api_support::{due, link, today_plus, token_of, World};
+use api_support::{due, link, today_plus, token_of, ApiCalls, World};
 use kizuna_sender::domain::links::Purpose;
 use serde_json::json;
 

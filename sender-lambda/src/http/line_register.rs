@@ -54,7 +54,7 @@ pub(super) fn system_line(kind: kizuna_schedule::SystemMail) -> Option<SystemLin
 const LINE_TOKEN_MESSAGE: &str = "この登録用リンクは使えません（24時間の有効期限が過ぎたか、すでに使われています）。\
      LINEのトークで友だち追加をやり直すと、新しいリンクが届きます。";
 
-impl<M: Mailer + Sync> Api<M> {
+impl<M: Mailer + Sync, S: Subscriptions + Sync, P: PublishedSite + Sync, D: DeliveryStore + Sync> Api<M, S, P, D> {
     pub(super) async fn line_register(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
         use forms::DATE;
         fields.only(&forms::LINE_SIGN_UP.names())?;
@@ -148,7 +148,8 @@ impl<M: Mailer + Sync> Api<M> {
         if face == Face::Json {
             return Err(failure);
         }
-        let Some(html) = self.site.line_page(schedule).await.map_err(|e| Failure::internal(&e))? else {
+        let page = format!("subscribe/{REGISTER_PAGE_SLUG}/index.html");
+        let Some(html) = self.site.file(schedule, &page).await.map_err(|e| Failure::internal(&e))? else {
             return Err(failure);
         };
         let html = pages::with_base(&html, &self.slug_url(schedule, REGISTER_PAGE_SLUG));

@@ -19,6 +19,9 @@ use tokio::net::TcpListener;
 
 use crate::http::{Api, ApiRequest, ApiResponse, MAX_BODY_BYTES};
 use crate::ports::channel::Mailer;
+use crate::ports::deliveries::DeliveryStore;
+use crate::ports::published_site::PublishedSite;
+use crate::ports::subscriptions::Subscriptions;
 
 /// One HTTP answer with a byte body (the archive serves images and WebAssembly, not only text).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,7 +46,13 @@ pub trait Handler {
     fn answer(&self, request: ApiRequest) -> impl Future<Output = LocalResponse> + Send;
 }
 
-impl<M: Mailer + Sync> Handler for Api<M> {
+impl<M, S, P, D> Handler for Api<M, S, P, D>
+where
+    M: Mailer + Sync,
+    S: Subscriptions + Sync,
+    P: PublishedSite + Sync,
+    D: DeliveryStore + Sync,
+{
     async fn answer(&self, request: ApiRequest) -> LocalResponse {
         self.handle(&request, chrono::Utc::now()).await.into()
     }

@@ -4,7 +4,7 @@
 use super::*;
 use crate::domain::model;
 
-impl<M: Mailer + Sync> Api<M> {
+impl<M: Mailer + Sync, S: Subscriptions + Sync, P: PublishedSite + Sync, D: DeliveryStore + Sync> Api<M, S, P, D> {
     pub(super) async fn manage_page(&self, query: &str, now: DateTime<Utc>) -> Outcome {
         let token = query_param(query, TOKEN.name)?;
         let current = self.subscription_for(token.as_deref(), &[Purpose::Manage], now).await?;
@@ -95,17 +95,12 @@ impl<M: Mailer + Sync> Api<M> {
                 return;
             }
         };
-        let store = DynamoDeliveries::new(
-            self.store.client().clone(),
-            self.store.subscriptions_table(),
-            self.store.deliveries_table(),
-        );
         let pacer = Pacer::new(self.config.send_rate.max(1.0));
         // Each family by its own channel: a LINE family's message is pushed, never mailed.
         let line = self.line.as_ref().map(|line| crate::adapters::line::push::LinePush { channels: &line.channels });
         let routed = crate::ports::channel::Routed { mail: &self.mailer, line: line.as_ref() };
         let delivery = Delivery {
-            store: &store,
+            store: &self.deliveries,
             mailer: &routed,
             pacer: &pacer,
             options: DeliveryOptions { concurrency: 1, max_attempts: 4, ..DeliveryOptions::default() },

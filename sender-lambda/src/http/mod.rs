@@ -49,6 +49,7 @@ use crate::domain::model::Subscription;
 use crate::domain::model::SubscriptionStatus;
 use crate::domain::plan::{plan_day, MemoryRecipients, PlanOptions};
 use crate::ports::channel::Mailer;
+use crate::ports::deliveries::DeliveryStore;
 use crate::ports::published_site::PublishedSite;
 use crate::ports::subscriptions::Subscriptions;
 use crate::ports::subscriptions::{Change, PendingSignUp, SignUpOutcome};
@@ -98,11 +99,14 @@ pub struct ApiConfig {
 /// The header CloudFront adds to every request it forwards to the API.
 pub const ORIGIN_VERIFY_HEADER: &str = "x-kizuna-origin-verify";
 
-/// The subscription API.
+/// The subscription API, over the ports it needs: the subscriptions `S`, the published site `P` and
+/// the delivery records `D` (today's message after a birth or a LINE registration). Production
+/// wires the DynamoDB and S3/directory adapters (the defaults, [`Api::from_settings`]); the
+/// validation tests wire the in-memory twins of `crate::adapters::memory`.
 #[derive(Debug)]
-pub struct Api<M> {
-    /// The tables.
-    pub store: SubscriptionStore,
+pub struct Api<M, S = SubscriptionStore, P = Site, D = DynamoDeliveries> {
+    /// The subscriptions.
+    pub store: S,
     /// The mail service.
     pub mailer: M,
     /// Link keys.
@@ -110,7 +114,9 @@ pub struct Api<M> {
     /// The e-mail hasher.
     pub hasher: EmailHasher,
     /// The generator's output.
-    pub site: Site,
+    pub site: P,
+    /// The delivery records (at most one per subscription and entry).
+    pub deliveries: D,
     /// Reader survey answers.
     pub surveys: crate::adapters::dynamo::survey_answers::DynamoSurveyAnswers,
     /// Settings.
@@ -129,12 +135,10 @@ impl Api<crate::adapters::ses::SesMailer> {
     ) -> Result<Self, BoxError> {
         let schedule = settings.schedule.as_deref().ok_or("KIZUNA_SCHEDULE (or --schedule) is required")?;
         let source = crate::adapters::site::ScheduleSource::parse(schedule)?;
+        let dynamo = aws_sdk_dynamodb::Client::new(config);
         Ok(Api {
-            store: SubscriptionStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                &settings.subscriptions_table,
-                &settings.deliveries_table,
-            ),
+            store: SubscriptionStore::new(dynamo.clone(), &settings.subscriptions_table, &settings.deliveries_table),
+            deliveries: DynamoDeliveries::new(dynamo, &settings.subscriptions_table, &settings.deliveries_table),
             mailer: crate::adapters::ses::SesMailer::new(
                 crate::adapters::ses::ses_client(config),
                 settings.configuration_set.clone(),
@@ -244,7 +248,7 @@ fn query_param(query: &str, name: &str) -> Result<Option<String>, FieldError> {
     Ok(found)
 }
 
-impl<M: Mailer + Sync> Api<M> {
+impl<M: Mailer + Sync, S: Subscriptions + Sync, P: PublishedSite + Sync, D: DeliveryStore + Sync> Api<M, S, P, D> {
     /// Answers one request at `now`.
     pub async fn handle(&self, request: &ApiRequest, now: DateTime<Utc>) -> ApiResponse {
         let path = request.path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(&request.path);

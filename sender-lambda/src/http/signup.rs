@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl<M: Mailer + Sync> Api<M> {
+impl<M: Mailer + Sync, S: Subscriptions + Sync, P: PublishedSite + Sync, D: DeliveryStore + Sync> Api<M, S, P, D> {
     pub(super) async fn sign_up(&self, face: Face, fields: &Fields, now: DateTime<Utc>) -> Outcome {
         use forms::{EMAIL, HONEYPOT, MUNICIPALITY};
         fields.only(&forms::SIGN_UP.names())?;

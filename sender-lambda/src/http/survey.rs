@@ -18,7 +18,9 @@ use super::input::{percent_decode, FieldError};
 use super::{pages, query_param, Api, ApiResponse, Failure, Outcome};
 use crate::adapters::site::LoadedSchedule;
 use crate::ports::channel::Mailer;
+use crate::ports::deliveries::DeliveryStore;
 use crate::ports::published_site::PublishedSite;
+use crate::ports::subscriptions::Subscriptions;
 use crate::use_cases::surveys::{answer, open_ballot, token_municipality, Refusal};
 use crate::BoxError;
 
@@ -60,7 +62,7 @@ fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, FieldError> {
         .collect()
 }
 
-impl<M: Mailer + Sync> Api<M> {
+impl<M: Mailer + Sync, S: Subscriptions + Sync, P: PublishedSite + Sync, D: DeliveryStore + Sync> Api<M, S, P, D> {
     /// Where a survey page is published (its `<base>`, and the 303 target).
     fn survey_page_url(&self, schedule: &LoadedSchedule, survey: &str, page: SurveyPage) -> String {
         let municipality = &schedule.document.municipality;

@@ -10,6 +10,9 @@ use lambda_runtime::LambdaEvent;
 
 use crate::http::{Api, ApiRequest, ApiResponse};
 use crate::ports::channel::Mailer;
+use crate::ports::deliveries::DeliveryStore;
+use crate::ports::published_site::PublishedSite;
+use crate::ports::subscriptions::Subscriptions;
 
 /// The router's request from an HTTP API event (a body that is not valid base64 becomes empty
 /// and is refused by the router as malformed input).
@@ -50,10 +53,16 @@ pub fn response_to_event(response: ApiResponse) -> ApiGatewayV2httpResponse {
 }
 
 /// Handles one HTTP API event.
-pub async fn handle_event<M: Mailer + Sync>(
-    api: &Api<M>,
+pub async fn handle_event<M, S, P, D>(
+    api: &Api<M, S, P, D>,
     event: LambdaEvent<ApiGatewayV2httpRequest>,
-) -> Result<ApiGatewayV2httpResponse, lambda_runtime::Error> {
+) -> Result<ApiGatewayV2httpResponse, lambda_runtime::Error>
+where
+    M: Mailer + Sync,
+    S: Subscriptions + Sync,
+    P: PublishedSite + Sync,
+    D: DeliveryStore + Sync,
+{
     let response = match request_from_event(&event.payload) {
         Ok(request) => api.handle(&request, chrono::Utc::now()).await,
         Err(response) => response,

@@ -34,6 +34,13 @@ pub trait PublishedSite {
         schedule: &LoadedSchedule,
         kind: SystemMail,
     ) -> impl Future<Output = Result<MailFrame, BoxError>> + Send;
+    /// A text file of a municipality's output by its path below the municipality (a survey page,
+    /// the LINE registration page), or `None` when it is missing.
+    fn file(
+        &self,
+        schedule: &LoadedSchedule,
+        relative: &str,
+    ) -> impl Future<Output = Result<Option<String>, BoxError>> + Send;
     /// A subscription page of a municipality, or `None` when it is missing.
     fn page(
         &self,

@@ -8,7 +8,9 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use kizuna_schedule::{AnchorKind, SystemMail};
 
-use crate::domain::model::{ExpiryKind, StopReason, Subscription, SubscriptionStatus, Transition};
+use crate::adapters::dynamo::subscription_items::NewSubscription;
+use crate::adapters::dynamo::subscriptions::PutOutcome;
+use crate::domain::model::{ExpiryKind, LineRecipient, StopReason, Subscription, SubscriptionStatus, Transition};
 use crate::BoxError;
 
 /// A sign-up to store as pending.
@@ -96,6 +98,13 @@ pub trait Subscriptions {
         transition: Transition,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Change, BoxError>> + Send;
+    /// Stores an active LINE subscription (registered in the chat), refusing a second one for the
+    /// same LINE user, municipality and anchor.
+    fn put_new_line(
+        &self,
+        sub: &NewSubscription,
+        line: &LineRecipient,
+    ) -> impl Future<Output = Result<PutOutcome, BoxError>> + Send;
     /// Deletes a subscription and everything kept about it; `false` when it did not exist.
     fn delete_everything(&self, id: &str) -> impl Future<Output = Result<bool, BoxError>> + Send;
     /// The subscriptions of an address, by its keyed hash.

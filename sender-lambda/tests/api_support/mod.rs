@@ -4,10 +4,18 @@
 
 #![allow(dead_code)]
 
+mod calls;
+pub mod memory;
+
+pub use calls::ApiCalls;
+// The `api_logs` binary, which includes this module too, uses only the moto world.
+#[allow(unused_imports)]
+pub use memory::MemoryWorld;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chrono::{Days, NaiveDate, Utc};
 use kizuna_schedule::{japan_today, MailFrame, ScheduleDocument, SystemMail, TrackId};
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
@@ -20,7 +28,7 @@ use kizuna_sender::adapters::site::published::Site;
 use kizuna_sender::adapters::site::{load_schedule, LoadedSchedule, Sections};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
 use kizuna_sender::domain::plan::{plan_day, DayPlan, PlanOptions};
-use kizuna_sender::http::{Api, ApiConfig, ApiResponse};
+use kizuna_sender::http::{Api, ApiConfig};
 use kizuna_sender::lambdas::api::handle_event;
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryCounts, DeliveryOptions, Pacer};
 use lambda_runtime::{Context, LambdaEvent};
@@ -135,13 +143,30 @@ pub fn write_site_for(root: &Path, id: &str) -> ScheduleDocument {
     document
 }
 
-/// One mail moto captured, parsed.
+/// One mail moto (or the in-memory mailer) captured, parsed.
 #[derive(Clone, Debug)]
 pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
     pub list_unsubscribe: Option<String>,
+}
+
+impl Mail {
+    /// Parses a raw RFC 5322 message.
+    pub fn parse(raw: &[u8]) -> Mail {
+        let message = MessageParser::default().parse(raw).expect("mail parses");
+        Mail {
+            to: message.to().and_then(|to| to.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            list_unsubscribe: message.header("List-Unsubscribe").and_then(|h| {
+                h.as_text()
+                    .map(str::to_owned)
+                    .or_else(|| h.as_address().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned))
+            }),
+        }
+    }
 }
 
 /// The emulator, tables, site and API.
@@ -155,6 +180,25 @@ pub struct World {
     pub hasher: EmailHasher,
     pub dir: tempfile::TempDir,
     pub document: ScheduleDocument,
+}
+
+impl ApiCalls for World {
+    fn links(&self) -> &LinkKeys {
+        &self.links
+    }
+
+    async fn handle(&self, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        handle_event(&self.api, LambdaEvent::new(event, Context::default())).await.expect("handler")
+    }
+
+    /// Every mail moto captured, parsed.
+    async fn mails(&self) -> Vec<Mail> {
+        self.moto.sent().await.iter().map(|captured| Mail::parse(captured.raw.as_bytes())).collect()
+    }
+
+    async fn dump(&self) -> String {
+        self.dump_tables().await
+    }
 }
 
 impl World {
@@ -172,6 +216,11 @@ impl World {
         let hasher = EmailHasher::new(b"api-test-email-hash-key-0123456789abcdef");
         let api = Api {
             store: SubscriptionStore::new(dynamo.clone(), &subscriptions, &deliveries),
+            deliveries: kizuna_sender::adapters::dynamo::DynamoDeliveries::new(
+                dynamo.clone(),
+                &subscriptions,
+                &deliveries,
+            ),
             mailer: SesMailer::new(ses_client(&config), None),
             links: links.clone(),
             hasher: hasher.clone(),
@@ -192,138 +241,8 @@ impl World {
         World { moto, api, dynamo, subscriptions, deliveries, links, hasher, dir, document }
     }
 
-    /// Calls the Lambda handler with an HTTP API (2.0) event.
-    pub async fn call(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> ApiResponse {
-        self.call_raw(method, path_and_query, headers, body, false).await
-    }
-
-    pub async fn call_raw(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-        base64: bool,
-    ) -> ApiResponse {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-        let headers: serde_json::Map<String, serde_json::Value> =
-            headers.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned()))).collect();
-        let mut event = serde_json::json!({
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": query,
-            "headers": headers,
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "api",
-                "domainName": "kizuna.example.jp",
-                "domainPrefix": "kizuna",
-                "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "test" },
-                "requestId": "req",
-                "routeKey": "$default",
-                "stage": "$default",
-                "time": "26/Nov/2026:05:00:00 +0000",
-                "timeEpoch": 1_795_000_000_000_i64
-            },
-            "isBase64Encoded": base64
-        });
-        if let Some(body) = body {
-            event["body"] = serde_json::Value::String(body.to_owned());
-        }
-        let request: ApiGatewayV2httpRequest = serde_json::from_value(event).expect("event deserializes");
-        let response = handle_event(&self.api, LambdaEvent::new(request, Context::default())).await.expect("handler");
-        let headers = response
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
-            .collect();
-        let body = match response.body {
-            Some(aws_lambda_events::encodings::Body::Text(text)) => text,
-            Some(aws_lambda_events::encodings::Body::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-            _ => String::new(),
-        };
-        ApiResponse { status: u16::try_from(response.status_code).expect("status"), headers, body }
-    }
-
-    pub async fn json(&self, path: &str, body: serde_json::Value) -> ApiResponse {
-        self.call("POST", path, &[("content-type", "application/json")], Some(&body.to_string())).await
-    }
-
-    /// Unsubscribes `id` as a mail client's RFC 8058 one-click does (a POST of the link).
-    pub async fn one_click(&self, id: &str) -> ApiResponse {
-        let token = self.links.token(kizuna_sender::domain::links::Purpose::Unsubscribe, id, Utc::now().timestamp());
-        let content = [("content-type", "application/x-www-form-urlencoded")];
-        self.call("POST", &format!("/api/unsubscribe?token={token}"), &content, Some("List-Unsubscribe=One-Click"))
-            .await
-    }
-
-    /// Confirms a sign-up as a person does: opens the mailed link (a page with a button, which
-    /// changes nothing by itself) and presses the button (a form post of the token).
-    pub async fn confirm(&self, token: &str) -> ApiResponse {
-        let page = self.call("GET", &format!("/api/confirm?token={}", encode(token)), &[], None).await;
-        assert_eq!(page.status, 200, "the confirmation link's page: {}", page.body);
-        self.form("/api/confirm", &[("token", token)]).await
-    }
-
-    pub async fn form(&self, path: &str, pairs: &[(&str, &str)]) -> ApiResponse {
-        let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
-        self.call(
-            "POST",
-            path,
-            &[("content-type", "application/x-www-form-urlencoded"), ("origin", ORIGIN)],
-            Some(&body.join("&")),
-        )
-        .await
-    }
-
-    pub fn signup_json(&self, email: &str, kind: &str, date: NaiveDate) -> serde_json::Value {
-        serde_json::json!({
-            "email": email,
-            "municipality": MUNI,
-            "kind": kind,
-            "date": date.to_string(),
-            "nickname": "はな",
-            "consent": true,
-            "consent_version": "2026-11",
-        })
-    }
-
-    /// Every mail moto captured, parsed.
-    pub async fn mails(&self) -> Vec<Mail> {
-        self.moto
-            .sent()
-            .await
-            .iter()
-            .map(|captured| {
-                let message = MessageParser::default().parse(captured.raw.as_bytes()).expect("mail parses");
-                Mail {
-                    to: message.to().and_then(|to| to.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
-                    subject: message.subject().unwrap_or_default().to_owned(),
-                    text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-                    list_unsubscribe: message.header("List-Unsubscribe").and_then(|h| {
-                        h.as_text().map(str::to_owned).or_else(|| {
-                            h.as_address().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned)
-                        })
-                    }),
-                }
-            })
-            .collect()
-    }
-
-    /// The mails to one address.
-    pub async fn mails_to(&self, to: &str) -> Vec<Mail> {
-        self.mails().await.into_iter().filter(|m| m.to == to).collect()
-    }
-
     /// Every item of both tables, as sorted JSON-ish text (tests may scan; the code never does).
-    pub async fn dump(&self) -> String {
+    async fn dump_tables(&self) -> String {
         let mut out = BTreeMap::new();
         for table in [&self.subscriptions, &self.deliveries] {
             let items = self.dynamo.scan().table_name(table).send().await.expect("scan");
@@ -405,4 +324,19 @@ pub fn link(text: &str, prefix: &str) -> Option<String> {
 /// The token of a link.
 pub fn token_of(url: &str) -> String {
     url.split_once("token=").map(|(_, t)| t.to_owned()).expect("token in link")
+}
+
+/// Survey answers the validation tests never reach (no survey route is called there): a DynamoDB
+/// client on a closed loopback port, so a call would fail loudly rather than touch a real table.
+pub fn unreachable_survey_answers() -> kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("ap-northeast-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))
+        .build();
+    kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        "survey-answers-unused",
+    )
 }

@@ -1,13 +1,21 @@
-//! The subscription API through its real Lambda handler against moto_server (DynamoDB + SESv2):
-//! whole lifecycles, tokens, losses after planning, changed due dates, one-click unsubscribe,
-//! deleting one's data, validation and CORS. Mail is read back from moto (`/moto-api/data.json`).
+//! The subscription API through its real Lambda handler.
 //!
-//! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
+//! On moto_server (DynamoDB + SESv2; mail read back from `/moto-api/data.json`), the tests whose
+//! subject is the DynamoDB path end to end: whole lifecycles, repeated sign-ups (the uniqueness
+//! item, the confirmation-mail rate), losses after planning, changed due dates, one-click
+//! unsubscribe, deleting one's data, a published build read from S3. Needs
+//! `.venv/bin/moto_server`: run `scripts/moto.sh` first.
+//!
+//! Without moto, on the in-memory twins ([`MemoryWorld`]: `kizuna_sender::adapters::memory`), the
+//! tests whose subject is validation: form errors shown on the form again, forged, expired and
+//! misused tokens, refused fields in Japanese, CORS and the CloudFront origin secret. They check
+//! the router's answers and that a refused request stores and mails nothing, which the twins
+//! show as well as the tables do.
 
 use crate::api_support;
 use crate::common;
 
-use api_support::{due, link, stem, today_plus, token_of, World, MUNI, ORIGIN};
+use api_support::{due, link, stem, today_plus, token_of, ApiCalls, MemoryWorld, World, MUNI, ORIGIN};
 use aws_sdk_dynamodb::types::AttributeValue;
 use kizuna_schedule::japan_today;
 use kizuna_sender::domain::links::Purpose;
@@ -22,7 +30,7 @@ fn path_of(url: &str) -> &str {
 }
 
 /// Signs up, confirms through the mailed link and returns the subscription id and its mails' links.
-async fn signed_up_and_confirmed(world: &World, email: &str) -> String {
+async fn signed_up_and_confirmed(world: &impl ApiCalls, email: &str) -> String {
     let response = world.json("/api/subscriptions", world.signup_json(email, "due", due())).await;
     assert_eq!(response.status, 202, "{}", response.body);
     let confirm =
@@ -31,7 +39,7 @@ async fn signed_up_and_confirmed(world: &World, email: &str) -> String {
     let confirmed = world.confirm(&token_of(&url)).await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
     let token = token_of(&url);
-    world.links.verify(&token, chrono::Utc::now().timestamp()).expect("token").subscription_id
+    world.links().verify(&token, chrono::Utc::now().timestamp()).expect("token").subscription_id
 }
 
 async fn status_of(world: &World, id: &str) -> Option<(SubscriptionStatus, u64, bool)> {
@@ -167,7 +175,7 @@ async fn signing_up_again_makes_no_duplicate_reveals_nothing_and_mails_at_most_e
 
 #[tokio::test]
 async fn form_posts_answer_303_and_errors_show_the_form_again_with_the_fields_linked() {
-    let world = World::new().await;
+    let world = MemoryWorld::new();
     let ok = world
         .form(
             "/api/subscriptions",
@@ -208,7 +216,7 @@ async fn form_posts_answer_303_and_errors_show_the_form_again_with_the_fields_li
 
 #[tokio::test]
 async fn forged_expired_and_other_subscriptions_tokens_are_rejected() {
-    let world = World::new().await;
+    let world = MemoryWorld::new();
     let id = signed_up_and_confirmed(&world, "token@example.jp").await;
     let other = signed_up_and_confirmed(&world, "other@example.jp").await;
     let now = chrono::Utc::now().timestamp();
@@ -247,8 +255,8 @@ async fn forged_expired_and_other_subscriptions_tokens_are_rejected() {
     assert_eq!(world.dump().await, before, "nothing changed");
     // The real token works, on its own subscription only.
     assert_eq!(world.json("/api/stop", json!({ "token": manage, "reason": "other" })).await.status, 200);
-    assert_eq!(status_of(&world, &id).await.map(|s| s.0), Some(SubscriptionStatus::Stopped));
-    assert_eq!(status_of(&world, &other).await.map(|s| s.0), Some(SubscriptionStatus::Active));
+    assert_eq!(world.api.store.get(&id).await.expect("get").map(|s| s.status), Some(SubscriptionStatus::Stopped));
+    assert_eq!(world.api.store.get(&other).await.expect("get").map(|s| s.status), Some(SubscriptionStatus::Active));
 }
 
 #[tokio::test]
@@ -391,7 +399,7 @@ async fn deleting_my_data_removes_the_subscription_its_uniqueness_item_and_deliv
 
 #[tokio::test]
 async fn validation_names_the_field_in_japanese_and_changes_nothing() {
-    let world = World::new().await;
+    let world = MemoryWorld::new();
     let before = world.dump().await;
     let base = world.signup_json("ok@example.jp", "due", due());
     let with = |key: &str, value: serde_json::Value| {
@@ -432,7 +440,7 @@ async fn validation_names_the_field_in_japanese_and_changes_nothing() {
 
 #[tokio::test]
 async fn cors_is_allowed_only_for_the_configured_archive_origins() {
-    let world = World::new().await;
+    let world = MemoryWorld::new();
     let preflight = world
         .call("OPTIONS", "/api/subscriptions", &[("origin", ORIGIN), ("access-control-request-method", "POST")], None)
         .await;
@@ -466,7 +474,7 @@ async fn cors_is_allowed_only_for_the_configured_archive_origins() {
 
 #[tokio::test]
 async fn with_an_origin_secret_only_requests_through_cloudfront_are_answered() {
-    let mut world = World::new().await;
+    let mut world = MemoryWorld::new();
     world.api.config.origin_verify = Some("cloudfront-origin-secret-0123456789".to_owned());
     let signup = world.signup_json("edge@example.jp", "due", due()).to_string();
     let before = world.dump().await;

@@ -1,13 +1,15 @@
-//! Hundreds of generated malformed requests through the real Lambda handler against moto_server:
-//! bad JSON, huge bodies, CRLF in fields, wrong types, impossible dates, unknown fields, bad
-//! methods, content types, encodings and tokens. Each must be answered with a 4xx, without a panic,
-//! and the store (dumped before and after) and the mail sent must not change.
+//! Hundreds of generated malformed requests through the real Lambda handler: bad JSON, huge
+//! bodies, CRLF in fields, wrong types, impossible dates, unknown fields, bad methods, content
+//! types, encodings and tokens. Each must be answered with a 4xx, without a panic, and the store
+//! (dumped before and after) and the mail sent must not change.
 //!
-//! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
+//! Runs without moto, on the in-memory twins (`api_support::MemoryWorld`): its subject is the
+//! router's refusal of bad input, which never reaches a store; the DynamoDB path of the requests
+//! that do get through is tested on moto in `api.rs`.
 
 use crate::api_support;
 
-use api_support::{due, encode, today_plus, World, MUNI};
+use api_support::{due, encode, today_plus, ApiCalls, MemoryWorld, MUNI};
 use base64::Engine;
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::ports::subscriptions::Subscriptions;
@@ -274,7 +276,7 @@ fn cases(manage: &str, unsubscribe: &str, confirm: &str) -> Vec<Case> {
 
 #[tokio::test]
 async fn hundreds_of_malformed_requests_get_a_4xx_and_change_nothing() {
-    let world = World::new().await;
+    let world = MemoryWorld::new();
     // One active subscription whose valid tokens some malformed requests carry.
     let response = world.json("/api/subscriptions", world.signup_json("ok@example.jp", "due", due())).await;
     assert_eq!(response.status, 202);

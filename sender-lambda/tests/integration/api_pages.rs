@@ -2,18 +2,23 @@
 //! agree: every form posts to a route the router serves and sends only fields that route accepts;
 //! errors are linked to their fields in the real sign-up form. (The generator's tests check that
 //! the built pages follow the contract; `tests/browser/forms.test.js` submits them to the router.)
+//!
+//! Every test here runs without moto: the router is wired to the in-memory twins
+//! (`kizuna_sender::adapters::memory`), since what is checked is which fields each route accepts,
+//! not how anything is stored.
 
 use std::path::PathBuf;
 
 use kizuna_generator::pages::PageMarkersView;
 use kizuna_schedule::forms::{self, FormsView};
-use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
-use kizuna_sender::adapters::ses::SesMailer;
+use kizuna_sender::adapters::memory::{MemoryDeliveries, MemoryMailer, MemorySite, MemorySubscriptions};
 use kizuna_sender::adapters::site::published::Page;
-use kizuna_sender::adapters::site::published::Site;
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
 use kizuna_sender::http::pages::fill_page;
 use kizuna_sender::http::{Api, ApiConfig, ApiRequest, ROUTES};
+
+use crate::api_support::memory::MemoryApi;
+use crate::api_support::unreachable_survey_answers;
 
 fn template(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../site-theme/templates/subscribe").join(name);
@@ -51,22 +56,16 @@ fn with_contract(text: &str) -> String {
     out
 }
 
-async fn api() -> Api<SesMailer> {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("ap-northeast-1"))
-        .endpoint_url("http://127.0.0.1:9")
-        .load()
-        .await;
+fn api() -> MemoryApi {
+    // No municipality is published: every form is refused before the store is read.
     Api {
-        store: SubscriptionStore::new(aws_sdk_dynamodb::Client::new(&config), "subs", "dels"),
-        mailer: SesMailer::new(kizuna_sender::adapters::ses::ses_client(&config), None),
+        store: MemorySubscriptions::new(),
+        deliveries: MemoryDeliveries::new(),
+        mailer: MemoryMailer::new(),
         links: LinkKeys::parse("k1:pages-test-secret-pages-test-secret-01").expect("keys"),
         hasher: EmailHasher::new(b"pages-test-email-hash-key-0123456789abc"),
-        site: Site::Directory(PathBuf::from("/nonexistent")),
-        surveys: kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers::new(
-            aws_sdk_dynamodb::Client::new(&config),
-            "answers",
-        ),
+        site: MemorySite::new(),
+        surveys: unreachable_survey_answers(),
         config: ApiConfig::default(),
         line: None,
     }
@@ -74,7 +73,7 @@ async fn api() -> Api<SesMailer> {
 
 #[tokio::test]
 async fn every_form_of_the_contract_posts_to_a_route_that_accepts_its_fields() {
-    let api = api().await;
+    let api = api();
     for form in forms::PAGE_FORMS.iter().chain(&forms::LINE_PAGE_FORMS).chain([&forms::ONE_CLICK_UNSUBSCRIBE]) {
         let route = form.path();
         assert!(ROUTES.contains(&("POST", route.as_str())), "{route} is not served");

@@ -7,7 +7,7 @@
 
 use crate::api_support;
 
-use api_support::{today_plus, World, SECRET};
+use api_support::{today_plus, ApiCalls, World, SECRET};
 use chrono::{Duration, Utc};
 use kizuna_schedule::{japan_today, AnchorKind};
 use kizuna_sender::adapters::site::load_schedule;

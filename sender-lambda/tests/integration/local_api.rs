@@ -9,7 +9,7 @@ use crate::api_support;
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
 
-use api_support::{due, link, token_of, World, ORIGIN, SECRET};
+use api_support::{due, link, token_of, ApiCalls, World, ORIGIN, SECRET};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};

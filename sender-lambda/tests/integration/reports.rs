@@ -13,7 +13,7 @@ use crate::common;
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::collections::BTreeMap;
 
-use api_support::{today_plus, World, MUNI};
+use api_support::{today_plus, ApiCalls, World, MUNI};
 use chrono::Utc;
 use kizuna_reports::counters::read_ranges;
 use kizuna_reports::counters::{Channel, DeliveryOutcome, Event};

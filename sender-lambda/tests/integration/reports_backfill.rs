@@ -8,7 +8,7 @@
 
 use crate::api_support;
 
-use api_support::{today_plus, World, MUNI};
+use api_support::{today_plus, ApiCalls, World, MUNI};
 use chrono::{NaiveDate, Utc};
 use kizuna_reports::figures::{compute, Figures, Municipality, Period};
 use kizuna_reports::Month;

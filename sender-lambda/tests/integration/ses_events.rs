@@ -7,7 +7,7 @@
 
 use crate::api_support;
 
-use api_support::{due, World};
+use api_support::{due, ApiCalls, World};
 use aws_lambda_events::event::sns::SnsEvent;
 use kizuna_schedule::japan_today;
 use kizuna_sender::domain::model::SubscriptionStatus;

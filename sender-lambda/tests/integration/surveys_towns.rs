@@ -152,6 +152,11 @@ impl World {
         let answers = DynamoSurveyAnswers::new(dynamo.clone(), &answers_table);
         let api = Api {
             store: SubscriptionStore::new(dynamo.clone(), &subscriptions, &deliveries),
+            deliveries: kizuna_sender::adapters::dynamo::DynamoDeliveries::new(
+                dynamo.clone(),
+                &subscriptions,
+                &deliveries,
+            ),
             mailer: SesMailer::new(ses_client(&config), None),
             links: links.clone(),
             hasher: EmailHasher::new(HASH_KEY),

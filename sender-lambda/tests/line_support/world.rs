@@ -184,6 +184,11 @@ impl Town {
         write_site(dir.path());
         let api = Api {
             store: world.store(),
+            deliveries: kizuna_sender::adapters::dynamo::DynamoDeliveries::new(
+                world.dynamo.clone(),
+                &world.subs_table,
+                &world.deliveries_table,
+            ),
             mailer: SesMailer::new(kizuna_sender::adapters::ses::ses_client(&world.config), None),
             links: world.links.clone(),
             hasher: EmailHasher::new(b"line-tests-email-hash-key-0123456789abc"),

@@ -17,7 +17,8 @@ use crate::BoxError;
 
 impl SubscriptionStore {
     /// Stores a new LINE subscription and its uniqueness item in one transaction, refusing a second
-    /// one for the same LINE user, municipality and anchor.
+    /// one for the same LINE user, municipality and anchor (also the port's
+    /// [`Subscriptions::put_new_line`]).
     pub async fn put_new_line(&self, sub: &NewSubscription, line: &LineRecipient) -> Result<PutOutcome, BoxError> {
         let now = Utc::now();
         let (item, unique_item) = line_subscription_items(sub, line, &rfc3339(now));

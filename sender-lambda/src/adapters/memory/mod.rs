@@ -9,6 +9,8 @@ mod deliveries;
 mod queue;
 mod run_markers;
 mod secrets;
+mod site;
+mod subscriptions;
 
 pub use channel::{MemoryMailer, Script};
 pub use clock::ManualClock;
@@ -16,6 +18,8 @@ pub use deliveries::{MemoryDeliveries, Record};
 pub use queue::MemoryQueue;
 pub use run_markers::MemoryRunMarkers;
 pub use secrets::MemorySecrets;
+pub use site::MemorySite;
+pub use subscriptions::{MemoryState, MemorySubscriptions};
 
 /// The recipient source twin (also used by the API for one family's mail of the day).
 pub use crate::domain::plan::MemoryRecipients;

@@ -154,8 +154,13 @@ impl PublishedSite for Site {
         system_mail(schedule, kind).await
     }
 
+    /// A text file of a municipality's output, or `None` when it is missing.
+    async fn file(&self, schedule: &LoadedSchedule, relative: &str) -> Result<Option<String>, BoxError> {
+        Site::file(self, schedule, relative).await
+    }
+
     /// A page of a municipality, or `None` when it is missing.
     async fn page(&self, schedule: &LoadedSchedule, page: Page) -> Result<Option<String>, BoxError> {
-        self.file(schedule, &page.path()).await
+        Site::file(self, schedule, &page.path()).await
     }
 }

@@ -347,6 +347,15 @@ impl Subscriptions for SubscriptionStore {
         }
     }
 
+    /// Stores an active LINE subscription (the inherent method, in `line_subscriptions.rs`).
+    async fn put_new_line(
+        &self,
+        sub: &crate::adapters::dynamo::subscription_items::NewSubscription,
+        line: &crate::domain::model::LineRecipient,
+    ) -> Result<super::PutOutcome, BoxError> {
+        SubscriptionStore::put_new_line(self, sub, line).await
+    }
+
     /// Deletes a subscription with its uniqueness item and every delivery record; when it was the
     /// address's last subscription, the per-address items too. `false` when it did not exist.
     async fn delete_everything(&self, id: &str) -> Result<bool, BoxError> {
