@@ -149,6 +149,16 @@ pub fn build(
     sink: &mut dyn Sink,
 ) -> Result<BuildReport, BuildError> {
     let content = &prepared.content;
+    let layout = search::Layout::for_build(options.search);
+    let first = content
+        .municipality_ids
+        .iter()
+        .find(|id| options.municipalities.is_empty() || options.municipalities.contains(id));
+    if search::needs_readings(layout, out_dir, first.map(String::as_str)) {
+        // A build with no national bundle to reuse indexes it: the readings dictionary compiles
+        // meanwhile, beside the content's fingerprint and the first pages.
+        crate::yomi::Reader::compile_ahead();
+    }
     let fingerprint = input_fingerprint(options)?;
     let build_id = out_dir
         .and_then(|dir| previous_build_id(dir, content, &fingerprint))
@@ -170,7 +180,6 @@ pub fn build(
     // The national search bundle is made (or reused) here, before any municipality's pages are in
     // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
     // reuses every bundle does not pay for it.
-    let layout = search::Layout::for_build(options.search);
     let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
     let root_files = render::render_root(context, &prepared.municipalities)?;

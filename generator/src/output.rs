@@ -3,9 +3,10 @@
 //!
 //! Writing is staged so that a failure never leaves a half-written archive: every changed file is
 //! first written under `.kizuna-staging/` (same relative path); only when the whole build has been
-//! rendered are the staged files renamed into place and stale files removed. A build that is
-//! killed leaves its files in `.kizuna-staging/` only: nothing there is taken for output — the
-//! publisher skips `.kizuna-*`, and the next build empties the folder before staging anything.
+//! rendered are the staged files renamed into place (a folder the output does not have yet in one
+//! rename) and stale files removed. A build that is killed leaves its files in `.kizuna-staging/`
+//! only: nothing there is taken for output — the publisher skips `.kizuna-*`, and the next build
+//! empties the folder before staging anything.
 //! Each batch (the root, or one municipality) has its own manifest (`.kizuna-manifest`), so memory
 //! stays bounded by one municipality however many are built.
 //!
@@ -159,31 +160,12 @@ impl DirectorySink {
         Ok(())
     }
 
-    /// Calls `each` with every staged file (relative path), walking the staging folder on disk.
-    fn for_each_staged(&self, mut each: impl FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
-        if !self.staging_ready {
-            return Ok(());
-        }
-        let staging = self.staging();
-        for entry in walkdir::WalkDir::new(&staging) {
-            let entry = entry.map_err(io::Error::other)?;
-            if entry.file_type().is_file() {
-                each(entry.path().strip_prefix(&staging).map_err(io::Error::other)?)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Renames every staged file into place, removes stale files and writes the manifests.
     pub fn commit(mut self) -> io::Result<WriteSummary> {
         let (root, staging) = (self.root.clone(), self.staging());
-        self.for_each_staged(|relative| {
-            let target = no_symlink_on_the_way(&root, relative)?;
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::rename(staging.join(relative), target)
-        })?;
+        if self.staging_ready {
+            move_into_place(&root, &staging, Path::new(""))?;
+        }
         remove_tree(&staging)?;
         for batch in std::mem::take(&mut self.batches) {
             let manifest = self.manifest_path(&batch);
@@ -385,6 +367,33 @@ impl Sink for DirectorySink {
         let paths = files.iter().map(|f| f.path.as_str()).chain(shared.iter().map(|f| f.path.as_str()));
         self.record_batch(batch, paths)
     }
+}
+
+/// Moves what is staged under `staging/relative` into `root/relative`: a folder that does not
+/// exist there yet in one rename (a fresh build renames a few dozen folders, not every file),
+/// otherwise file by file into the existing folder.
+fn move_into_place(root: &Path, staging: &Path, relative: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(staging.join(relative))? {
+        let entry = entry?;
+        let relative = relative.join(entry.file_name());
+        let target = no_symlink_on_the_way(root, &relative)?;
+        if entry.file_type()?.is_dir() {
+            match fs::symlink_metadata(&target) {
+                Ok(meta) if meta.is_dir() => move_into_place(root, staging, &relative)?,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => fs::rename(entry.path(), &target)?,
+                Ok(_) => {
+                    return Err(io::Error::other(format!(
+                        "{} is a file where the build puts a folder; remove it",
+                        target.display()
+                    )))
+                }
+                Err(error) => return Err(error),
+            }
+        } else {
+            fs::rename(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// `root/relative`, after checking that neither it nor any folder between `root` and it is a
