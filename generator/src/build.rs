@@ -150,15 +150,6 @@ pub fn build(
 ) -> Result<BuildReport, BuildError> {
     let content = &prepared.content;
     let layout = search::Layout::for_build(options.search);
-    let first = content
-        .municipality_ids
-        .iter()
-        .find(|id| options.municipalities.is_empty() || options.municipalities.contains(id));
-    if search::needs_readings(layout, out_dir, first.map(String::as_str)) {
-        // A build with no national bundle to reuse indexes it: the readings dictionary compiles
-        // meanwhile, beside the content's fingerprint and the first pages.
-        crate::yomi::Reader::compile_ahead();
-    }
     let fingerprint = input_fingerprint(options)?;
     let build_id = out_dir
         .and_then(|dir| previous_build_id(dir, content, &fingerprint))

@@ -88,14 +88,6 @@ impl Layout {
     }
 }
 
-/// Whether a build into `out` (first municipality `first`) surely indexes pages, so needs the
-/// readings dictionary: the shared layout with no national bundle in the output to reuse.
-pub fn needs_readings(layout: Layout, out: Option<&Path>, first: Option<&str>) -> bool {
-    let reusable =
-        out.zip(first).is_some_and(|(out, id)| out.join(id).join(NATIONAL_DIR).join(engine::STAMP_FILE).is_file());
-    layout == Layout::Shared && !reusable
-}
-
 /// Makes the search files of every municipality of a build.
 #[derive(Debug)]
 pub struct Indexer<'a> {

@@ -120,15 +120,6 @@ impl Reader {
         Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
     }
 
-    /// Starts compiling the dictionary of the process on another thread, for a build that will
-    /// surely need it: the compilation (about a second, single-threaded) then overlaps the work
-    /// before the first readings, and [`Reader::open`] waits for it. Errors are [`Reader::open`]'s.
-    pub fn compile_ahead() {
-        std::thread::spawn(|| {
-            let _ = Reader::compiled();
-        });
-    }
-
     /// The compiled dictionary of the process (see [`Reader::open`]); a second caller waits for the first.
     fn compiled() -> Result<&'static Mutex<File>, ReadingsError> {
         static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
