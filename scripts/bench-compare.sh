@@ -9,7 +9,8 @@
 #
 # Usage: scripts/bench-compare.sh [N ...]   (default: 35)
 #   For N above 350 only Kizuna is measured, rendering to a null sink (1,741 municipalities are
-#   ~1.2 M pages: two copies do not fit this machine's disk, and Hugo holds a whole site in memory).
+#   ~1.2 M pages, and Hugo holds a whole site in memory); BENCH_DISK=1 also writes that build to
+#   disk under $TMPDIR (~13 GB at N = 1,741) and deletes it after measuring.
 # Installs what it needs (idempotent, as root on Debian): hugo, python3-yaml, time, mecab-ipadic
 # (scripts/ipadic.sh) and the Pagefind CLI (npm ci in scripts/compare).
 set -euo pipefail
@@ -50,6 +51,11 @@ for n in "${@:-35}"; do
   if [ "$n" -gt 350 ]; then
     measure "Kizuna N=$n, render + search index, null sink" "$kizuna" build --content "$content" --today "$today" --null-sink
     measure "Kizuna N=$n, render only (--no-search), null sink" "$kizuna" build --no-search --content "$content" --today "$today" --null-sink
+    if [ "${BENCH_DISK:-0}" = 1 ]; then
+      # The whole build written to disk (~13 GB, ~3 M files at N = 1,741), then deleted at once.
+      measure "Kizuna N=$n, fresh build to disk with search" "$kizuna" build --content "$content" --out "$work/kizuna-$n" --today "$today"
+      rm -rf "$work/kizuna-$n"
+    fi
     continue
   fi
   out=$work/kizuna-$n

@@ -149,6 +149,7 @@ pub fn build(
     sink: &mut dyn Sink,
 ) -> Result<BuildReport, BuildError> {
     let content = &prepared.content;
+    let layout = search::Layout::for_build(options.search);
     let fingerprint = input_fingerprint(options)?;
     let build_id = out_dir
         .and_then(|dir| previous_build_id(dir, content, &fingerprint))
@@ -170,40 +171,63 @@ pub fn build(
     // The national search bundle is made (or reused) here, before any municipality's pages are in
     // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
     // reuses every bundle does not pay for it.
-    let layout = search::Layout::for_build(options.search);
     let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
     let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
     report.pages += root_files.iter().filter(|f| f.path.ends_with(".html")).count();
     sink.accept("", root_files)?;
-    for id in selected {
-        progress.set_message(id.clone());
-        // Loaded again (it was validated and dropped in `prepare`): one municipality in memory at a time.
-        let mut problems = Diagnostics::default();
-        let Some(municipality) = content.load_municipality(id, &mut problems) else {
-            return Err(BuildError::ContentChanged { id: id.clone(), problems: problems.to_string() });
-        };
-        let edition = resolve::resolve(content, &municipality, options.build_date, options.base_url.as_deref());
-        let signoff_file = crate::staff::signoff::signoff_path(&content.root.join("municipalities").join(id));
-        // A signoff.yaml that cannot be read was reported by `prepare` for production builds;
-        // elsewhere the review then shows every manuscript as changed.
-        let signed: std::collections::BTreeMap<String, String> = crate::staff::signoff::read(&signoff_file)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, s)| (id, s.hash))
-            .collect();
-        let mut files = render::render_edition_signed(context, &edition, &signed)?;
-        files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
-        files.extend(indexer.index_edition(&edition, &files)?);
-        report.files += files.len();
-        report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
-        report.municipalities += 1;
-        sink.accept(id, files)?;
-        progress.inc(1);
-    }
+    // Pipelined: while a municipality is indexed and written here, the next one is rendered on
+    // another thread (indexing is mostly single-threaded; rendering and writing use rayon), so a
+    // build with search keeps both cores busy. Two municipalities are in memory at a time.
+    std::thread::scope(|scope| -> Result<(), BuildError> {
+        let mut next = selected.first().map(|id| render_municipality(context, options, id));
+        for (position, id) in selected.iter().enumerate() {
+            let Some(rendered) = next.take() else { break };
+            let (edition, mut files) = rendered?;
+            let ahead =
+                selected.get(position + 1).map(|id| scope.spawn(move || render_municipality(context, options, id)));
+            progress.set_message(id.to_string());
+            files.extend(indexer.index_edition(&edition, &files)?);
+            let shared = indexer.national_files(&edition.id);
+            report.files += files.len() + shared.len();
+            report.pages += files.iter().filter(|f| f.path.ends_with(".html")).count();
+            report.municipalities += 1;
+            sink.accept_with_shared(id, files, &shared)?;
+            progress.inc(1);
+            // A panic while rendering is a bug: it goes on as a panic here.
+            next = ahead.map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        Ok(())
+    })?;
     progress.finish_and_clear();
     Ok(report)
+}
+
+/// Loads, resolves and renders one municipality: its edition and its files, search files aside.
+fn render_municipality(
+    context: BuildContext<'_>,
+    options: &BuildOptions,
+    id: &str,
+) -> Result<(resolve::Edition, Vec<render::OutputFile>), BuildError> {
+    // Loaded again (it was validated and dropped in `prepare`): one municipality in memory at a time.
+    let content = context.content;
+    let mut problems = Diagnostics::default();
+    let Some(municipality) = content.load_municipality(id, &mut problems) else {
+        return Err(BuildError::ContentChanged { id: id.to_owned(), problems: problems.to_string() });
+    };
+    let edition = resolve::resolve(content, &municipality, options.build_date, options.base_url.as_deref());
+    let signoff_file = crate::staff::signoff::signoff_path(&content.root.join("municipalities").join(id));
+    // A signoff.yaml that cannot be read was reported by `prepare` for production builds;
+    // elsewhere the review then shows every manuscript as changed.
+    let signed: std::collections::BTreeMap<String, String> = crate::staff::signoff::read(&signoff_file)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, s)| (id, s.hash))
+        .collect();
+    let mut files = render::render_edition_signed(context, &edition, &signed)?;
+    files.extend(crate::pages::render_subscribe_pages(context, &edition)?);
+    Ok((edition, files))
 }
 
 /// A short hash of everything the output depends on besides the clock.

@@ -3,21 +3,30 @@
 //!
 //! Writing is staged so that a failure never leaves a half-written archive: every changed file is
 //! first written under `.kizuna-staging/` (same relative path); only when the whole build has been
-//! rendered are the staged files renamed into place and stale files removed. A build that is
-//! killed leaves its files in `.kizuna-staging/` only: nothing there is taken for output — the
-//! publisher skips `.kizuna-*`, and the next build empties the folder before staging anything.
+//! rendered are the staged files renamed into place (a folder the output does not have yet in one
+//! rename) and stale files removed. A build that is killed leaves its files in `.kizuna-staging/`
+//! only: nothing there is taken for output — the publisher skips `.kizuna-*`, and the next build
+//! empties the folder before staging anything.
 //! Each batch (the root, or one municipality) has its own manifest (`.kizuna-manifest`), so memory
 //! stays bounded by one municipality however many are built.
+//!
+//! **Shared files.** The national search bundle is the same bytes in every archive: a sink gets it
+//! as [`SharedFile`]s and the directory writer stores it once, hard-linking every other archive's
+//! copy to it (a copy where the file system refuses a link). A hard link is an ordinary file to
+//! every reader — `cp -r` of one archive, `aws s3 sync`, a web server — so an archive copied or
+//! hosted alone stays whole; and since every write goes through a new file and a rename, a later
+//! build never changes a file that other archives share.
 //!
 //! **Symlinks.** Nothing is ever written, renamed or removed through a symbolic link inside the
 //! output directory (a link `public/city → /elsewhere` would otherwise receive the whole archive):
 //! every path is checked component by component, and a link is an error that names it. The output
 //! directory itself may be a link — that is the operator's choice of where the archive goes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -31,11 +40,26 @@ const STAGING_DIR: &str = ".kizuna-staging";
 const TEMP_SUFFIX: &str = ".kizuna-tmp";
 const NEXT_SUFFIX: &str = ".next";
 
+/// A file whose bytes are the same in many batches (the national search bundle of every archive).
+#[derive(Clone, Debug)]
+pub struct SharedFile {
+    /// Where this copy goes (`yumemino/pagefind-national/pagefind.js`).
+    pub path: String,
+    /// The bytes, one allocation for every copy: copies holding the same `Arc` are one file on disk.
+    pub bytes: Arc<[u8]>,
+}
+
 /// Where rendered files go, one batch at a time: `""` for the root files, else a municipality id
 /// whose files all live under `<id>/`.
 pub trait Sink {
     /// Accepts the files of one batch.
     fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()>;
+
+    /// Accepts the files of one batch with its copies of shared files; by default as plain files.
+    fn accept_with_shared(&mut self, batch: &str, mut files: Vec<OutputFile>, shared: &[SharedFile]) -> io::Result<()> {
+        files.extend(shared.iter().map(|file| OutputFile { path: file.path.clone(), bytes: file.bytes.to_vec() }));
+        self.accept(batch, files)
+    }
 }
 
 /// Counts files and bytes and drops them (for benchmarks of rendering alone).
@@ -53,6 +77,13 @@ impl Sink for NullSink {
         self.bytes += files.iter().map(|f| f.bytes.len() as u64).sum::<u64>();
         Ok(())
     }
+
+    fn accept_with_shared(&mut self, batch: &str, files: Vec<OutputFile>, shared: &[SharedFile]) -> io::Result<()> {
+        // Counted as the files they become, without copying them.
+        self.files += shared.len();
+        self.bytes += shared.iter().map(|f| f.bytes.len() as u64).sum::<u64>();
+        self.accept(batch, files)
+    }
 }
 
 /// What a directory write did.
@@ -66,6 +97,8 @@ pub struct WriteSummary {
     pub unchanged: usize,
     /// Files of the previous build removed.
     pub removed: usize,
+    /// Of the files written, those hard-linked to another copy of the same shared file.
+    pub linked: usize,
 }
 
 /// Stages files into an output directory; [`DirectorySink::commit`] makes them visible.
@@ -76,6 +109,18 @@ pub struct DirectorySink {
     batches: Vec<String>,
     complete: bool,
     summary: WriteSummary,
+    /// For each shared file (by its allocation): a file on disk with its bytes, to link copies to.
+    shared: HashMap<usize, Original>,
+}
+
+/// A file on disk holding a shared file's bytes: the first copy staged, or one already in place.
+#[derive(Clone, Debug)]
+struct Original {
+    /// Held so that the allocation its key names is never freed and reused for other bytes.
+    _bytes: Arc<[u8]>,
+    path: PathBuf,
+    /// Its inode (device, number) once in place: a copy that is this inode is unchanged unread.
+    inode: Option<(u64, u64)>,
 }
 
 impl DirectorySink {
@@ -88,6 +133,7 @@ impl DirectorySink {
             batches: Vec::new(),
             complete,
             summary: WriteSummary::default(),
+            shared: HashMap::new(),
         }
     }
 
@@ -114,31 +160,12 @@ impl DirectorySink {
         Ok(())
     }
 
-    /// Calls `each` with every staged file (relative path), walking the staging folder on disk.
-    fn for_each_staged(&self, mut each: impl FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
-        if !self.staging_ready {
-            return Ok(());
-        }
-        let staging = self.staging();
-        for entry in walkdir::WalkDir::new(&staging) {
-            let entry = entry.map_err(io::Error::other)?;
-            if entry.file_type().is_file() {
-                each(entry.path().strip_prefix(&staging).map_err(io::Error::other)?)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Renames every staged file into place, removes stale files and writes the manifests.
     pub fn commit(mut self) -> io::Result<WriteSummary> {
         let (root, staging) = (self.root.clone(), self.staging());
-        self.for_each_staged(|relative| {
-            let target = no_symlink_on_the_way(&root, relative)?;
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::rename(staging.join(relative), target)
-        })?;
+        if self.staging_ready {
+            move_into_place(&root, &staging, Path::new(""))?;
+        }
         remove_tree(&staging)?;
         for batch in std::mem::take(&mut self.batches) {
             let manifest = self.manifest_path(&batch);
@@ -193,8 +220,124 @@ impl DirectorySink {
     }
 }
 
+impl DirectorySink {
+    /// Stages the shared files that changed, each linked to a copy already on disk when there is one.
+    fn stage_shared(&mut self, shared: &[SharedFile]) -> io::Result<()> {
+        let staging = self.staging();
+        let known = &self.shared;
+        // Each file of a batch is a different shared file, so the copies are independent.
+        let outcomes: Vec<(Staged, Option<Original>)> = shared
+            .par_iter()
+            .map(|file| {
+                let target = no_symlink_on_the_way(&self.root, Path::new(&file.path))?;
+                let original = known.get(&key(file));
+                if let Some(meta) = fs::metadata(&target).ok().filter(|meta| meta.is_file()) {
+                    let same_inode = original.and_then(|o| o.inode) == Some(inode(&meta));
+                    if same_inode || fs::read(&target).is_ok_and(|existing| *existing == *file.bytes) {
+                        let found =
+                            Original { _bytes: Arc::clone(&file.bytes), path: target, inode: Some(inode(&meta)) };
+                        return Ok((Staged::Unchanged, original.is_none().then_some(found)));
+                    }
+                }
+                let staged = staging.join(&file.path);
+                if let Some(parent) = staged.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                if let Some(original) = original {
+                    if link_or_copy(&original.path, &staged, &file.bytes)? {
+                        return Ok((Staged::Linked, None));
+                    }
+                } else {
+                    write_new(&staged, &file.bytes)?;
+                }
+                let first = Original { _bytes: Arc::clone(&file.bytes), path: staged, inode: None };
+                Ok((Staged::Written, original.is_none().then_some(first)))
+            })
+            .collect::<io::Result<_>>()?;
+        for (file, (staged, original)) in shared.iter().zip(outcomes) {
+            match staged {
+                Staged::Unchanged => self.summary.unchanged += 1,
+                Staged::Written => self.summary.written += 1,
+                Staged::Linked => {
+                    self.summary.written += 1;
+                    self.summary.linked += 1;
+                }
+            }
+            if let Some(original) = original {
+                self.shared.entry(key(file)).or_insert(original);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the batch's files (`paths`) in its next manifest.
+    fn record_batch<'p>(&mut self, batch: &str, paths: impl Iterator<Item = &'p str>) -> io::Result<()> {
+        let mut produced = String::new();
+        for path in paths {
+            self.summary.produced += 1;
+            produced.push_str(path);
+            produced.push('\n');
+        }
+        let manifest = self.manifest_path(batch);
+        let relative = manifest.strip_prefix(&self.root).map_err(io::Error::other)?;
+        let next = with_suffix(&no_symlink_on_the_way(&self.root, relative)?, NEXT_SUFFIX);
+        if let Some(parent) = next.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        write_new(&next, produced.as_bytes())?;
+        self.batches.push(batch.to_owned());
+        Ok(())
+    }
+}
+
+/// What staging did with one shared file.
+enum Staged {
+    Unchanged,
+    Written,
+    Linked,
+}
+
+/// The key of a shared file's bytes: its allocation, the same for every copy of one build.
+fn key(file: &SharedFile) -> usize {
+    Arc::as_ptr(&file.bytes).cast::<u8>() as usize
+}
+
+fn inode(meta: &fs::Metadata) -> (u64, u64) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        // No inode to compare: a copy is then compared by its bytes.
+        let _ = meta;
+        (0, 0)
+    }
+}
+
+/// Makes `path` a hard link to `original`; where the file system refuses (another file system,
+/// no links, too many links to one file, the original gone) writes `bytes` instead. Says whether
+/// it linked.
+fn link_or_copy(original: &Path, path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error),
+    }
+    if fs::hard_link(original, path).is_ok() {
+        return Ok(true);
+    }
+    write_new(path, bytes)?;
+    Ok(false)
+}
+
 impl Sink for DirectorySink {
     fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()> {
+        self.accept_with_shared(batch, files, &[])
+    }
+
+    fn accept_with_shared(&mut self, batch: &str, files: Vec<OutputFile>, shared: &[SharedFile]) -> io::Result<()> {
         self.prepare_staging()?;
         let staging = self.staging();
         // Compare and stage in parallel: on small files the file system, not the CPU, is the limit.
@@ -213,27 +356,44 @@ impl Sink for DirectorySink {
                 Ok(true)
             })
             .collect::<io::Result<_>>()?;
-        let mut produced = String::with_capacity(files.len() * 48);
-        for (file, changed) in files.iter().zip(changed) {
+        for changed in changed {
             if changed {
                 self.summary.written += 1;
             } else {
                 self.summary.unchanged += 1;
             }
-            self.summary.produced += 1;
-            produced.push_str(&file.path);
-            produced.push('\n');
         }
-        let manifest = self.manifest_path(batch);
-        let relative = manifest.strip_prefix(&self.root).map_err(io::Error::other)?;
-        let next = with_suffix(&no_symlink_on_the_way(&self.root, relative)?, NEXT_SUFFIX);
-        if let Some(parent) = next.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        write_new(&next, produced.as_bytes())?;
-        self.batches.push(batch.to_owned());
-        Ok(())
+        self.stage_shared(shared)?;
+        let paths = files.iter().map(|f| f.path.as_str()).chain(shared.iter().map(|f| f.path.as_str()));
+        self.record_batch(batch, paths)
     }
+}
+
+/// Moves what is staged under `staging/relative` into `root/relative`: a folder that does not
+/// exist there yet in one rename (a fresh build renames a few dozen folders, not every file),
+/// otherwise file by file into the existing folder.
+fn move_into_place(root: &Path, staging: &Path, relative: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(staging.join(relative))? {
+        let entry = entry?;
+        let relative = relative.join(entry.file_name());
+        let target = no_symlink_on_the_way(root, &relative)?;
+        if entry.file_type()?.is_dir() {
+            match fs::symlink_metadata(&target) {
+                Ok(meta) if meta.is_dir() => move_into_place(root, staging, &relative)?,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => fs::rename(entry.path(), &target)?,
+                Ok(_) => {
+                    return Err(io::Error::other(format!(
+                        "{} is a file where the build puts a folder; remove it",
+                        target.display()
+                    )))
+                }
+                Err(error) => return Err(error),
+            }
+        } else {
+            fs::rename(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// `root/relative`, after checking that neither it nor any folder between `root` and it is a

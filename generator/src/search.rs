@@ -12,7 +12,7 @@
 //!
 //! Indexing costs far more than rendering, and the base messages are the same in every archive:
 //! by default ([`Layout::Shared`], issue 22) they are indexed once per build into the national
-//! bundle ([`national`]) that every archive gets a copy of, and each municipality indexes only
+//! bundle ([`national`]) that every archive gets a copy of (hard links where the disk allows), and each municipality indexes only
 //! its own pages — local information and overridden messages — into `<muni>/pagefind/`; the
 //! browser merges the two (`<muni>/search.json` says how). [`Layout::PerMunicipality`] indexes
 //! every page of an archive into its own bundle, as before issue 22: the browser tests compare
@@ -35,6 +35,7 @@ pub mod national;
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::output::SharedFile;
 use crate::render::{BuildContext, OutputFile};
 use crate::resolve::Edition;
 use crate::synonyms::Synonyms;
@@ -123,8 +124,22 @@ impl<'a> Indexer<'a> {
         Ok(Indexer { synonyms, previous, engine, national: None })
     }
 
-    /// The search files of one municipality, from its rendered files: its own bundle, the copy of
-    /// the national one, `search.json` and `finder.json`.
+    /// The copy of the national bundle in a municipality's archive (none without it): the same
+    /// bytes in every archive, which the sink may store once ([`crate::output::SharedFile`]).
+    pub fn national_files(&self, municipality: &str) -> Vec<SharedFile> {
+        let Some(national) = &self.national else { return Vec::new() };
+        national
+            .files
+            .iter()
+            .map(|(name, bytes)| SharedFile {
+                path: format!("{municipality}/{NATIONAL_DIR}/{name}"),
+                bytes: std::sync::Arc::clone(bytes),
+            })
+            .collect()
+    }
+
+    /// The search files of one municipality, from its rendered files: its own bundle,
+    /// `search.json` and `finder.json` ([`Indexer::national_files`] gives the national copy).
     pub fn index_edition(&mut self, edition: &Edition, files: &[OutputFile]) -> Result<Vec<OutputFile>, SearchError> {
         let mut output = Vec::new();
         if let Some(engine) = &mut self.engine {
@@ -145,12 +160,6 @@ impl<'a> Indexer<'a> {
                 output.extend(
                     bundle.into_iter().map(|(name, bytes)| OutputFile { path: format!("{dir}/{name}"), bytes }),
                 );
-            }
-            if let Some(national) = shared {
-                output.extend(national.files.iter().map(|(name, bytes)| OutputFile {
-                    path: format!("{}/{NATIONAL_DIR}/{name}", edition.id),
-                    bytes: bytes.clone(),
-                }));
             }
             let mut tracks: Vec<&'static str> = edition.enabled().iter().map(|t| t.as_str()).collect();
             tracks.push(LOCAL_TRACK);

@@ -110,15 +110,21 @@ impl Reader {
     /// when the process ends), so that it takes no memory while unused. Callers drop the reader
     /// before Pagefind makes a large index: the two never share the 300 MB peak-RSS budget.
     pub fn open() -> Result<Reader, ReadingsError> {
-        static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
         let dir = || std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
         let fail = |message: String| ReadingsError { dir: dir(), message };
-        let file = COMPILED.get_or_init(|| Reader::compile(&dir()).map(Mutex::new)).as_ref().map_err(Clone::clone)?;
+        let file = Reader::compiled()?;
         let mut file = file.lock().map_err(|_| fail("the compiled dictionary is unavailable".to_owned()))?;
         file.seek(SeekFrom::Start(0)).map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
         let dictionary = Dictionary::read(BufReader::new(&mut *file))
             .map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
         Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
+    }
+
+    /// The compiled dictionary of the process (see [`Reader::open`]); a second caller waits for the first.
+    fn compiled() -> Result<&'static Mutex<File>, ReadingsError> {
+        static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
+        let dir = std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
+        COMPILED.get_or_init(|| Reader::compile(&dir).map(Mutex::new)).as_ref().map_err(Clone::clone)
     }
 
     fn compile(dir: &Path) -> Result<File, ReadingsError> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Synthesises a content tree of N municipalities for the benchmarks: the sample content (tracks,
-# synonyms, house style) and its municipalities
+# surveys, synonyms, house style) and its municipalities
 # cloned round-robin (each with its local information and overrides), each given its own id
 # (m0000, m0001 …), code and base URL; tracks and site settings are the sample's.
 # Usage: scripts/compare/synthesise.sh N OUT_DIR   (OUT_DIR is replaced)
@@ -9,8 +9,8 @@ cd "$(dirname "$0")/../.."
 n=$1 dir=$2
 rm -rf "$dir"
 mkdir -p "$dir/municipalities"
-cp -r content/site.yaml content/tracks "$dir/"
-for extra in content/search content/style.yaml; do [ -e "$extra" ] && cp -r "$extra" "$dir/"; done
+# Everything national (tracks, surveys, synonyms, house style …): all of content/ but the municipalities.
+for part in content/*; do [ "$part" = content/municipalities ] || cp -r "$part" "$dir/"; done
 samples=(content/municipalities/*/)
 for ((i = 0; i < n; i++)); do
   src=${samples[$((i % ${#samples[@]}))]}

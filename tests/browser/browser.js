@@ -25,4 +25,24 @@ async function launch() {
   return chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
 }
 
-module.exports = { launch, EXECUTABLE, ARGS };
+/**
+ * A phone-sized Japanese page in a context of its own that fails the test `t` on any script error
+ * or 4xx/5xx response, and is closed when the test ends.
+ */
+async function watchedPage(browser, t) {
+  const assert = require("node:assert/strict");
+  const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 375, height: 812 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+  });
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(problems, [], "the page had errors");
+  });
+  return page;
+}
+
+module.exports = { launch, watchedPage, EXECUTABLE, ARGS };

@@ -18,7 +18,7 @@ const os = require("node:os");
 const path = require("node:path");
 const { execFileSync } = require("node:child_process");
 const { serve } = require("./server");
-const { launch } = require("./browser");
+const { launch, watchedPage } = require("./browser");
 const { searchLinks } = require("./search-quality");
 
 const BIN = process.env.KIZUNA_BIN;
@@ -101,20 +101,7 @@ test.after(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-async function newPage(t) {
-  const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 375, height: 812 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-  });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(problems, [], "the page had errors");
-  });
-  return page;
-}
+const newPage = (t) => watchedPage(browser, t);
 
 /** Every result of a search in `town` of the archive `layout` ("shared" or "whole"), paths from the archive root. */
 async function allLinks(page, layout, town, query) {

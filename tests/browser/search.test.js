@@ -13,7 +13,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
 const { serve } = require("./server");
-const { launch } = require("./browser");
+const { launch, watchedPage } = require("./browser");
 const { QUERIES, indexedPages, searchLinks, judge, measure, table } = require("./search-quality");
 
 const ARCHIVE = process.env.KIZUNA_ARCHIVE;
@@ -37,20 +37,7 @@ test.after(async () => {
   await server?.close();
 });
 
-async function newPage(t) {
-  const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 375, height: 812 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(`script error: ${error.message}`));
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-  });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(problems, [], "the page had errors");
-  });
-  return page;
-}
+const newPage = (t) => watchedPage(browser, t);
 
 const entry = (query) => QUERIES.queries.find((q) => q.query === query);
 

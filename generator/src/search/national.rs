@@ -13,11 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use kizuna_schedule::{Contact, EmailSettings, TrackId};
 use serde::Serialize;
 
-use super::engine::{BundleFile, Engine, Files, Page};
+use super::engine::{Engine, Files, Page};
 use super::{indexed_pages, page_id, SearchError};
 use crate::content::{ApiSettings, Loaded, MunicipalityContent, MunicipalityFile, SiteSettings};
 use crate::render::{self, BuildContext};
@@ -48,8 +49,9 @@ const NATIONAL_ID: &str = "national";
 /// The national bundle of a build.
 #[derive(Debug)]
 pub struct National {
-    /// Its files (with the search API, and the stamp last), as copied into every archive.
-    pub files: Vec<BundleFile>,
+    /// Its files (with the search API, and the stamp last), as every archive gets them: one
+    /// allocation each, which the directory writer stores once and links.
+    pub files: Vec<(String, Arc<[u8]>)>,
     /// Every message it holds, with its track.
     pub messages: BTreeMap<String, TrackId>,
 }
@@ -82,6 +84,7 @@ pub fn national_bundle(
         })
         .collect();
     let files = engine.bundle(&pages, &context.content.synonyms, Files::WithApi, previous).map_err(fail)?;
+    let files = files.into_iter().map(|(name, bytes)| (name, Arc::from(bytes))).collect();
     Ok(National { files, messages })
 }
 

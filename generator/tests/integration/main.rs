@@ -22,6 +22,7 @@ mod local_origin;
 mod office;
 mod search_layout;
 mod serve_errors;
+mod shared_files;
 mod staff;
 mod staff_year;
 mod subscribe_pages;

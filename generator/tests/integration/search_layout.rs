@@ -70,6 +70,13 @@ fn base_messages_are_indexed_once_and_each_archive_indexes_only_its_own_pages() 
     let national = files(&out.path().join("testcity/pagefind-national"));
     assert_eq!(national, files(&out.path().join("othertown/pagefind-national")));
     assert!(national.contains_key("pagefind.js"), "each archive can host its search alone");
+    // Stored once on disk: each file of one archive's copy is the other's (hard links).
+    for name in national.keys() {
+        use std::os::unix::fs::MetadataExt;
+        let inode =
+            |town: &str| fs::metadata(out.path().join(town).join("pagefind-national").join(name)).expect("meta").ino();
+        assert_eq!(inode("testcity"), inode("othertown"), "{name}");
+    }
     let entry = json(&out.path().join("testcity/pagefind-national/pagefind-entry.json"));
     assert_eq!(entry["languages"]["ja"]["page_count"], 5, "{entry}");
     // Placeholders read as neutral words there, never as one town's settings.
