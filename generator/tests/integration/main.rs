@@ -28,3 +28,4 @@ mod staff_year;
 mod subscribe_pages;
 mod surveys;
 mod surveys_towns;
+mod yearly_births;

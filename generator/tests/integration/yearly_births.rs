@@ -6,8 +6,7 @@ use std::fs;
 use kizuna_generator::build;
 use kizuna_schedule::ScheduleDocument;
 
-mod support;
-use support::{assert_reported, build_into, fixture_copy, options, write};
+use crate::support::{assert_reported, build_into, fixture_copy, options, write};
 
 const MUNICIPALITY: &str = "municipalities/testcity/municipality.yaml";
 
