@@ -38,7 +38,9 @@ use crate::ports::group_queue::GroupMessage;
 use crate::ports::group_queue::GroupQueue;
 use crate::ports::run_markers::RunMarkers;
 use crate::settings::Settings;
-use crate::use_cases::daily_run::{plan_due_runs, work_group, GroupOptions, PlannerSummary, DEFAULT_PAGE_SIZE};
+use crate::use_cases::daily_run::{
+    plan_due_runs, work_group, GroupOptions, GroupResult, PlannerSummary, DEFAULT_PAGE_SIZE,
+};
 use crate::use_cases::delivery::{Delivery, Pacer};
 use crate::use_cases::metrics::RunMetrics;
 use crate::use_cases::surveys::CountingInvitations;
@@ -203,19 +205,10 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
             tracing::error!(message = %message_id, "not a group message: dropped");
             continue;
         };
-        let schedule = match schedules.get(&group.municipality) {
-            Some(schedule) => schedule,
-            None => match app.schedules(Some(&group.municipality)).await {
-                Ok(mut found) if !found.is_empty() => {
-                    let schedule = found.remove(0);
-                    schedules.entry(group.municipality.clone()).or_insert(schedule)
-                }
-                Ok(_) | Err(_) => {
-                    tracing::error!(municipality = %group.municipality, "no schedule for the group: returned to the queue");
-                    response.add_failure(message_id);
-                    continue;
-                }
-            },
+        let Some(schedule) = cached_schedule(app, &mut schedules, &group.municipality).await else {
+            tracing::error!(municipality = %group.municipality, "no schedule for the group: returned to the queue");
+            response.add_failure(message_id);
+            continue;
         };
         let result = match work_group(schedule, &group, &source, &delivery, &app.links, options.clone()).await {
             Ok(result) => result,
@@ -226,28 +219,8 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
             }
         };
         metrics.add_group(&result);
-        let (muni, date) = (group.municipality.as_str(), group.date);
-        if result.stopped {
-            // Nothing of the group was started: the message itself goes back.
+        if !settle_group(app, &runs, &group, &result).await {
             response.add_failure(message_id);
-        } else if let Some(after) = result.resume_after.clone() {
-            let continuation = GroupMessage { after: Some(after), ..group.clone() };
-            if let Err(error) = app.queue.send(std::slice::from_ref(&continuation)).await {
-                tracing::error!(municipality = muni, error = %error, "cannot queue the continuation: message returned");
-                response.add_failure(message_id);
-            }
-            if let Err(error) = runs.heartbeat(muni, date).await {
-                tracing::warn!(municipality = muni, error = %error, "cannot refresh the run");
-            }
-            tracing::info!(municipality = muni, group = %group.group_id(), "deadline: rest of the group queued");
-        } else if result.finished() {
-            match runs.group_done(muni, date, &group.group_id()).await {
-                Ok(true) => tracing::info!(municipality = muni, %date, "run complete"),
-                Ok(false) => {}
-                Err(error) => tracing::warn!(municipality = muni, error = %error, "cannot record the finished group"),
-            }
-        } else if let Err(error) = runs.heartbeat(muni, date).await {
-            tracing::warn!(municipality = muni, error = %error, "cannot refresh the run");
         }
     }
     tracing::info!(
@@ -262,4 +235,46 @@ pub async fn work_messages(app: &DeliveryApp, event: SqsEvent, deadline: Option<
     );
     println!("{}", metrics.emf_now("worker"));
     response
+}
+
+/// The schedule of a group's municipality, read once per invocation; `None` when it cannot be read.
+async fn cached_schedule<'a>(
+    app: &DeliveryApp,
+    cache: &'a mut BTreeMap<String, LoadedSchedule>,
+    municipality: &str,
+) -> Option<&'a LoadedSchedule> {
+    if !cache.contains_key(municipality) {
+        let mut found = app.schedules(Some(municipality)).await.ok().filter(|found| !found.is_empty())?;
+        cache.insert(municipality.to_owned(), found.remove(0));
+    }
+    cache.get(municipality)
+}
+
+/// What a worked group leaves to do: queue the rest of a group cut by the deadline, record a
+/// finished group, refresh the run. `false` when the SQS message must go back to the queue.
+async fn settle_group(app: &DeliveryApp, runs: &DynamoRuns, group: &GroupMessage, result: &GroupResult) -> bool {
+    let (muni, date) = (group.municipality.as_str(), group.date);
+    if result.stopped {
+        // Nothing of the group was started: the message itself goes back.
+        return false;
+    } else if let Some(after) = result.resume_after.clone() {
+        let continuation = GroupMessage { after: Some(after), ..group.clone() };
+        if let Err(error) = app.queue.send(std::slice::from_ref(&continuation)).await {
+            tracing::error!(municipality = muni, error = %error, "cannot queue the continuation: message returned");
+            return false;
+        }
+        if let Err(error) = runs.heartbeat(muni, date).await {
+            tracing::warn!(municipality = muni, error = %error, "cannot refresh the run");
+        }
+        tracing::info!(municipality = muni, group = %group.group_id(), "deadline: rest of the group queued");
+    } else if result.finished() {
+        match runs.group_done(muni, date, &group.group_id()).await {
+            Ok(true) => tracing::info!(municipality = muni, %date, "run complete"),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(municipality = muni, error = %error, "cannot record the finished group"),
+        }
+    } else if let Err(error) = runs.heartbeat(muni, date).await {
+        tracing::warn!(municipality = muni, error = %error, "cannot refresh the run");
+    }
+    true
 }
