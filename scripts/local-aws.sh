@@ -1,6 +1,6 @@
-# Shared by scripts/demo.sh and scripts/api-contract.sh (sourced, not run): moto_server from the
-# project's .venv on a free 127.0.0.1 port, with the sender addresses of a built archive verified
-# in SES. The caller has run scripts/moto.sh, defines `fail`, and keeps the `pids` array it stops.
+# Shared by scripts/demo.sh, scripts/api-contract.sh and scripts/publish-test.sh (sourced, not
+# run): moto_server from the project's .venv on a free 127.0.0.1 port, with the sender addresses
+# of a built archive verified in SES. The caller has run scripts/moto.sh, defines `fail`, and keeps the `pids` array it stops.
 
 # A free TCP port on 127.0.0.1.
 free_port() {
@@ -48,9 +48,23 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "*", "schedule.json"))):
 PY
 }
 
+# Stops one started process: TERM, then KILL when it is still there after 5 s. moto_server's
+# signal handler calls sys.exit in whatever thread code the signal lands in; inside Python's
+# threading internals that leaves a lock broken and the server hung for good (seen once in CI,
+# where the demo test then waited for ever), so a stop never waits on a process without a limit.
+stop_process() {
+  local pid="$1"
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 # Stops every process in `pids` (the EXIT trap of the caller).
 stop_started() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do stop_process "$pid"; done
 }

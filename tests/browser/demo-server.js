@@ -82,11 +82,25 @@ async function startDemo() {
 }
 
 /** Stops a demo started by startDemo (Ctrl-C to its process group), once, and removes its state
- * folder (the built archive: about 60 MB a start). */
+ * folder (the built archive: about 60 MB a start). A demo still there after 15 s (its own stop
+ * gives each process 5 s) is killed with its group, so a hung emulator cannot hang the suite. */
 async function stopDemo(demo) {
   if (demo && demo.process.exitCode === null) {
+    const exited = new Promise((resolve) =>
+      demo.process.exitCode !== null ? resolve() : demo.process.once("exit", resolve),
+    );
     process.kill(-demo.process.pid, "SIGINT");
-    await new Promise((resolve) => (demo.process.exitCode !== null ? resolve() : demo.process.once("exit", resolve)));
+    let timer;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, 15000, "late")));
+    if ((await Promise.race([exited, late])) === "late") {
+      try {
+        process.kill(-demo.process.pid, "SIGKILL");
+      } catch {
+        // The group ended between the two checks.
+      }
+      await exited;
+    }
+    clearTimeout(timer);
   }
   if (demo) fs.rmSync(demo.state, { recursive: true, force: true });
 }
