@@ -529,46 +529,8 @@ fn the_openapi_document_lists_every_route_the_router_serves() {
 async fn the_api_reads_a_published_build_from_s3_and_accepts_tokens_of_rotated_keys() {
     let mut world = World::new().await;
     let config = world.moto.config().await;
-    let s3 = kizuna_sender::adapters::site::s3_client(&config);
-    let bucket = common::moto::unique("site");
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
-    let root = world.dir.path().to_owned();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let relative = path.strip_prefix(&root).expect("inside").to_string_lossy().replace('\\', "/");
-            let body = aws_sdk_s3::primitives::ByteStream::from(std::fs::read(&path).expect("read"));
-            s3.put_object()
-                .bucket(&bucket)
-                .key(format!("kizuna/builds/b1/{relative}"))
-                .body(body)
-                .send()
-                .await
-                .expect("put");
-        }
-    }
-    let pointer = json!({ "schema": "kizuna-current/1", "build": "b1", "prefix": "builds/b1/" }).to_string();
-    s3.put_object()
-        .bucket(&bucket)
-        .key("kizuna/current.json")
-        .body(aws_sdk_s3::primitives::ByteStream::from(pointer.into_bytes()))
-        .send()
-        .await
-        .expect("pointer");
+    let (s3, bucket) = common::s3::bucket(&config, "site").await;
+    common::s3::publish(&s3, &bucket, world.dir.path(), "kizuna/").await;
     std::fs::remove_dir_all(world.dir.path().join(MUNI)).expect("the local copy is gone");
     let source =
         kizuna_sender::adapters::site::ScheduleSource::parse(&format!("s3://{bucket}/kizuna/")).expect("source");

@@ -5,6 +5,7 @@
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
 use crate::api_support;
+use crate::common::moto::sender_command;
 
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
@@ -18,14 +19,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_kizuna-sender");
 
 /// The adapter as a child process on a free port (`--listen 127.0.0.1:0`), and that port.
 async fn start(world: &World) -> (Child, u16) {
-    let mut child = Command::new(BIN)
+    let mut child = Command::from(sender_command(&world.moto.endpoint()))
         .args(["api", "serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", world.moto.endpoint())
-        .env("AWS_REGION", "ap-northeast-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("KIZUNA_SUBSCRIPTIONS_TABLE", &world.subscriptions)
         .env("KIZUNA_DELIVERIES_TABLE", &world.deliveries)
         .env("KIZUNA_LINK_SECRET", SECRET)
