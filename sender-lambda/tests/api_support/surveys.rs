@@ -33,6 +33,21 @@ pub fn question(id: &str, kind: QuestionKind, labels: &[&str], origin: SurveySco
     }
 }
 
+/// The national questions of the fixture surveys: 問1 reading (required, one choice), 問2 helpful
+/// (any choices).
+pub fn national_questions() -> Vec<Question> {
+    vec![
+        question(
+            "reading",
+            QuestionKind::Single,
+            &["必ず読む", "ときどき読む", "読まない"],
+            SurveyScope::National,
+            true,
+        ),
+        question("helpful", QuestionKind::Multiple, &["成長", "健康", "地域"], SurveyScope::National, false),
+    ]
+}
+
 /// A national survey `id` of `town`, asked today of the baby track, open for `open`.
 pub fn survey(id: &str, town: &str, open: OpenPeriod, questions: Vec<Question>) -> SurveyEntry {
     SurveyEntry {

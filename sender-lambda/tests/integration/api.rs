@@ -343,26 +343,14 @@ async fn one_click_unsubscribe_answers_200_to_urlencoded_and_multipart() {
     let token = world.links.token(Purpose::Unsubscribe, &second, now);
     let body =
         "--b0undary\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b0undary--\r\n";
-    let response = world
-        .call(
-            "POST",
-            &format!("/api/unsubscribe?token={token}"),
-            &[("content-type", "multipart/form-data; boundary=b0undary")],
-            Some(body),
-        )
-        .await;
+    let (path, multipart) =
+        (format!("/api/unsubscribe?token={token}"), [("content-type", "multipart/form-data; boundary=b0undary")]);
+    let response = world.call("POST", &path, &multipart, Some(body)).await;
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(status_of(&world, &second).await.map(|s| s.0), Some(SubscriptionStatus::Unsubscribed));
     // Repeating it is harmless and mails nothing more.
     let count = world.mails().await.len();
-    let again = world
-        .call(
-            "POST",
-            &format!("/api/unsubscribe?token={token}"),
-            &[("content-type", "multipart/form-data; boundary=b0undary")],
-            Some(body),
-        )
-        .await;
+    let again = world.call("POST", &path, &multipart, Some(body)).await;
     assert_eq!(again.status, 200);
     assert_eq!(world.mails().await.len(), count);
     // A wrong value is refused.

@@ -15,7 +15,7 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use api_support::surveys::{question, survey, SurveyWorld};
+use api_support::surveys::{national_questions, question, survey, SurveyWorld};
 use api_support::today_plus;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use common::{municipality, schedule, track_entry, write_schedule};
@@ -32,16 +32,7 @@ const COMMENT: &str = "毎回楽しみにしています";
 
 /// The national reader survey, asked today of the baby track; `own` adds the town's questions.
 fn reader_survey(town: &str, own: bool) -> SurveyEntry {
-    let mut questions = vec![
-        question(
-            "reading",
-            QuestionKind::Single,
-            &["必ず読む", "ときどき読む", "読まない"],
-            SurveyScope::National,
-            true,
-        ),
-        question("helpful", QuestionKind::Multiple, &["成長", "健康", "地域"], SurveyScope::National, false),
-    ];
+    let mut questions = national_questions();
     if own {
         questions.push(question("comment", QuestionKind::Text, &[], SurveyScope::Municipal, false));
         questions.push(question("hiroba", QuestionKind::Single, &["はい", "いいえ"], SurveyScope::Municipal, false));

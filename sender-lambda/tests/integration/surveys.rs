@@ -10,7 +10,7 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use api_support::surveys::{question, survey, SurveyWorld};
+use api_support::surveys::{national_questions, question, survey, SurveyWorld};
 use api_support::{encode, today_plus, token_of, ORIGIN};
 use common::{municipality, schedule, track_entry, write_schedule};
 use kizuna_reports::report::Cell;
@@ -26,17 +26,8 @@ const MUNI: &str = "hikari";
 
 /// A survey asking today's readers of the baby track, open for `open`.
 fn reader_survey(id: &str, open: OpenPeriod) -> SurveyEntry {
-    let questions = vec![
-        question(
-            "reading",
-            QuestionKind::Single,
-            &["必ず読む", "ときどき読む", "読まない"],
-            SurveyScope::National,
-            true,
-        ),
-        question("helpful", QuestionKind::Multiple, &["成長", "健康", "地域"], SurveyScope::National, false),
-        question("comment", QuestionKind::Text, &[], SurveyScope::Municipal, false),
-    ];
+    let mut questions = national_questions();
+    questions.push(question("comment", QuestionKind::Text, &[], SurveyScope::Municipal, false));
     survey(id, MUNI, open, questions)
 }
 
