@@ -10,7 +10,7 @@ use crate::common::moto::sender_command;
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
 
-use api_support::{due, link, token_of, ApiCalls, World, ORIGIN, SECRET};
+use api_support::{due, link, token_of, ApiCalls, World, HASH_KEY, ORIGIN, SECRET};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
@@ -24,7 +24,7 @@ async fn start(world: &World) -> (Child, u16) {
         .env("KIZUNA_SUBSCRIPTIONS_TABLE", &world.subscriptions)
         .env("KIZUNA_DELIVERIES_TABLE", &world.deliveries)
         .env("KIZUNA_LINK_SECRET", SECRET)
-        .env("KIZUNA_EMAIL_HASH_KEY", "api-test-email-hash-key-0123456789abcdef")
+        .env("KIZUNA_EMAIL_HASH_KEY", std::str::from_utf8(HASH_KEY).expect("an ASCII key"))
         .env("KIZUNA_SCHEDULE", world.dir.path())
         .env("KIZUNA_API_ALLOWED_ORIGINS", ORIGIN)
         .env("KIZUNA_MAX_SEND_RATE", "50")
