@@ -8,6 +8,7 @@ use chrono::{Days, NaiveDate};
 use kizuna_reports::counters::{
     read_ranges, updates_for, Change, Channel, Event, MemoryCounters, Standing, UnsubscribeVia,
 };
+use kizuna_reports::ledger::Reading;
 use kizuna_reports::Month;
 use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::{AnchorKind, TrackId};
@@ -22,7 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // that enabled every track (the most runs of anchors, so the most histogram items).
         let month: Month = "2029-03".parse()?;
         let now: Month = "2029-07".parse()?;
-        let read = items.report_items("yumemino", month, month, &TrackId::ALL, now).len();
+        let read = items
+            .report_items(&Reading { municipality: "yumemino", from: month, to: month, enabled: &TrackId::ALL, now })
+            .len();
         // The month items since April 2026, the month's delivery days, the histogram keys.
         let ceiling =
             "2026-04".parse::<Month>()?.through(month).len() + 31 + read_ranges(month, month, &TrackId::ALL, now).len()

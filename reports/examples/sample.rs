@@ -5,6 +5,7 @@
 use chrono::{Days, NaiveDate};
 use kizuna_reports::counters::{updates_for, Change, Channel, Event, Ledger, MemoryCounters, Standing, UnsubscribeVia};
 use kizuna_reports::figures::{compute, Municipality, Period};
+use kizuna_reports::ledger::Reading;
 use kizuna_reports::{municipal, Format};
 use kizuna_schedule::{AnchorKind, TrackId};
 
@@ -44,7 +45,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // "Now" is well after the last transition, so every later change is undone for the period.
     let now = period.to.next().next().next();
-    let items = counters.report_items("yumemino", period.from, period.to, &municipality.enabled, now);
+    let items = counters.report_items(&Reading {
+        municipality: "yumemino",
+        from: period.from,
+        to: period.to,
+        enabled: &municipality.enabled,
+        now,
+    });
     let ledger = Ledger::from_items(items)?;
     let report = municipal::report(&compute(&ledger, &municipality, period), "2027-04-01".parse()?);
     for format in Format::ALL {

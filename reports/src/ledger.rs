@@ -1,5 +1,5 @@
-//! Reading counters back: counter items as a Query returns them ([`CounterItem`]) parsed into a
-//! municipality's [`Ledger`], and [`MemoryCounters`], the in-memory twin of the counter items. The
+//! Reading counters back: what a report reads ([`Reading`]), counter items as a Query returns them
+//! ([`CounterItem`]) parsed into a municipality's [`Ledger`], and [`MemoryCounters`], the in-memory twin of the counter items. The
 //! names read here are the ones [`crate::counters`] writes.
 
 use std::collections::BTreeMap;
@@ -10,6 +10,30 @@ use kizuna_schedule::{AnchorKind, TrackId};
 use crate::counters::{counter_pk, read_ranges, Channel, CounterUpdate, DeliveryOutcome, Event, Outcome};
 use crate::month::Month;
 use crate::stages::Levels;
+
+/// Where a report reads: the municipality, the months reported, the tracks it enabled and the
+/// current month (nothing changed after it). Every counter source (the in-memory twin here,
+/// DynamoDB in the sender) takes this one description.
+#[derive(Clone, Copy, Debug)]
+pub struct Reading<'a> {
+    /// The municipality id.
+    pub municipality: &'a str,
+    /// The first month reported.
+    pub from: Month,
+    /// The last month reported.
+    pub to: Month,
+    /// Its enabled tracks.
+    pub enabled: &'a [TrackId],
+    /// The current month.
+    pub now: Month,
+}
+
+impl Reading<'_> {
+    /// The sort-key ranges under the municipality's counter key ([`read_ranges`]).
+    pub fn ranges(&self) -> Vec<(String, String)> {
+        read_ranges(self.from, self.to, self.enabled, self.now)
+    }
+}
 
 /// Counter items in memory, as DynamoDB's `ADD` leaves them: the in-memory twin of the counters
 /// table (tests, examples, the sender's in-memory adapter).
@@ -38,18 +62,10 @@ impl MemoryCounters {
             .collect()
     }
 
-    /// What a report of `from`…`to` reads for one municipality that enabled `enabled`, in the
-    /// month `now` ([`read_ranges`]).
-    pub fn report_items(
-        &self,
-        municipality: &str,
-        from: Month,
-        to: Month,
-        enabled: &[TrackId],
-        now: Month,
-    ) -> Vec<CounterItem> {
-        let pk = counter_pk(municipality);
-        read_ranges(from, to, enabled, now).iter().flat_map(|(a, b)| self.query(&pk, a, b)).collect()
+    /// What `reading` reads ([`Reading::ranges`]).
+    pub fn report_items(&self, reading: &Reading<'_>) -> Vec<CounterItem> {
+        let pk = counter_pk(reading.municipality);
+        reading.ranges().iter().flat_map(|(a, b)| self.query(&pk, a, b)).collect()
     }
 
     /// How many items there are in all.

@@ -12,6 +12,7 @@ use kizuna_reports::counters::{
     Ledger, MemoryCounters, Standing, UnsubscribeVia,
 };
 use kizuna_reports::figures::{compute, Municipality, Period};
+use kizuna_reports::ledger::Reading;
 use kizuna_reports::{municipal, Format, Month};
 use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::{AnchorKind, TrackId};
@@ -39,7 +40,13 @@ impl Table {
     fn ledger(&self, town: &Municipality, period: Period) -> Ledger {
         let flows = self.0.query(&counter_pk(&town.id), "M#", "M#~");
         let now = flows.last().map_or(period.to, |item| item.sk[2..].parse().expect("month")).max(period.to);
-        let items = self.0.report_items(&town.id, period.from, period.to, &town.enabled, now);
+        let items = self.0.report_items(&Reading {
+            municipality: &town.id,
+            from: period.from,
+            to: period.to,
+            enabled: &town.enabled,
+            now,
+        });
         Ledger::from_items(items).expect("ledger")
     }
 }

@@ -11,7 +11,7 @@ use kizuna_reports::counters::{
     read_ranges, updates_for, Change, Channel, Event, MemoryCounters, Standing, UnsubscribeVia,
 };
 use kizuna_reports::figures::{compute, Municipality, Period};
-use kizuna_reports::ledger::Ledger;
+use kizuna_reports::ledger::{Ledger, Reading};
 use kizuna_reports::Month;
 use kizuna_schedule::{tracks_on, AnchorKind, TrackId};
 
@@ -113,7 +113,8 @@ fn active_by_track_at_every_month_end_equals_a_count_of_every_subscription() {
     let period = Period { from: "2026-04".parse().expect("month"), to: "2027-08".parse().expect("month") };
     let main = [TrackId::Maternity, TrackId::Baby, TrackId::Preschool, TrackId::School];
     for enabled in [&TrackId::ALL[..], &main[..], &[TrackId::Baby, TrackId::SchoolEntry][..]] {
-        let items = counters.report_items("m", period.from, period.to, enabled, now);
+        let items =
+            counters.report_items(&Reading { municipality: "m", from: period.from, to: period.to, enabled, now });
         let figures = compute(&Ledger::from_items(items).expect("ledger"), &town(enabled), period);
         for row in &figures.months {
             assert_eq!(row.active_by_track, counted(&stories, row.month, enabled), "{} with {enabled:?}", row.month);
@@ -131,7 +132,9 @@ fn what_a_month_report_reads_does_not_grow_with_subscriptions() {
     let bound = "2026-04".parse::<Month>().expect("month").through(month).len() + 31 + keys;
     for n in [3_000, 30_000] {
         let (counters, _) = world(n, 7);
-        let read = counters.report_items("m", month, month, &TrackId::ALL, now).len();
+        let read = counters
+            .report_items(&Reading { municipality: "m", from: month, to: month, enabled: &TrackId::ALL, now })
+            .len();
         assert!(read <= bound, "{n} subscriptions: {read} items read, more than {bound}");
         assert!(counters.len() > 2 * read, "{n}: the report reads a part, not every counter item");
     }

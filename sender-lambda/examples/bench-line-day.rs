@@ -23,14 +23,10 @@ use kizuna_sender::ports::channel::Routed;
 use kizuna_sender::use_cases::daily_run::{run_day, RunRequest};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 
-/// User + system CPU seconds of this process so far (`/proc/self/stat`, ticks of 1/100 s).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
+// The CPU time measure every benchmark of the sender reports.
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

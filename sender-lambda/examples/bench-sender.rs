@@ -19,14 +19,10 @@ use kizuna_sender::use_cases::daily_run::{run_day, RunRequest, RunSummary};
 use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::BoxError;
 
-/// CPU seconds (user + system) of this process, from /proc/self/stat.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
+// The CPU time measure every benchmark of the sender reports.
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()

@@ -13,9 +13,8 @@ const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
 const { execFileSync } = require("node:child_process");
-const { default: AxeBuilder } = require("@axe-core/playwright");
 const { serve } = require("./server");
-const { launch } = require("./browser");
+const { assertAccessible, launch } = require("./browser");
 const dates = require("../../site-theme/static/kizuna-dates.js");
 
 const REPO = path.resolve(__dirname, "../..");
@@ -298,17 +297,6 @@ const PAGES = {
   ),
 };
 
-async function axe(page, what) {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const describe = (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`;
-  for (const v of result.violations.filter((v) => !serious.includes(v))) {
-    console.log(`# axe ${what}: ${describe(v)}`);
-  }
-  assert.deepEqual(serious.map(describe), [], `${what}: serious or critical accessibility problems`);
-  assert.ok(result.passes.length > 10, `${what}: axe ran`);
-}
-
 for (const [kind, path_] of Object.entries(PAGES)) {
   test(`axe: ${kind} page has no serious or critical violations, and no render-blocking script`, async (t) => {
     const page = await phonePage(t);
@@ -318,7 +306,7 @@ for (const [kind, path_] of Object.entries(PAGES)) {
       target = new URL(await page.locator('a[href^="local/"]').first().getAttribute("href"), url(`${MUNI}/`)).href;
     }
     await page.goto(url(target));
-    await axe(page, kind);
+    await assertAccessible(page, kind);
     const blocking = await page.evaluate(() =>
       [...document.querySelectorAll("script[src]")]
         .filter((s) => !s.defer && !s.async && s.type !== "module")
@@ -337,5 +325,5 @@ test("axe: the landing page with search results and finder results shown", async
   await page.locator("#finder").getByLabel("日付", { exact: true }).fill("2026-03-01");
   await page.getByRole("button", { name: "メッセージを表示" }).click();
   await page.locator("#finder-today").waitFor();
-  await axe(page, "landing with results");
+  await assertAccessible(page, "landing with results");
 });

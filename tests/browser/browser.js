@@ -45,4 +45,65 @@ async function watchedPage(browser, t) {
   return page;
 }
 
-module.exports = { launch, watchedPage, EXECUTABLE, ARGS };
+/**
+ * Checks a page with axe: no serious or critical problem (the others are logged), and axe ran.
+ * `what` names the page in the messages.
+ */
+async function assertAccessible(page, what) {
+  const assert = require("node:assert/strict");
+  const { default: AxeBuilder } = require("@axe-core/playwright");
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const describe = (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`;
+  for (const v of result.violations.filter((v) => !serious.includes(v))) {
+    console.log(`# axe ${what}: ${describe(v)}`);
+  }
+  assert.deepEqual(serious.map(describe), [], `${what}: serious or critical accessibility problems`);
+  assert.ok(result.passes.length > 10, `${what}: axe ran`);
+}
+
+/**
+ * The pages a kizuna-reports example writes (`cargo run --example <example> -- <dir>`, into a
+ * temporary folder named after `prefix`), served over http with a browser for the test file that
+ * calls this: it registers the file's before/after hooks and returns `{ dir, open }`, where
+ * `open(t, file, options)` loads one page in a browser context of its own, closed when `t` ends.
+ */
+function servedExample(example, prefix) {
+  const test = require("node:test");
+  const assert = require("node:assert/strict");
+  const os = require("node:os");
+  const path = require("node:path");
+  const { execFileSync } = require("node:child_process");
+  const { serve } = require("./server");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  execFileSync("cargo", ["run", "-q", "-p", "kizuna-reports", "--example", example, "--", dir], {
+    cwd: path.resolve(__dirname, "../.."),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  let server;
+  let browser;
+  let base;
+  test.before(async () => {
+    // Any free port: KIZUNA_PORT is the archive's, which the archive tests serve on.
+    delete process.env.KIZUNA_PORT;
+    server = await serve(dir);
+    base = server.url.replace(/\/$/, "");
+    browser = await launch();
+  });
+  test.after(async () => {
+    await browser?.close();
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  async function open(t, file, options = {}) {
+    const context = await browser.newContext(options);
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const response = await page.goto(`${base}/${file}`);
+    assert.equal(response.status(), 200);
+    return page;
+  }
+  return { dir, open };
+}
+
+module.exports = { launch, watchedPage, assertAccessible, servedExample, EXECUTABLE, ARGS };

@@ -6,52 +6,16 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
-const { execFileSync } = require("node:child_process");
-const { default: AxeBuilder } = require("@axe-core/playwright");
-const { serve } = require("./server");
-const { launch } = require("./browser");
+const { assertAccessible, servedExample } = require("./browser");
 
-const ROOT = path.resolve(__dirname, "../..");
 const COMMENT = "（自由記述の見本）毎回楽しみにしています";
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kizuna-survey-report-"));
-execFileSync("cargo", ["run", "-q", "-p", "kizuna-reports", "--example", "survey_sample", "--", dir], {
-  cwd: ROOT,
-  stdio: ["ignore", "ignore", "inherit"],
-});
-
-let server;
-let browser;
-let base;
-test.before(async () => {
-  delete process.env.KIZUNA_PORT;
-  server = await serve(dir);
-  base = server.url.replace(/\/$/, "");
-  browser = await launch();
-});
-test.after(async () => {
-  await browser?.close();
-  await server?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(t) {
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const response = await page.goto(`${base}/survey-2027.html`);
-  assert.equal(response.status(), 200);
-  return page;
-}
+const { dir, open: openPage } = servedExample("survey_sample", "kizuna-survey-report-");
+const open = (t) => openPage(t, "survey-2027.html");
 
 test("the survey results have no serious or critical accessibility problems", async (t) => {
   const page = await open(t);
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const describe = (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`;
-  assert.deepEqual(serious.map(describe), []);
-  assert.ok(result.passes.length > 10, "axe ran");
+  await assertAccessible(page, "the survey results");
   assert.equal(await page.locator("script").count(), 0, "no script at all");
 });
 

@@ -5,52 +5,15 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
-const { execFileSync } = require("node:child_process");
-const { default: AxeBuilder } = require("@axe-core/playwright");
-const { serve } = require("./server");
-const { launch } = require("./browser");
+const { assertAccessible, servedExample } = require("./browser");
 
-const ROOT = path.resolve(__dirname, "../..");
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kizuna-report-"));
-execFileSync("cargo", ["run", "-q", "-p", "kizuna-reports", "--example", "sample", "--", dir], {
-  cwd: ROOT,
-  stdio: ["ignore", "ignore", "inherit"],
-});
-
-let server;
-let browser;
-let base;
-test.before(async () => {
-  // Any free port: KIZUNA_PORT is the archive's, which the archive tests serve on.
-  delete process.env.KIZUNA_PORT;
-  server = await serve(dir);
-  base = server.url.replace(/\/$/, "");
-  browser = await launch();
-});
-test.after(async () => {
-  await browser?.close();
-  await server?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(t, options = {}) {
-  const context = await browser.newContext(options);
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const response = await page.goto(`${base}/yumemino-2026.html`);
-  assert.equal(response.status(), 200);
-  return page;
-}
+const { dir, open: openPage } = servedExample("sample", "kizuna-report-");
+const open = (t, options) => openPage(t, "yumemino-2026.html", options);
 
 test("the report has no serious or critical accessibility problems", async (t) => {
   const page = await open(t);
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const describe = (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`;
-  assert.deepEqual(serious.map(describe), []);
-  assert.ok(result.passes.length > 10, "axe ran");
+  await assertAccessible(page, "the report");
   assert.equal(await page.locator("html").getAttribute("lang"), "ja");
   assert.equal(await page.locator("script").count(), 0, "no script at all");
 });

@@ -5,36 +5,20 @@
 
 use std::future::Future;
 
-use kizuna_reports::ledger::{Ledger, MemoryCounters};
-use kizuna_reports::Month;
-use kizuna_schedule::TrackId;
+use kizuna_reports::ledger::{Ledger, MemoryCounters, Reading};
 
 use crate::BoxError;
 
 /// Where the report counters are read from.
 pub trait CounterSource {
-    /// The ledger a report of `from`…`to` needs for a municipality that enabled `enabled`, made in
-    /// the month `now` (nothing changed after it), and how many counter items it took.
-    fn ledger(
-        &self,
-        municipality: &str,
-        from: Month,
-        to: Month,
-        enabled: &[TrackId],
-        now: Month,
-    ) -> impl Future<Output = Result<(Ledger, usize), BoxError>> + Send;
+    /// The ledger `reading` describes (a municipality's months, as of the current month), and how
+    /// many counter items it took.
+    fn ledger(&self, reading: Reading<'_>) -> impl Future<Output = Result<(Ledger, usize), BoxError>> + Send;
 }
 
 impl CounterSource for MemoryCounters {
-    async fn ledger(
-        &self,
-        municipality: &str,
-        from: Month,
-        to: Month,
-        enabled: &[TrackId],
-        now: Month,
-    ) -> Result<(Ledger, usize), BoxError> {
-        let items = self.report_items(municipality, from, to, enabled, now);
+    async fn ledger(&self, reading: Reading<'_>) -> Result<(Ledger, usize), BoxError> {
+        let items = self.report_items(&reading);
         let read = items.len();
         Ok((Ledger::from_items(items)?, read))
     }

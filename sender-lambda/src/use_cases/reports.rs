@@ -15,6 +15,7 @@ use kizuna_schedule::ScheduleDocument;
 use crate::ports::counters::CounterSource;
 use crate::ports::survey_answers::SurveyAnswers;
 use crate::BoxError;
+use kizuna_reports::ledger::Reading;
 
 /// One rendered report.
 #[derive(Debug)]
@@ -104,7 +105,9 @@ pub async fn make_reports(
         // Changes up to the month after today's count as "later" too: a transition at the turn of
         // the month is not missed.
         let now = Month::of(generated_on).next();
-        let (ledger, read) = counters.ledger(&info.id, period.from, period.to, &municipality.enabled, now).await?;
+        let reading =
+            Reading { municipality: &info.id, from: period.from, to: period.to, enabled: &municipality.enabled, now };
+        let (ledger, read) = counters.ledger(reading).await?;
         reports.items_read += read;
         let figures = compute(&ledger, &municipality, period);
         let mut public = municipal::report(&figures, generated_on);

@@ -9,11 +9,11 @@ use kizuna_schedule::{ScheduleDocument, SystemMail};
 use kizuna_sender::adapters::memory::{MemoryDeliveries, MemoryMailer, MemorySite, MemorySubscriptions};
 use kizuna_sender::adapters::site::published::Page;
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
-use kizuna_sender::http::{Api, ApiConfig};
+use kizuna_sender::http::Api;
 use kizuna_sender::lambdas::api::handle_event;
 use lambda_runtime::{Context, LambdaEvent};
 
-use super::{document, page_html, system_frame, ApiCalls, Mail, MUNI, ORIGIN, SECRET};
+use super::{document, page_html, system_frame, ApiCalls, Mail, HASH_KEY, MUNI, SECRET};
 
 /// The API over the in-memory twins.
 pub type MemoryApi = Api<MemoryMailer, MemorySubscriptions, MemorySite, MemoryDeliveries>;
@@ -45,7 +45,7 @@ impl MemoryWorld {
     pub fn new() -> MemoryWorld {
         let (site, document) = memory_site();
         let links = LinkKeys::parse(SECRET).expect("secret");
-        let hasher = EmailHasher::new(b"api-test-email-hash-key-0123456789abcdef");
+        let hasher = EmailHasher::new(HASH_KEY);
         let api = Api {
             store: MemorySubscriptions::new(),
             deliveries: MemoryDeliveries::new(),
@@ -54,13 +54,7 @@ impl MemoryWorld {
             hasher: hasher.clone(),
             site,
             surveys: super::unreachable_survey_answers(),
-            config: ApiConfig {
-                allowed_origins: vec![ORIGIN.to_owned()],
-                archive_origin: None,
-                allow_draft: false,
-                send_rate: 50.0,
-                origin_verify: None,
-            },
+            config: super::api_config(),
             line: None,
         };
         MemoryWorld { api, links, hasher, document }

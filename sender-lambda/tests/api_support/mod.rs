@@ -6,8 +6,11 @@
 
 mod calls;
 pub mod memory;
+pub mod surveys;
+mod tables;
 
 pub use calls::ApiCalls;
+pub use tables::Tables;
 // The `api_logs` binary, which includes this module too, uses only the moto world.
 #[allow(unused_imports)]
 pub use memory::MemoryWorld;
@@ -18,13 +21,11 @@ use std::path::Path;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chrono::{Days, NaiveDate, Utc};
 use kizuna_schedule::{japan_today, MailFrame, ScheduleDocument, SystemMail, TrackId};
-use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
-use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
-use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, DynamoRecipients};
+use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
+use kizuna_sender::adapters::dynamo::{DynamoDeliveries, DynamoRecipients};
 use kizuna_sender::adapters::ses::compose::Composer;
 use kizuna_sender::adapters::ses::{ses_client, SesMailer};
 use kizuna_sender::adapters::site::published::Page;
-use kizuna_sender::adapters::site::published::Site;
 use kizuna_sender::adapters::site::{load_schedule, LoadedSchedule, Sections};
 use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
 use kizuna_sender::domain::plan::{plan_day, DayPlan, PlanOptions};
@@ -34,12 +35,25 @@ use kizuna_sender::use_cases::delivery::{Delivery, DeliveryCounts, DeliveryOptio
 use lambda_runtime::{Context, LambdaEvent};
 use mail_parser::MessageParser;
 
-use crate::common::moto::{unique, Moto};
+use crate::common::moto::Moto;
 use crate::common::{municipality, schedule, track_entry, write_schedule};
 
 pub const SECRET: &str = "k1:api-test-secret-api-test-secret-0123456";
+/// The key of the API's e-mail hasher (`KIZUNA_EMAIL_HASH_KEY`).
+pub const HASH_KEY: &[u8] = b"api-test-email-hash-key-0123456789abcdef";
 pub const MUNI: &str = "hikari";
 pub const ORIGIN: &str = "https://kizuna.example.jp";
+
+/// The API's settings in the API tests: the fixture origin, no drafts, 50 mails a second.
+pub fn api_config() -> ApiConfig {
+    ApiConfig {
+        allowed_origins: vec![ORIGIN.to_owned()],
+        archive_origin: None,
+        allow_draft: false,
+        send_rate: 50.0,
+        origin_verify: None,
+    }
+}
 
 /// Today in Japan, shifted.
 pub fn today_plus(days: i64) -> NaiveDate {
@@ -149,6 +163,7 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    pub html: String,
     pub list_unsubscribe: Option<String>,
 }
 
@@ -160,6 +175,7 @@ impl Mail {
             to: message.to().and_then(|to| to.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
             subject: message.subject().unwrap_or_default().to_owned(),
             text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
             list_unsubscribe: message.header("List-Unsubscribe").and_then(|h| {
                 h.as_text()
                     .map(str::to_owned)
@@ -167,6 +183,11 @@ impl Mail {
             }),
         }
     }
+}
+
+/// Every mail a moto captured, parsed.
+pub async fn captured_mails(moto: &Moto) -> Vec<Mail> {
+    moto.sent().await.iter().map(|captured| Mail::parse(captured.raw.as_bytes())).collect()
 }
 
 /// The emulator, tables, site and API.
@@ -191,9 +212,8 @@ impl ApiCalls for World {
         handle_event(&self.api, LambdaEvent::new(event, Context::default())).await.expect("handler")
     }
 
-    /// Every mail moto captured, parsed.
     async fn mails(&self) -> Vec<Mail> {
-        self.moto.sent().await.iter().map(|captured| Mail::parse(captured.raw.as_bytes())).collect()
+        captured_mails(&self.moto).await
     }
 
     async fn dump(&self) -> String {
@@ -205,39 +225,16 @@ impl World {
     pub async fn new() -> World {
         let moto = Moto::start().await;
         let config = moto.config().await;
-        let dynamo = aws_sdk_dynamodb::Client::new(&config);
-        let (subscriptions, deliveries) = (unique("subs"), unique("dels"));
-        create_table(&dynamo, &subscriptions_table(&subscriptions)).await.expect("create subscriptions");
-        create_table(&dynamo, &deliveries_table(&deliveries)).await.expect("create deliveries");
+        let tables = Tables::create(&config).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let document = write_site(dir.path());
         moto.verify_identities(std::slice::from_ref(&document.municipality.email.from)).await;
         let links = LinkKeys::parse(SECRET).expect("secret");
-        let hasher = EmailHasher::new(b"api-test-email-hash-key-0123456789abcdef");
-        let api = Api {
-            store: SubscriptionStore::new(dynamo.clone(), &subscriptions, &deliveries),
-            deliveries: kizuna_sender::adapters::dynamo::DynamoDeliveries::new(
-                dynamo.clone(),
-                &subscriptions,
-                &deliveries,
-            ),
-            mailer: SesMailer::new(ses_client(&config), None),
-            links: links.clone(),
-            hasher: hasher.clone(),
-            site: Site::Directory(dir.path().to_owned()),
-            surveys: kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers::new(
-                dynamo.clone(),
-                "survey-answers-unused",
-            ),
-            config: ApiConfig {
-                allowed_origins: vec![ORIGIN.to_owned()],
-                archive_origin: None,
-                allow_draft: false,
-                send_rate: 50.0,
-                origin_verify: None,
-            },
-            line: None,
-        };
+        let hasher = EmailHasher::new(HASH_KEY);
+        let surveys = DynamoSurveyAnswers::new(tables.dynamo.clone(), "survey-answers-unused");
+        let mailer = SesMailer::new(ses_client(&config), None);
+        let api = tables.api(mailer, links.clone(), hasher.clone(), dir.path(), surveys, api_config());
+        let Tables { dynamo, subscriptions, deliveries } = tables;
         World { moto, api, dynamo, subscriptions, deliveries, links, hasher, dir, document }
     }
 

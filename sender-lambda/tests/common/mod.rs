@@ -7,10 +7,13 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use kizuna_schedule::{
-    BuildInfo, Contact, EmailSettings, EntryTrack, LocalSection, MailFrame, MailParts, MailSection, MunicipalityInfo,
-    ReviewStatus, Rule, ScheduleDocument, ScheduleEntry, TrackId, Validity, SCHEDULE_SCHEMA,
+    AnchorKind, BuildInfo, Contact, EmailSettings, EntryTrack, LocalSection, MailFrame, MailParts, MailSection,
+    MunicipalityInfo, ReviewStatus, Rule, ScheduleDocument, ScheduleEntry, TrackId, Validity, SCHEDULE_SCHEMA,
 };
+use kizuna_sender::adapters::dynamo::NewSubscription;
 use kizuna_sender::adapters::site::content_hash;
+use kizuna_sender::domain::links::EmailHasher;
+use kizuna_sender::domain::model::SubscriptionStatus;
 
 /// A date from `YYYY-MM-DD`.
 pub fn d(text: &str) -> NaiveDate {
@@ -196,5 +199,29 @@ pub fn survey_page(title: &str) -> String {
     )
 }
 
+/// An active subscription of `<id>@example.jp` without a nickname, as the tests that store
+/// families directly put it; a test changes a field with `NewSubscription { status, ..subscription(…) }`.
+pub fn subscription(
+    id: &str,
+    municipality: &str,
+    kind: AnchorKind,
+    anchor: NaiveDate,
+    hasher: &EmailHasher,
+) -> NewSubscription {
+    let email = format!("{id}@example.jp");
+    NewSubscription {
+        id: id.to_owned(),
+        municipality: municipality.to_owned(),
+        email_hash: hasher.hash(&email),
+        email,
+        anchor_kind: kind,
+        anchor_date: anchor,
+        status: SubscriptionStatus::Active,
+        nickname: None,
+        consent_version: "test".to_owned(),
+    }
+}
+
 pub mod moto;
 pub mod proxy;
+pub mod s3;

@@ -125,6 +125,21 @@ pub async fn config_at(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// The `kizuna-sender` binary with a clean environment pointed at the emulator at `endpoint`
+/// (region and dummy credentials, `PATH` kept): the tests add the tables, keys and arguments of
+/// the command they run.
+pub fn sender_command(endpoint: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kizuna-sender"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "ap-northeast-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    command
+}
+
 /// A unique suffix for table names.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())

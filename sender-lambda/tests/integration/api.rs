@@ -343,26 +343,14 @@ async fn one_click_unsubscribe_answers_200_to_urlencoded_and_multipart() {
     let token = world.links.token(Purpose::Unsubscribe, &second, now);
     let body =
         "--b0undary\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b0undary--\r\n";
-    let response = world
-        .call(
-            "POST",
-            &format!("/api/unsubscribe?token={token}"),
-            &[("content-type", "multipart/form-data; boundary=b0undary")],
-            Some(body),
-        )
-        .await;
+    let (path, multipart) =
+        (format!("/api/unsubscribe?token={token}"), [("content-type", "multipart/form-data; boundary=b0undary")]);
+    let response = world.call("POST", &path, &multipart, Some(body)).await;
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(status_of(&world, &second).await.map(|s| s.0), Some(SubscriptionStatus::Unsubscribed));
     // Repeating it is harmless and mails nothing more.
     let count = world.mails().await.len();
-    let again = world
-        .call(
-            "POST",
-            &format!("/api/unsubscribe?token={token}"),
-            &[("content-type", "multipart/form-data; boundary=b0undary")],
-            Some(body),
-        )
-        .await;
+    let again = world.call("POST", &path, &multipart, Some(body)).await;
     assert_eq!(again.status, 200);
     assert_eq!(world.mails().await.len(), count);
     // A wrong value is refused.
@@ -529,46 +517,8 @@ fn the_openapi_document_lists_every_route_the_router_serves() {
 async fn the_api_reads_a_published_build_from_s3_and_accepts_tokens_of_rotated_keys() {
     let mut world = World::new().await;
     let config = world.moto.config().await;
-    let s3 = kizuna_sender::adapters::site::s3_client(&config);
-    let bucket = common::moto::unique("site");
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
-    let root = world.dir.path().to_owned();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let relative = path.strip_prefix(&root).expect("inside").to_string_lossy().replace('\\', "/");
-            let body = aws_sdk_s3::primitives::ByteStream::from(std::fs::read(&path).expect("read"));
-            s3.put_object()
-                .bucket(&bucket)
-                .key(format!("kizuna/builds/b1/{relative}"))
-                .body(body)
-                .send()
-                .await
-                .expect("put");
-        }
-    }
-    let pointer = json!({ "schema": "kizuna-current/1", "build": "b1", "prefix": "builds/b1/" }).to_string();
-    s3.put_object()
-        .bucket(&bucket)
-        .key("kizuna/current.json")
-        .body(aws_sdk_s3::primitives::ByteStream::from(pointer.into_bytes()))
-        .send()
-        .await
-        .expect("pointer");
+    let (s3, bucket) = common::s3::bucket(&config, "site").await;
+    common::s3::publish(&s3, &bucket, world.dir.path(), "kizuna/").await;
     std::fs::remove_dir_all(world.dir.path().join(MUNI)).expect("the local copy is gone");
     let source =
         kizuna_sender::adapters::site::ScheduleSource::parse(&format!("s3://{bucket}/kizuna/")).expect("source");

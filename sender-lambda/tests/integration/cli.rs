@@ -6,7 +6,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Output;
 
-use common::moto::Moto;
+use common::moto::{sender_command, Moto};
 use common::{municipality, schedule, track_entry, write_schedule};
 use kizuna_schedule::{ReviewStatus, TrackId};
 use serde_json::json;
@@ -14,19 +14,22 @@ use serde_json::json;
 const BIN: &str = env!("CARGO_BIN_EXE_kizuna-sender");
 
 fn cli(moto: Option<&Moto>, home: &Path, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(BIN);
-    command.env_clear().env("HOME", home).env("PATH", std::env::var("PATH").unwrap_or_default()).args(args);
-    if let Some(moto) = moto {
-        command
-            .env("AWS_ENDPOINT_URL", moto.endpoint())
-            .env("AWS_REGION", "ap-northeast-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("KIZUNA_LINK_SECRET", "k1:cli-test-secret-cli-test-secret-0123456")
-            .env("KIZUNA_MAX_SEND_RATE", "50")
-            .env("KIZUNA_ALLOW_DRAFT", "1");
-    }
-    command.output().expect("run kizuna-sender")
+    let mut command = match moto {
+        Some(moto) => {
+            let mut command = sender_command(&moto.endpoint());
+            command
+                .env("KIZUNA_LINK_SECRET", "k1:cli-test-secret-cli-test-secret-0123456")
+                .env("KIZUNA_MAX_SEND_RATE", "50")
+                .env("KIZUNA_ALLOW_DRAFT", "1");
+            command
+        }
+        None => {
+            let mut command = std::process::Command::new(BIN);
+            command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+            command
+        }
+    };
+    command.env("HOME", home).args(args).output().expect("run kizuna-sender")
 }
 
 fn stdout(output: &Output) -> String {

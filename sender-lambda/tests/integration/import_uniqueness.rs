@@ -13,30 +13,25 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use chrono::Utc;
 use common::d;
-use common::moto::Moto;
+use common::moto::{sender_command, Moto};
 use kizuna_schedule::AnchorKind;
 use kizuna_sender::adapters::dynamo::keys::{subscription_pk, uniqueness_pk, PK, UNIQUENESS_KEY};
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
 use kizuna_sender::adapters::dynamo::{create_table, subscription_items, NewSubscription};
 use kizuna_sender::domain::links::EmailHasher;
-use kizuna_sender::domain::model::{FamilyReason, StopReason, SubscriptionStatus, Transition, UnsubscribeVia};
+use kizuna_sender::domain::model::{
+    FamilyReason, StopReason, Subscription, SubscriptionStatus, Transition, UnsubscribeVia,
+};
 use kizuna_sender::use_cases::import::{check_csv, import_rows};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kizuna-sender");
 const SUBSCRIPTIONS: &str = "kizuna-subscriptions";
 const DELIVERIES: &str = "kizuna-deliveries";
 const LINK_SECRET: &str = "k1:import-test-secret-import-test-secret-01";
 
 fn cli(endpoint: &str, home: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(BIN)
-        .env_clear()
+    sender_command(endpoint)
         .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", "ap-northeast-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("KIZUNA_LINK_SECRET", LINK_SECRET)
         .args(args)
         .output()
@@ -81,6 +76,15 @@ fn family(email: &str, date: &str) -> NewSubscription {
     }
 }
 
+/// Stops a subscription as a family asking to stop does.
+async fn stop(store: &SubscriptionStore, current: &Subscription) {
+    let reason = StopReason::Family(FamilyReason::Other);
+    store
+        .end(current, SubscriptionStatus::Stopped, reason, Transition::Stopped(reason), Utc::now())
+        .await
+        .expect("stop");
+}
+
 /// Stores a subscription as `subscribers import` did before the fix: without `uniqueness_pk`.
 async fn put_as_before_the_fix(store: &SubscriptionStore, sub: &NewSubscription) {
     let (mut item, unique) = subscription_items(sub, "2026-01-01T00:00:00.000Z");
@@ -108,28 +112,19 @@ async fn stopping_or_deleting_an_imported_subscription_frees_its_uniqueness_item
         assert_eq!(counts.created, 1);
     }
 
-    for (row, stop) in checked.rows.iter().zip([true, false]) {
+    for (row, stopped) in checked.rows.iter().zip([true, false]) {
         let hash = hasher().hash(&row.email);
         let [(id, _)] = &store.ids_by_email_hash(&hash).await.expect("ids")[..] else { panic!("one subscription") };
         let unique = uniqueness_pk(&hash, &row.municipality, row.kind, row.date);
         assert!(exists(&store, &unique).await);
         let current = store.get(id).await.expect("get").expect("stored");
         assert_eq!(current.uniqueness_pk.as_deref(), Some(unique.as_str()), "the import names its uniqueness item");
-        if stop {
-            store
-                .end(
-                    &current,
-                    SubscriptionStatus::Stopped,
-                    StopReason::Family(FamilyReason::Other),
-                    Transition::Stopped(StopReason::Family(FamilyReason::Other)),
-                    Utc::now(),
-                )
-                .await
-                .expect("stop");
+        if stopped {
+            stop(&store, &current).await;
         } else {
             assert!(store.delete_everything(id).await.expect("delete"));
         }
-        assert!(!exists(&store, &unique).await, "the family can sign up again (stop: {stop})");
+        assert!(!exists(&store, &unique).await, "the family can sign up again (stopped: {stopped})");
     }
 }
 
@@ -172,16 +167,7 @@ async fn repair_links_live_subscriptions_and_removes_leftover_items() {
 
     let linked = store.get(&live.id).await.expect("get").expect("live");
     assert_eq!(linked.uniqueness_pk, Some(unique_of(&live)));
-    store
-        .end(
-            &linked,
-            SubscriptionStatus::Stopped,
-            StopReason::Family(FamilyReason::Other),
-            Transition::Stopped(StopReason::Family(FamilyReason::Other)),
-            Utc::now(),
-        )
-        .await
-        .expect("stop");
+    stop(&store, &linked).await;
     assert!(!exists(&store, &unique_of(&live)).await, "after the repair, stopping frees the item");
     assert!(exists(&store, &subscription_pk(&live.id)).await);
 

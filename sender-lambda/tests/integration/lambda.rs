@@ -10,21 +10,19 @@ use crate::common;
 
 use kizuna_sender::ports::run_markers::RunMarkers;
 use kizuna_sender::ports::subscriptions::Subscriptions;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use clap::Parser;
 use common::moto::{config_at, unique, Moto};
 use common::proxy::Proxy;
-use common::{d, municipality, schedule, track_entry, write_schedule};
+use common::{d, municipality, schedule, subscription, track_entry, write_schedule};
 use kizuna_schedule::{AnchorKind, TrackId};
 use kizuna_sender::adapters::dynamo::run_markers::DynamoRuns;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
 use kizuna_sender::adapters::dynamo::SubscriptionStore;
-use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, NewSubscription};
+use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries};
 use kizuna_sender::adapters::memory::ManualClock;
 use kizuna_sender::adapters::site::{load_schedules, s3_client, ScheduleError, ScheduleSource, Sections};
 use kizuna_sender::domain::links::EmailHasher;
@@ -71,27 +69,6 @@ fn hikari() -> kizuna_schedule::ScheduleDocument {
     document
 }
 
-fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
-async fn upload_dir(s3: &aws_sdk_s3::Client, bucket: &str, root: &Path, prefix: &str) {
-    let mut paths = Vec::new();
-    files(root, &mut paths);
-    for path in paths {
-        let key = format!("{prefix}{}", path.strip_prefix(root).expect("inside").to_str().expect("utf-8"));
-        let body = ByteStream::from(std::fs::read(&path).expect("read"));
-        s3.put_object().bucket(bucket).key(key).body(body).send().await.expect("put object");
-    }
-}
-
 impl World {
     async fn new() -> World {
         let moto = Moto::start().await;
@@ -106,27 +83,8 @@ impl World {
         let dir = tempfile::tempdir().expect("temp dir");
         let document = write_schedule(dir.path(), hikari());
         moto.verify_identities(std::slice::from_ref(&document.municipality.email.from)).await;
-        let bucket = unique("public");
-        let s3 = s3_client(&config);
-        s3.create_bucket()
-            .bucket(&bucket)
-            .create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::ApNortheast1)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("bucket");
-        upload_dir(&s3, &bucket, dir.path(), "site/builds/b1/").await;
-        let pointer = json!({ "schema": "kizuna-current/1", "build": "b1", "prefix": "builds/b1/" });
-        s3.put_object()
-            .bucket(&bucket)
-            .key("site/current.json")
-            .body(ByteStream::from(pointer.to_string().into_bytes()))
-            .send()
-            .await
-            .expect("pointer");
+        let (s3, bucket) = common::s3::bucket(&config, "public").await;
+        common::s3::publish(&s3, &bucket, dir.path(), "site/").await;
         World { moto, config, dynamo, sqs, queue, subscriptions, deliveries, dir, bucket }
     }
 
@@ -154,18 +112,7 @@ impl World {
     }
 
     async fn subscribe(&self, id: &str, kind: AnchorKind, anchor: &str) {
-        let hasher = EmailHasher::new(&[7; 32]);
-        let subscription = NewSubscription {
-            id: id.to_owned(),
-            municipality: "hikari".to_owned(),
-            email: format!("{id}@example.jp"),
-            email_hash: hasher.hash(&format!("{id}@example.jp")),
-            anchor_kind: kind,
-            anchor_date: d(anchor),
-            status: SubscriptionStatus::Active,
-            nickname: None,
-            consent_version: "test".to_owned(),
-        };
+        let subscription = subscription(id, "hikari", kind, d(anchor), &EmailHasher::new(&[7; 32]));
         SubscriptionStore::new(self.dynamo.clone(), &self.subscriptions, &self.deliveries)
             .put_new(&subscription)
             .await

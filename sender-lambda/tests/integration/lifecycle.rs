@@ -6,6 +6,7 @@
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
 use crate::api_support;
+use crate::common::moto::sender_command;
 
 use api_support::{today_plus, ApiCalls, World, SECRET};
 use chrono::{Duration, Utc};
@@ -136,13 +137,7 @@ async fn pending_sign_ups_expire_after_48_hours_and_ended_ones_are_deleted_after
 async fn the_lifecycle_command_runs_a_date() {
     let world = World::new().await;
     let late = signed_up(&world, "cli@example.jp", "due", today_plus(-13), true).await;
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kizuna-sender"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", world.moto.endpoint())
-        .env("AWS_REGION", "ap-northeast-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+    let output = sender_command(&world.moto.endpoint())
         .env("KIZUNA_LINK_SECRET", SECRET)
         .env("KIZUNA_SUBSCRIPTIONS_TABLE", &world.subscriptions)
         .env("KIZUNA_DELIVERIES_TABLE", &world.deliveries)

@@ -5,11 +5,12 @@
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
 use crate::api_support;
+use crate::common::moto::sender_command;
 
 use kizuna_sender::ports::subscriptions::Subscriptions;
 use std::process::Stdio;
 
-use api_support::{due, link, token_of, ApiCalls, World, ORIGIN, SECRET};
+use api_support::{due, link, token_of, ApiCalls, World, HASH_KEY, ORIGIN, SECRET};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
@@ -18,18 +19,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_kizuna-sender");
 
 /// The adapter as a child process on a free port (`--listen 127.0.0.1:0`), and that port.
 async fn start(world: &World) -> (Child, u16) {
-    let mut child = Command::new(BIN)
+    let mut child = Command::from(sender_command(&world.moto.endpoint()))
         .args(["api", "serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", world.moto.endpoint())
-        .env("AWS_REGION", "ap-northeast-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("KIZUNA_SUBSCRIPTIONS_TABLE", &world.subscriptions)
         .env("KIZUNA_DELIVERIES_TABLE", &world.deliveries)
         .env("KIZUNA_LINK_SECRET", SECRET)
-        .env("KIZUNA_EMAIL_HASH_KEY", "api-test-email-hash-key-0123456789abcdef")
+        .env("KIZUNA_EMAIL_HASH_KEY", std::str::from_utf8(HASH_KEY).expect("an ASCII key"))
         .env("KIZUNA_SCHEDULE", world.dir.path())
         .env("KIZUNA_API_ALLOWED_ORIGINS", ORIGIN)
         .env("KIZUNA_MAX_SEND_RATE", "50")

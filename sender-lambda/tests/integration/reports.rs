@@ -15,13 +15,15 @@ use std::collections::BTreeMap;
 
 use api_support::{today_plus, ApiCalls, World, MUNI};
 use chrono::Utc;
+use common::moto::sender_command;
 use kizuna_reports::counters::read_ranges;
 use kizuna_reports::counters::{Channel, DeliveryOutcome, Event};
 use kizuna_reports::figures::Period;
+use kizuna_reports::ledger::Reading;
 use kizuna_reports::{Format, Month};
 use kizuna_schedule::forms::StopReason;
 use kizuna_schedule::japan_today;
-use kizuna_sender::adapters::dynamo::counters::{read_ledger, DynamoCounters, Reading};
+use kizuna_sender::adapters::dynamo::counters::{read_ledger, DynamoCounters};
 use kizuna_sender::adapters::site::{load_schedule, ScheduleSource};
 use kizuna_sender::domain::links::Purpose;
 use kizuna_sender::lambdas::reports::{handle, parse_destination, ReportsApp};
@@ -226,18 +228,7 @@ async fn the_monthly_job_writes_last_months_reports_to_the_private_bucket() {
     let id = sign_up(&world, MUNI, "monthly@example.jp", "due", today_plus(100)).await;
     confirm(&world, &id).await;
     let config = world.moto.config().await;
-    let s3 = kizuna_sender::adapters::site::s3_client(&config);
-    let bucket = common::moto::unique("reports");
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    let (s3, bucket) = common::s3::bucket(&config, "reports").await;
     let app = ReportsApp {
         counters: DynamoCounters::new(world.dynamo.clone(), &world.deliveries),
         surveys: world.api.surveys.clone(),
@@ -273,13 +264,7 @@ async fn kizuna_sender_report_writes_the_files_and_refuses_bad_input_in_japanese
     let out = tempfile::tempdir().expect("tempdir");
     let month = Month::of(japan_today()).to_string();
     let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_kizuna-sender"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", world.moto.endpoint())
-            .env("AWS_REGION", "ap-northeast-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+        sender_command(&world.moto.endpoint())
             .env("KIZUNA_DELIVERIES_TABLE", &world.deliveries)
             .env("KIZUNA_SCHEDULE", world.dir.path())
             .args(args)

@@ -9,231 +9,58 @@
 //!
 //! Needs `.venv/bin/moto_server`: run `scripts/moto.sh` first.
 
+use crate::api_support;
 use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
+use api_support::surveys::{national_questions, question, survey, SurveyWorld};
+use api_support::today_plus;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use chrono::{Days, NaiveDate, Utc};
-use common::moto::{unique, Moto};
 use common::{municipality, schedule, track_entry, write_schedule};
 use kizuna_reports::figures::Period;
 use kizuna_reports::{Format, Month};
-use kizuna_schedule::survey::{Choice, OpenPeriod, Question, QuestionKind, StageBucket, SurveyEntry, SurveyScope};
-use kizuna_schedule::{japan_today, AnchorKind, CalendarDate, ReviewStatus, Rule, ScheduleDocument, TrackId};
+use kizuna_schedule::survey::{OpenPeriod, QuestionKind, StageBucket, SurveyEntry, SurveyScope};
+use kizuna_schedule::{japan_today, AnchorKind, ScheduleDocument, TrackId};
 use kizuna_sender::adapters::dynamo::counters::DynamoCounters;
-use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
-use kizuna_sender::adapters::dynamo::survey_answers::DynamoSurveyAnswers;
-use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table, survey_answers_table};
-use kizuna_sender::adapters::dynamo::{create_table, DynamoDeliveries, DynamoRecipients, NewSubscription};
-use kizuna_sender::adapters::ses::{ses_client, SesMailer};
-use kizuna_sender::adapters::site::load_schedule_dir;
-use kizuna_sender::adapters::site::published::Site;
-use kizuna_sender::domain::links::{EmailHasher, LinkKeys};
-use kizuna_sender::domain::model::SubscriptionStatus;
-use kizuna_sender::http::{Api, ApiConfig, ApiRequest};
-use kizuna_sender::use_cases::daily_run::{run_day, RunRequest};
-use kizuna_sender::use_cases::delivery::{Delivery, DeliveryOptions, Pacer};
 use kizuna_sender::use_cases::reports::{make_reports, MadeReport};
-use kizuna_sender::use_cases::surveys::CountingInvitations;
-use mail_parser::MessageParser;
 
-const SECRET: &str = "k1:report-survey-secret-report-survey-secret-1";
-const HASH_KEY: &[u8] = b"report-survey-email-hash-key-0123456789";
 const HIKARI: &str = "hikari";
 const KAWASE: &str = "kawase";
 const COMMENT: &str = "毎回楽しみにしています";
 
-fn days_from_today(days: i64) -> NaiveDate {
-    let today = japan_today();
-    if days >= 0 {
-        today.checked_add_days(Days::new(days.unsigned_abs())).expect("date")
-    } else {
-        today.checked_sub_days(Days::new(days.unsigned_abs())).expect("date")
-    }
-}
-
-fn question(id: &str, kind: QuestionKind, labels: &[&str], origin: SurveyScope) -> Question {
-    Question {
-        id: id.to_owned(),
-        kind,
-        text: format!("{id}の質問"),
-        choices: Choice::numbered(labels),
-        required: kind == QuestionKind::Single && origin == SurveyScope::National,
-        origin,
-    }
-}
-
 /// The national reader survey, asked today of the baby track; `own` adds the town's questions.
-fn survey(town: &str, own: bool) -> SurveyEntry {
-    let mut questions = vec![
-        question("reading", QuestionKind::Single, &["必ず読む", "ときどき読む", "読まない"], SurveyScope::National),
-        question("helpful", QuestionKind::Multiple, &["成長", "健康", "地域"], SurveyScope::National),
-    ];
+fn reader_survey(town: &str, own: bool) -> SurveyEntry {
+    let mut questions = national_questions();
     if own {
-        questions.push(question("comment", QuestionKind::Text, &[], SurveyScope::Municipal));
-        questions.push(question("hiroba", QuestionKind::Single, &["はい", "いいえ"], SurveyScope::Municipal));
+        questions.push(question("comment", QuestionKind::Text, &[], SurveyScope::Municipal, false));
+        questions.push(question("hiroba", QuestionKind::Single, &["はい", "いいえ"], SurveyScope::Municipal, false));
     }
-    SurveyEntry {
-        id: "reader".to_owned(),
-        scope: SurveyScope::National,
-        title: "読者アンケート".to_owned(),
-        when: Rule::Date(CalendarDate(japan_today())),
-        tracks: Some(vec![TrackId::Baby]),
-        open: OpenPeriod { from: days_from_today(-1), until: days_from_today(30) },
-        url: format!("https://kizuna.example.jp/{town}/surveys/reader/"),
-        section: "mail/sections/survey/reader.json".to_owned(),
-        hash: String::new(),
-        line: None,
-        review: ReviewStatus::Draft,
-        questions,
-    }
+    survey("reader", town, OpenPeriod { from: today_plus(-1), until: today_plus(30) }, questions)
 }
 
-struct World {
-    _dynamo_moto: Moto,
-    ses_moto: Moto,
-    dynamo: aws_sdk_dynamodb::Client,
-    subscriptions: String,
-    deliveries: String,
-    answers: DynamoSurveyAnswers,
-    links: LinkKeys,
-    dir: tempfile::TempDir,
-    documents: Vec<ScheduleDocument>,
-    api: Api<SesMailer>,
+/// The survey world with both towns, and their schedules as written.
+async fn world() -> (SurveyWorld, Vec<ScheduleDocument>) {
+    let world = SurveyWorld::new().await;
+    let mut documents = Vec::new();
+    for (town, own) in [(HIKARI, true), (KAWASE, false)] {
+        let mut document = schedule(
+            municipality(town, &[TrackId::Maternity, TrackId::Baby], &[]),
+            vec![track_entry("baby/day-010", serde_json::json!({ "day": 10 }))],
+        );
+        document.surveys = vec![reader_survey(town, own)];
+        documents.push(write_schedule(world.site.path(), document));
+    }
+    world.verify_senders().await;
+    (world, documents)
 }
 
-impl World {
-    async fn new() -> World {
-        let (dynamo_moto, ses_moto) = (Moto::start().await, Moto::start().await);
-        let dynamo = aws_sdk_dynamodb::Client::new(&dynamo_moto.config().await);
-        let (subscriptions, deliveries, answers_table) = (unique("subs"), unique("dels"), unique("answers"));
-        create_table(&dynamo, &subscriptions_table(&subscriptions)).await.expect("subscriptions");
-        create_table(&dynamo, &deliveries_table(&deliveries)).await.expect("deliveries");
-        create_table(&dynamo, &survey_answers_table(&answers_table)).await.expect("survey answers");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut documents = Vec::new();
-        for (town, own) in [(HIKARI, true), (KAWASE, false)] {
-            let mut document = schedule(
-                municipality(town, &[TrackId::Maternity, TrackId::Baby], &[]),
-                vec![track_entry("baby/day-010", serde_json::json!({ "day": 10 }))],
-            );
-            document.surveys = vec![survey(town, own)];
-            let document = write_schedule(dir.path(), document);
-            ses_moto.verify_identities(std::slice::from_ref(&document.municipality.email.from)).await;
-            documents.push(document);
-        }
-        let links = LinkKeys::parse(SECRET).expect("secret");
-        let answers = DynamoSurveyAnswers::new(dynamo.clone(), &answers_table);
-        let api = Api {
-            store: SubscriptionStore::new(dynamo.clone(), &subscriptions, &deliveries),
-            deliveries: kizuna_sender::adapters::dynamo::DynamoDeliveries::new(
-                dynamo.clone(),
-                &subscriptions,
-                &deliveries,
-            ),
-            mailer: SesMailer::new(ses_client(&ses_moto.config().await), None),
-            links: links.clone(),
-            hasher: EmailHasher::new(HASH_KEY),
-            site: Site::Directory(dir.path().to_owned()),
-            surveys: answers.clone(),
-            line: None,
-            config: ApiConfig { allowed_origins: vec!["https://kizuna.example.jp".to_owned()], ..ApiConfig::default() },
-        };
-        World {
-            _dynamo_moto: dynamo_moto,
-            ses_moto,
-            dynamo,
-            subscriptions,
-            deliveries,
-            answers,
-            links,
-            dir,
-            documents,
-            api,
-        }
-    }
-
-    /// A reader of the baby track whose child was born `days_old` days ago.
-    async fn subscribe(&self, town: &str, id: &str, days_old: i64) {
-        let email = format!("{id}@example.jp");
-        let subscription = NewSubscription {
-            id: id.to_owned(),
-            municipality: town.to_owned(),
-            email_hash: EmailHasher::new(HASH_KEY).hash(&email),
-            email,
-            anchor_kind: AnchorKind::Birth,
-            anchor_date: days_from_today(-days_old),
-            status: SubscriptionStatus::Active,
-            nickname: None,
-            consent_version: "test".to_owned(),
-        };
-        self.api.store.put_new(&subscription).await.expect("subscribe");
-    }
-
-    /// Today's delivery run of both towns, counting the invitations it sends.
-    async fn run_today(&self) {
-        let schedules = load_schedule_dir(self.dir.path(), None).expect("schedules");
-        let source = DynamoRecipients::new(self.dynamo.clone(), &self.subscriptions);
-        let store = DynamoDeliveries::new(self.dynamo.clone(), &self.subscriptions, &self.deliveries);
-        let mailer = SesMailer::new(ses_client(&self.ses_moto.config().await), None);
-        let counting = CountingInvitations { inner: &mailer, store: &self.answers };
-        let pacer = Pacer::new(10_000.0);
-        // One mail at a time: moto does not apply concurrent `ADD`s to one item atomically (DynamoDB
-        // does), and two readers of one stage share an invitation counter.
-        let options = DeliveryOptions { concurrency: 1, ..DeliveryOptions::default() };
-        let delivery = Delivery { store: &store, mailer: &counting, pacer: &pacer, options };
-        let request = RunRequest { date: japan_today(), dry_run: false, allow_draft: true };
-        run_day(&schedules, &source, &delivery, &self.links, &request).await;
-    }
-
-    /// The survey token in the invitation mailed to `id`.
-    async fn token(&self, id: &str) -> String {
-        for captured in self.ses_moto.sent().await {
-            let message = MessageParser::default().parse(captured.raw.as_bytes()).expect("MIME");
-            let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned();
-            let text = message.body_text(0).expect("text").into_owned();
-            if to == format!("{id}@example.jp") {
-                if let Some(start) = text.find("/api/survey-answers?token=") {
-                    let link = text[start..].split_whitespace().next().expect("link");
-                    return link.split("token=").nth(1).expect("token").to_owned();
-                }
-            }
-        }
-        panic!("no invitation mailed to {id}");
-    }
-
-    /// Answers through the API as the survey page's form posts it.
-    async fn answer(&self, id: &str, fields: &[(&str, &str)]) {
-        let token = self.token(id).await;
-        let mut body = format!("token={}", encode(&token));
-        for (name, value) in fields {
-            body.push_str(&format!("&q-{name}={}", encode(value)));
-        }
-        let request = ApiRequest {
-            method: "POST".to_owned(),
-            path: "/api/survey-answers".to_owned(),
-            query: String::new(),
-            headers: vec![("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned())],
-            body: body.into_bytes(),
-        };
-        let response = self.api.handle(&request, Utc::now()).await;
-        assert_eq!(response.status, 303, "{id}: {}", response.body);
-    }
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+/// Answers as `id`, with the token of the invitation mailed to them.
+async fn answer(world: &SurveyWorld, id: &str, fields: &[(&str, &str)]) {
+    let token = world.invitation_token(id).await;
+    let response = world.answer(&token, fields).await;
+    assert_eq!(response.status, 303, "{id}: {}", response.body);
 }
 
 /// A table of an HTML report by id: row label → cell texts.
@@ -271,7 +98,7 @@ fn row(cells: &[&str]) -> Vec<String> {
 
 #[tokio::test]
 async fn answers_posted_through_the_api_are_in_every_report_output_with_the_figures_given() {
-    let world = World::new().await;
+    let (world, documents) = world().await;
     // ひかり市: two babies under one, two between one and two. かわせ市: one of each.
     for (town, id, days_old) in [
         (HIKARI, "h-a", 60),
@@ -281,20 +108,19 @@ async fn answers_posted_through_the_api_are_in_every_report_output_with_the_figu
         (KAWASE, "k-a", 30),
         (KAWASE, "k-b", 500),
     ] {
-        world.subscribe(town, id, days_old).await;
+        world.subscribe(id, town, AnchorKind::Birth, today_plus(-days_old)).await;
     }
-    world.run_today().await;
-    world
-        .answer("h-a", &[("reading", "1"), ("helpful", "1"), ("helpful", "2"), ("comment", COMMENT), ("hiroba", "1")])
-        .await;
-    world.answer("h-b", &[("reading", "1")]).await;
-    world.answer("h-c", &[("reading", "2"), ("helpful", "2")]).await;
-    world.answer("k-a", &[("reading", "3"), ("helpful", "3")]).await;
+    world.run_today(&world.mailer().await).await;
+    let h_a = [("reading", "1"), ("helpful", "1"), ("helpful", "2"), ("comment", COMMENT), ("hiroba", "1")];
+    answer(&world, "h-a", &h_a).await;
+    answer(&world, "h-b", &[("reading", "1")]).await;
+    answer(&world, "h-c", &[("reading", "2"), ("helpful", "2")]).await;
+    answer(&world, "k-a", &[("reading", "3"), ("helpful", "3")]).await;
 
     let month = Month::of(japan_today());
     let period = Period { from: month, to: month };
-    let counters = DynamoCounters::new(world.dynamo.clone(), &world.deliveries);
-    let documents: Vec<&ScheduleDocument> = world.documents.iter().collect();
+    let counters = DynamoCounters::new(world.tables.dynamo.clone(), &world.tables.deliveries);
+    let documents: Vec<&ScheduleDocument> = documents.iter().collect();
     let made = make_reports(&counters, &world.answers, &documents, period, &Format::ALL, true, japan_today())
         .await
         .expect("reports")
@@ -374,7 +200,7 @@ async fn answers_posted_through_the_api_are_in_every_report_output_with_the_figu
     assert!(!all.contains(COMMENT));
 
     // A period the survey was not open in has no survey section.
-    let before = Month::of(days_from_today(-400));
+    let before = Month::of(today_plus(-400));
     let earlier = make_reports(
         &counters,
         &world.answers,

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::error::TransactionCanceledException;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -62,6 +63,19 @@ where
             StoreError::Service(DisplayErrorContext(&error).to_string())
         }
         other => StoreError::Service(DisplayErrorContext(other).to_string()),
+    }
+}
+
+/// A conditional `PutItem`'s outcome: `true` when written, `false` when its condition failed (the
+/// item was there first); any other failure as a [`StoreError`].
+pub(crate) fn put_if<O, R>(result: Result<O, SdkError<PutItemError, R>>) -> Result<bool, StoreError>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+        Err(error) => Err(sdk_error(error)),
     }
 }
 

@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
-use kizuna_reports::counters::{counter_pk, read_ranges, CounterItem, CounterUpdate, Ledger};
-use kizuna_reports::Month;
-use kizuna_schedule::TrackId;
+use kizuna_reports::counters::{counter_pk, CounterItem, CounterUpdate, Ledger};
+use kizuna_reports::ledger::Reading;
 
 use crate::adapters::dynamo::attributes::{n, s, sdk_error};
 use crate::adapters::dynamo::keys::{PK, SK};
@@ -63,30 +62,13 @@ pub async fn add_counts(client: &Client, table: &str, updates: &[CounterUpdate])
     Ok(())
 }
 
-/// Where a report reads: the municipality, the months reported, the tracks it enabled and the
-/// current month (nothing changed after it).
-#[derive(Clone, Copy, Debug)]
-pub struct Reading<'a> {
-    /// The municipality id.
-    pub municipality: &'a str,
-    /// The first month reported.
-    pub from: Month,
-    /// The last month reported.
-    pub to: Month,
-    /// Its enabled tracks.
-    pub enabled: &'a [TrackId],
-    /// The current month.
-    pub now: Month,
-}
-
 /// Reads what a report needs for one municipality: paged Queries of the ranges and keys
-/// [`read_ranges`] names, never a Scan. Returns the parsed ledger and how many items were read.
+/// [`Reading::ranges`] names, never a Scan. Returns the parsed ledger and how many items were read.
 pub async fn read_ledger(client: &Client, table: &str, reading: Reading<'_>) -> Result<(Ledger, usize), BoxError> {
-    let Reading { municipality, from, to, enabled, now } = reading;
-    let pk = counter_pk(municipality);
+    let pk = counter_pk(reading.municipality);
     let mut items = Vec::new();
     // One Query per key: BatchGetItem would save round trips, but the reports role may Query only.
-    for (first, last) in read_ranges(from, to, enabled, now) {
+    for (first, last) in reading.ranges() {
         let mut start = None;
         loop {
             let page = client
@@ -142,14 +124,7 @@ impl DynamoCounters {
 }
 
 impl crate::ports::counters::CounterSource for DynamoCounters {
-    async fn ledger(
-        &self,
-        municipality: &str,
-        from: Month,
-        to: Month,
-        enabled: &[TrackId],
-        now: Month,
-    ) -> Result<(Ledger, usize), BoxError> {
-        read_ledger(&self.client, &self.table, Reading { municipality, from, to, enabled, now }).await
+    async fn ledger(&self, reading: Reading<'_>) -> Result<(Ledger, usize), BoxError> {
+        read_ledger(&self.client, &self.table, reading).await
     }
 }

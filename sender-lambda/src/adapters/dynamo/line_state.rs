@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use crate::adapters::dynamo::attributes::{get_s, n, now_rfc3339, s, sdk_error, Item};
+use crate::adapters::dynamo::attributes::{get_s, n, now_rfc3339, put_if, s, sdk_error, Item};
 use crate::adapters::dynamo::keys::{EXPIRES_AT, PK, SK};
 use crate::BoxError;
 
@@ -87,13 +87,7 @@ impl DynamoLineState {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(error) => Err(sdk_error(error).into()),
-        }
+        Ok(put_if(result)?)
     }
 
     /// Forgets an event whose handling failed, so LINE's redelivery is handled.

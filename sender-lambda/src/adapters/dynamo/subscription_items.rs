@@ -11,6 +11,7 @@ use crate::adapters::dynamo::keys::{
     CHANNEL, EMAIL_HASH, LINE_CHANNEL_ID, LINE_USER_ID, PK, UNIQUENESS_KEY,
 };
 use crate::domain::model::{Channel, LineRecipient, StopReason, Subscription, SubscriptionStatus};
+use crate::ports::subscriptions::PendingSignUp;
 
 /// A subscription to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,21 @@ pub struct NewSubscription {
 }
 
 impl NewSubscription {
+    /// A sign-up as the pending subscription `id` it is stored as (DynamoDB and the in-memory twin).
+    pub fn pending(id: String, signup: &PendingSignUp) -> Self {
+        NewSubscription {
+            id,
+            municipality: signup.municipality.clone(),
+            email: signup.email.clone(),
+            email_hash: signup.email_hash.clone(),
+            anchor_kind: signup.anchor_kind,
+            anchor_date: signup.anchor_date,
+            status: SubscriptionStatus::Pending,
+            nickname: signup.nickname.clone(),
+            consent_version: signup.consent_version.clone(),
+        }
+    }
+
     /// The subscription as it reads once stored (before any change): what the report counters of
     /// its first transition describe.
     pub fn as_stored(&self) -> Subscription {

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use kizuna_schedule::{MailFrame, ScheduleDocument, SystemMail};
 
-use crate::adapters::site::published::Page;
+use crate::adapters::site::published::{system_mail_path, Page};
 use crate::adapters::site::LoadedSchedule;
 use crate::ports::published_site::PublishedSite;
 use crate::BoxError;
@@ -57,12 +57,7 @@ impl PublishedSite for MemorySite {
     }
 
     async fn system_mail(&self, schedule: &LoadedSchedule, kind: SystemMail) -> Result<MailFrame, BoxError> {
-        let relative = schedule
-            .document
-            .mail
-            .system
-            .get(&kind)
-            .ok_or_else(|| format!("schedule has no system mail `{}`", kind.as_str()))?;
+        let relative = system_mail_path(schedule, kind)?;
         let text = self.read(schedule, relative).ok_or("system mail missing")?;
         Ok(serde_json::from_str(&text)?)
     }

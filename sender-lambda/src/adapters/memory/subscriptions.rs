@@ -103,17 +103,7 @@ impl Subscriptions for MemorySubscriptions {
     }
 
     async fn create_pending(&self, signup: &PendingSignUp, now: DateTime<Utc>) -> Result<SignUpOutcome, BoxError> {
-        let new = NewSubscription {
-            id: uuid::Uuid::new_v4().to_string(),
-            municipality: signup.municipality.clone(),
-            email: signup.email.clone(),
-            email_hash: signup.email_hash.clone(),
-            anchor_kind: signup.anchor_kind,
-            anchor_date: signup.anchor_date,
-            status: SubscriptionStatus::Pending,
-            nickname: signup.nickname.clone(),
-            consent_version: signup.consent_version.clone(),
-        };
+        let new = NewSubscription::pending(uuid::Uuid::new_v4().to_string(), signup);
         Ok(match self.put(new.as_stored(), now) {
             None => SignUpOutcome::Created(new.id),
             Some(existing) => SignUpOutcome::Existing(self.lock().subscriptions.get(&existing).cloned()),

@@ -85,14 +85,16 @@ async fn read(schedule: &LoadedSchedule, relative: &str) -> Result<Option<Vec<u8
     }
 }
 
+/// Where a municipality's transactional mail frame of `kind` is (`mail/system/<kind>.json`),
+/// relative to its schedule.
+pub fn system_mail_path(schedule: &LoadedSchedule, kind: SystemMail) -> Result<&str, BoxError> {
+    let relative = schedule.document.mail.system.get(&kind).map(String::as_str);
+    Ok(relative.ok_or_else(|| format!("schedule has no system mail `{}`", kind.as_str()))?)
+}
+
 /// A transactional mail frame (`mail/system/<kind>.json`) of a municipality.
 pub async fn system_mail(schedule: &LoadedSchedule, kind: SystemMail) -> Result<MailFrame, BoxError> {
-    let relative = schedule
-        .document
-        .mail
-        .system
-        .get(&kind)
-        .ok_or_else(|| format!("schedule has no system mail `{}`", kind.as_str()))?;
+    let relative = system_mail_path(schedule, kind)?;
     let bytes = read(schedule, relative).await?.ok_or("system mail missing")?;
     Ok(serde_json::from_slice(&bytes)?)
 }

@@ -23,7 +23,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kizuna_schedule::{AnchorKind, SystemMail};
 
-use crate::adapters::dynamo::attributes::{cancelled_transaction, get_s, n, rfc3339, s, sdk_error, Item};
+use crate::adapters::dynamo::attributes::{cancelled_transaction, get_s, n, put_if, rfc3339, s, sdk_error, Item};
 use crate::adapters::dynamo::counters::counter_action;
 use crate::adapters::dynamo::keys::{
     by_anchor_pk, by_anchor_sk, expiry_sk, subscription_id_from_pk, subscription_pk, uniqueness_pk, BY_ANCHOR_PK,

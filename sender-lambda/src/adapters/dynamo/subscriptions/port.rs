@@ -23,17 +23,7 @@ impl Subscriptions for SubscriptionStore {
     /// Stores a pending subscription with its uniqueness item, or finds the existing one.
     async fn create_pending(&self, signup: &PendingSignUp, now: DateTime<Utc>) -> Result<SignUpOutcome, BoxError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let new = NewSubscription {
-            id: id.clone(),
-            municipality: signup.municipality.clone(),
-            email: signup.email.clone(),
-            email_hash: signup.email_hash.clone(),
-            anchor_kind: signup.anchor_kind,
-            anchor_date: signup.anchor_date,
-            status: SubscriptionStatus::Pending,
-            nickname: signup.nickname.clone(),
-            consent_version: signup.consent_version.clone(),
-        };
+        let new = NewSubscription::pending(id.clone(), signup);
         let (mut item, unique_item) = subscription_items(&new, &rfc3339(now));
         item.insert(EXPIRY_PK.into(), s(ExpiryKind::Pending.as_str()));
         item.insert(EXPIRY_SK.into(), s(expiry_sk(now + Duration::hours(PENDING_HOURS), &id)));
@@ -80,13 +70,7 @@ impl Subscriptions for SubscriptionStore {
             .expression_attribute_values(":cutoff", n(cutoff))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(error) => Err(sdk_error(error).into()),
-        }
+        Ok(put_if(result)?)
     }
 
     /// Confirms a pending sign-up: active, in `by_anchor`, no longer expiring.
