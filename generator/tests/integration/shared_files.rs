@@ -108,6 +108,27 @@ fn a_copy_replaced_or_edited_in_the_output_is_rewritten() {
 }
 
 #[test]
+fn a_link_in_a_folder_on_the_way_is_refused() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    write(out.path(), &bundle("1"));
+    // A folder deep inside one archive, and one folder of another archive's own pages, made links
+    // to a folder outside: the folders of a batch are checked once, every one of them still is.
+    for (link, town, files) in [("b/national/fragment", "b", own("b")), ("c", "c", own("c"))] {
+        let path = out.path().join(link);
+        fs::remove_dir_all(&path).expect("remove the folder");
+        std::os::unix::fs::symlink(elsewhere.path(), &path).expect("symlink");
+        let mut sink = DirectorySink::new(out.path(), true);
+        let error = sink.accept_with_shared(town, files, &shared(town, &bundle("2"))).expect_err("refused");
+        let name = Path::new(link).file_name().expect("name").to_string_lossy().into_owned();
+        assert!(error.to_string().contains(&format!("{name} is a symbolic link")), "{error}");
+        sink.abort();
+        fs::remove_file(&path).expect("unlink");
+    }
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("list").count(), 0, "nothing written outside");
+}
+
+#[test]
 fn a_copy_is_written_where_the_file_cannot_be_linked() {
     let out = tempfile::tempdir().expect("tempdir");
     let bundle = bundle("1");
