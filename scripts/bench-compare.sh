@@ -10,7 +10,9 @@
 # Usage: scripts/bench-compare.sh [N ...]   (default: 35)
 #   For N above 350 only Kizuna is measured, rendering to a null sink (1,741 municipalities are
 #   ~1.2 M pages, and Hugo holds a whole site in memory); BENCH_DISK=1 also writes that build to
-#   disk under $TMPDIR (~13 GB at N = 1,741) and deletes it after measuring.
+#   disk under $TMPDIR (~13 GB at N = 1,741) and deletes it after measuring. Up to 350, the
+#   fresh and no-op builds are also measured into tmpfs (BENCH_TMPFS, default /dev/shm; "" skips
+#   them), with a cold and a warm readings dictionary cache, next to `cp -r` of the output.
 # Installs what it needs (idempotent, as root on Debian): hugo, python3-yaml, time, mecab-ipadic
 # (scripts/ipadic.sh) and the Pagefind CLI (npm ci in scripts/compare).
 set -euo pipefail
@@ -30,7 +32,11 @@ cargo build --release -q -p kizuna-generator --bin kizuna
 kizuna=${CARGO_TARGET_DIR:-target}/release/kizuna
 today=2026-11-26
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# The same Kizuna builds are also measured into tmpfs (the generator's work without the disk's
+# cost of creating files); BENCH_TMPFS names another memory file system, "" skips them.
+tmpfs=${BENCH_TMPFS-/dev/shm}
+shm=
+trap 'rm -rf "$work" ${shm:+"$shm"}' EXIT
 
 measure() { # $1 = label, rest = command: prints a Markdown row (wall time, CPU time, peak RSS, last output line)
   local label=$1; shift
@@ -48,6 +54,9 @@ echo "| --- | ---: | ---: | ---: | --- |"
 for n in "${@:-35}"; do
   content=$work/content-$n
   scripts/compare/synthesise.sh "$n" "$content"
+  # The readings dictionary's cache (generator/src/yomi/cache.rs) starts empty: the first build
+  # compiles it (cold), the later ones read it (warm).
+  export KIZUNA_CACHE_DIR=$work/cache-$n
   if [ "$n" -gt 350 ]; then
     measure "Kizuna N=$n, render + search index, null sink" "$kizuna" build --content "$content" --today "$today" --null-sink
     measure "Kizuna N=$n, render only (--no-search), null sink" "$kizuna" build --no-search --content "$content" --today "$today" --null-sink
@@ -59,8 +68,20 @@ for n in "${@:-35}"; do
     continue
   fi
   out=$work/kizuna-$n
-  measure "Kizuna N=$n, fresh build with search (shared national index)" "$kizuna" build --content "$content" --out "$out" --today "$today"
+  measure "Kizuna N=$n, fresh build with search (shared national index), cold dictionary cache" "$kizuna" build --content "$content" --out "$out" --today "$today"
   measure "Kizuna N=$n, no-op rebuild with search" "$kizuna" build --content "$content" --out "$out" --today "$today"
+  measure "Kizuna N=$n, fresh build with search, warm dictionary cache" "$kizuna" build --content "$content" --out "$work/kizuna-warm-$n" --today "$today"
+  # The file system's own bound: copying the archive on the same disk (cp -r does not keep hard
+  # links, so it writes every national copy that Kizuna links).
+  measure "cp -r of Kizuna's N=$n output on the same disk" cp -r "$out" "$work/copy-$n"
+  if [ -d "$tmpfs" ] && [ -w "$tmpfs" ]; then
+    shm=$(mktemp -d "$tmpfs/kizuna-bench.XXXXXX")
+    measure "Kizuna N=$n into tmpfs ($tmpfs), fresh, warm dictionary cache" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
+    measure "Kizuna N=$n into tmpfs, no-op rebuild" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
+    rm -rf "$shm/out"
+    measure "Kizuna N=$n into tmpfs, fresh, cold dictionary cache" env KIZUNA_CACHE_DIR="$shm/cache" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
+    rm -rf "$shm"
+  fi
   measure "Kizuna N=$n, fresh build with search indexed per municipality (before)" \
     env KIZUNA_SEARCH_PER_MUNICIPALITY=1 "$kizuna" build --content "$content" --out "$work/kizuna-whole-$n" --today "$today"
   rm -rf "$work/kizuna-whole-$n"

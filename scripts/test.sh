@@ -31,6 +31,9 @@ echo "==> LibreOffice Calc and poppler-utils for the staff workbook and review t
 scripts/office.sh
 echo "==> IPADIC for search readings (scripts/ipadic.sh)"
 scripts/ipadic.sh
+# The builds of the tests below share one compiled readings dictionary, kept in the project's
+# target folder rather than the home's cache (generator/src/yomi/cache.rs).
+export KIZUNA_CACHE_DIR=${KIZUNA_CACHE_DIR:-$PWD/target/kizuna-cache}
 
 echo "==> cargo test --workspace"
 cargo test --workspace "$@"

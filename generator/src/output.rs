@@ -32,6 +32,10 @@ use rayon::prelude::*;
 
 use crate::render::OutputFile;
 
+mod links;
+
+use links::{check_folders, no_symlink_on_the_way, not_a_link};
+
 const MANIFEST: &str = ".kizuna-manifest";
 const BATCHES: &str = ".kizuna-batches";
 /// Where changed files wait for the commit. Its name starts with `.kizuna-`, which the publisher
@@ -229,7 +233,8 @@ impl DirectorySink {
         let outcomes: Vec<(Staged, Option<Original>)> = shared
             .par_iter()
             .map(|file| {
-                let target = no_symlink_on_the_way(&self.root, Path::new(&file.path))?;
+                // The folders were checked by the caller (`check_folders`).
+                let target = not_a_link(&self.root, Path::new(&file.path))?;
                 let original = known.get(&key(file));
                 if let Some(meta) = fs::metadata(&target).ok().filter(|meta| meta.is_file()) {
                     let same_inode = original.and_then(|o| o.inode) == Some(inode(&meta));
@@ -340,11 +345,13 @@ impl Sink for DirectorySink {
     fn accept_with_shared(&mut self, batch: &str, files: Vec<OutputFile>, shared: &[SharedFile]) -> io::Result<()> {
         self.prepare_staging()?;
         let staging = self.staging();
+        let paths = files.iter().map(|f| f.path.as_str()).chain(shared.iter().map(|f| f.path.as_str()));
+        check_folders(&self.root, paths)?;
         // Compare and stage in parallel: on small files the file system, not the CPU, is the limit.
         let changed: Vec<bool> = files
             .par_iter()
             .map(|file| {
-                let target = no_symlink_on_the_way(&self.root, Path::new(&file.path))?;
+                let target = not_a_link(&self.root, Path::new(&file.path))?;
                 if fs::read(&target).is_ok_and(|existing| existing == file.bytes) {
                     return Ok(false);
                 }
@@ -394,34 +401,6 @@ fn move_into_place(root: &Path, staging: &Path, relative: &Path) -> io::Result<(
         }
     }
     Ok(())
-}
-
-/// `root/relative`, after checking that neither it nor any folder between `root` and it is a
-/// symbolic link (parts that do not exist yet are created later as real folders).
-fn no_symlink_on_the_way(root: &Path, relative: &Path) -> io::Result<PathBuf> {
-    let mut path = root.to_path_buf();
-    for part in relative.components() {
-        if !matches!(part, std::path::Component::Normal(_)) {
-            return Err(io::Error::other(format!(
-                "refusing to write {}: not a plain relative path",
-                relative.display()
-            )));
-        }
-        path.push(part);
-        match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(io::Error::other(format!(
-                    "{} is a symbolic link; kizuna never writes through links inside the output directory \
-                     (remove the link: the build re-creates a real folder)",
-                    path.display()
-                )))
-            }
-            Ok(_) => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => break,
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(root.join(relative))
 }
 
 /// Writes a file that must not exist yet: a leftover (or planted) file or link of that name is

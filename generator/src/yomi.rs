@@ -7,15 +7,20 @@
 //! EUC-JP, under `/usr/share/mecab/dic/ipadic`; `KIZUNA_IPADIC` names another folder). The
 //! dictionary is compiled once per process, when a build first indexes pages (a few seconds),
 //! with only the readings as features and without the name, place and organisation lexicons, and
-//! kept serialised in a temporary file; the search engine opens it to read pages and drops it before
+//! kept serialised in a file: an entry of the cache folder shared by later processes (`cache.rs`),
+//! or a temporary file without one; the search engine opens it to read pages and drops it before
 //! Pagefind makes a large index (`search/engine.rs`). Without it a build with search stops and says how to install it.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Seek, SeekFrom};
+use std::io::{self, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use vibrato::{Dictionary, SystemDictionaryBuilder, Tokenizer};
+
+mod cache;
+
+pub use cache::{dir_from_env as cache_dir_from_env, Origin, CACHE_ENV};
 
 /// Where Debian's `mecab-ipadic` puts the dictionary sources.
 pub const DEFAULT_DIR: &str = "/usr/share/mecab/dic/ipadic";
@@ -73,48 +78,20 @@ impl std::fmt::Debug for Reader {
 impl Reader {
     /// Compiles the IPADIC sources in `dir` (MeCab's format, EUC-JP as IPADIC ships them).
     pub fn load(dir: &Path) -> Result<Self, ReadingsError> {
-        let fail = |message: String| ReadingsError { dir: dir.to_path_buf(), message };
-        let mut csv_files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| fail(format!("cannot list the folder: {e}")))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "csv"))
-            .filter(|path| !path.file_name().is_some_and(|name| SKIPPED_FILES.iter().any(|s| name == *s)))
-            .collect();
-        if csv_files.is_empty() {
-            return Err(fail("no *.csv lexicon files".to_owned()));
-        }
-        // Sorted, so that the same sources always compile to the same dictionary.
-        csv_files.sort();
-        // Only the reading is kept as an entry's feature: the part-of-speech fields would more
-        // than double the dictionary in memory (peak RSS must stay under 300 MB with Pagefind).
-        let mut lexicon = String::new();
-        for path in &csv_files {
-            compact(&read_euc_jp(path).map_err(&fail)?, Some(READING_FIELD), &mut lexicon);
-        }
-        let matrix = read_euc_jp(&dir.join("matrix.def")).map_err(&fail)?;
-        let chars = read_euc_jp(&dir.join("char.def")).map_err(&fail)?;
-        let mut unknown = String::new();
-        compact(&read_euc_jp(&dir.join("unk.def")).map_err(&fail)?, None, &mut unknown);
-        let dictionary: Dictionary = SystemDictionaryBuilder::from_readers(
-            lexicon.as_bytes(),
-            matrix.as_bytes(),
-            chars.as_bytes(),
-            unknown.as_bytes(),
-        )
-        .map_err(|e| fail(format!("cannot compile it: {e}")))?;
+        let dictionary = compile(dir, &sources(dir)?)?;
         Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
     }
 
     /// A reader of the dictionary of the process, compiled on first use from `KIZUNA_IPADIC` or
-    /// [`DEFAULT_DIR`] and kept serialised in an anonymous temporary file (deleted by the system
-    /// when the process ends), so that it takes no memory while unused. Callers drop the reader
-    /// before Pagefind makes a large index: the two never share the 300 MB peak-RSS budget.
+    /// [`DEFAULT_DIR`] (or read from the cache folder [`use_cache`] named) and kept serialised in a
+    /// file, so that it takes no memory while unused. Callers drop the reader before Pagefind makes
+    /// a large index: the two never share the 300 MB peak-RSS budget.
     pub fn open() -> Result<Reader, ReadingsError> {
-        let dir = || std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
-        let fail = |message: String| ReadingsError { dir: dir(), message };
+        let fail = |message: String| ReadingsError { dir: ipadic_dir(), message };
         let file = Reader::compiled()?;
         let mut file = file.lock().map_err(|_| fail("the compiled dictionary is unavailable".to_owned()))?;
-        file.seek(SeekFrom::Start(0)).map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
+        file.seek(SeekFrom::Start(cache::HEADER_LEN))
+            .map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
         let dictionary = Dictionary::read(BufReader::new(&mut *file))
             .map_err(|e| fail(format!("cannot read the compiled dictionary: {e}")))?;
         Ok(Reader { tokenizer: Tokenizer::new(dictionary) })
@@ -123,20 +100,12 @@ impl Reader {
     /// The compiled dictionary of the process (see [`Reader::open`]); a second caller waits for the first.
     fn compiled() -> Result<&'static Mutex<File>, ReadingsError> {
         static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
-        let dir = std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
-        COMPILED.get_or_init(|| Reader::compile(&dir).map(Mutex::new)).as_ref().map_err(Clone::clone)
-    }
-
-    fn compile(dir: &Path) -> Result<File, ReadingsError> {
-        let fail = |message: String| ReadingsError { dir: dir.to_path_buf(), message };
-        let file = tempfile::tempfile().map_err(|e| fail(format!("cannot create a temporary file: {e}")))?;
-        let mut writer = BufWriter::new(file);
-        Reader::load(dir)?
-            .tokenizer
-            .dictionary()
-            .write(&mut writer)
-            .map_err(|e| fail(format!("cannot store it: {e}")))?;
-        writer.into_inner().map_err(|e| fail(format!("cannot store it: {e}")))
+        COMPILED
+            .get_or_init(|| {
+                compiled_file(&ipadic_dir(), CACHE_DIR.get().map(PathBuf::as_path)).map(|(f, _)| Mutex::new(f))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The words of `text`, in order (whitespace is not a word).
@@ -159,6 +128,102 @@ impl Reader {
         }
         words
     }
+}
+
+/// Keeps the compiled dictionary in `dir` across processes (the `kizuna` binary passes
+/// [`cache_dir_from_env`]); without a call, as in the library's tests, every process compiles it.
+/// Only the first call counts, and only before the first build with search.
+pub fn use_cache(dir: Option<PathBuf>) {
+    if let Some(dir) = dir {
+        // A second call changes nothing: the process's dictionary may already come from the first.
+        let _ = CACHE_DIR.set(dir);
+    }
+}
+
+/// The cache folder of [`use_cache`], once set.
+static CACHE_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// The IPADIC source folder: `KIZUNA_IPADIC`, else [`DEFAULT_DIR`].
+fn ipadic_dir() -> PathBuf {
+    std::env::var_os(DIR_ENV).map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from)
+}
+
+/// The compiled dictionary of the IPADIC sources in `dir`, serialised in a file after a digest of
+/// [`cache::HEADER_LEN`] bytes: the entry of `cache` when it has a sound one, otherwise compiled
+/// now and stored there (replacing a damaged entry) or, when `cache` is `None` or cannot be
+/// written, in an anonymous temporary file.
+pub fn compiled_file(dir: &Path, cache: Option<&Path>) -> Result<(File, Origin), ReadingsError> {
+    let fail = |message: String| ReadingsError { dir: dir.to_path_buf(), message };
+    let sources = sources(dir)?;
+    let entry = match cache {
+        Some(cache) => {
+            let name = cache::entry_name(&sources, &settings()).map_err(|e| fail(format!("cannot read it: {e}")))?;
+            Some(cache.join(name))
+        }
+        None => None,
+    };
+    if let Some(file) = entry.as_deref().and_then(cache::open_entry) {
+        return Ok((file, Origin::Cached));
+    }
+    let dictionary = compile(dir, &sources)?;
+    let write = |out: &mut dyn Write| dictionary.write(out).map(drop).map_err(|e| io::Error::other(e.to_string()));
+    if let Some(entry) = &entry {
+        match cache::store_entry(entry, &write) {
+            Ok(file) => return Ok((file, Origin::Compiled)),
+            // Only speed is lost: the build goes on with the dictionary it just compiled.
+            Err(e) => eprintln!(
+                "kizuna: warning: the compiled readings dictionary cannot be cached as {} ({e}); it is \
+                 compiled again by every build (set {CACHE_ENV} to a folder that can be written)",
+                entry.display()
+            ),
+        }
+    }
+    let file = cache::store_anonymous(&write).map_err(|e| fail(format!("cannot store it: {e}")))?;
+    Ok((file, Origin::Compiled))
+}
+
+/// The compile settings that are not in the source files (part of a cache entry's name).
+fn settings() -> String {
+    format!("field {READING_FIELD}, cost fields {COST_FIELDS}, skipped {SKIPPED_FILES:?}")
+}
+
+/// The source files a compile reads, in the order it reads them.
+fn sources(dir: &Path) -> Result<Vec<PathBuf>, ReadingsError> {
+    let fail = |message: String| ReadingsError { dir: dir.to_path_buf(), message };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| fail(format!("cannot list the folder: {e}")))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "csv"))
+        .filter(|path| !path.file_name().is_some_and(|name| SKIPPED_FILES.iter().any(|s| name == *s)))
+        .collect();
+    if files.is_empty() {
+        return Err(fail("no *.csv lexicon files".to_owned()));
+    }
+    // Sorted, so that the same sources always compile to the same dictionary.
+    files.sort();
+    files.extend(["matrix.def", "char.def", "unk.def"].map(|name| dir.join(name)));
+    Ok(files)
+}
+
+/// Compiles `sources` (the lexicon files, then matrix.def, char.def and unk.def, as [`sources`]
+/// lists them).
+fn compile(dir: &Path, sources: &[PathBuf]) -> Result<Dictionary, ReadingsError> {
+    let fail = |message: String| ReadingsError { dir: dir.to_path_buf(), message };
+    let [lexicons @ .., matrix, chars, unknown_def] = sources else {
+        return Err(fail("no *.csv lexicon files".to_owned()));
+    };
+    // Only the reading is kept as an entry's feature: the part-of-speech fields would more
+    // than double the dictionary in memory (peak RSS must stay under 300 MB with Pagefind).
+    let mut lexicon = String::new();
+    for path in lexicons {
+        compact(&read_euc_jp(path).map_err(&fail)?, Some(READING_FIELD), &mut lexicon);
+    }
+    let matrix = read_euc_jp(matrix).map_err(&fail)?;
+    let chars = read_euc_jp(chars).map_err(&fail)?;
+    let mut unknown = String::new();
+    compact(&read_euc_jp(unknown_def).map_err(&fail)?, None, &mut unknown);
+    SystemDictionaryBuilder::from_readers(lexicon.as_bytes(), matrix.as_bytes(), chars.as_bytes(), unknown.as_bytes())
+        .map_err(|e| fail(format!("cannot compile it: {e}")))
 }
 
 /// Appends MeCab CSV `lines` to `out` keeping the surface, ids and cost, and as the feature only
@@ -202,6 +267,83 @@ mod tests {
         // IPADIC reads 麻疹 the way parents say it.
         assert_eq!(reading("麻疹"), "はしか", "{words:?}");
         assert_eq!(reading("予防"), "よぼう", "{words:?}");
+    }
+
+    /// The dictionary in an entry-format `file` works: it reads 抱っこ as だっこ.
+    fn assert_reads_dakko(file: &mut File) {
+        file.seek(SeekFrom::Start(cache::HEADER_LEN)).expect("seek");
+        let dictionary = Dictionary::read(BufReader::new(file)).expect("a readable dictionary");
+        let reader = Reader { tokenizer: Tokenizer::new(dictionary) };
+        let words = reader.words("抱っこ");
+        assert_eq!(words[0].reading.as_deref(), Some("だっこ"), "{words:?}");
+    }
+
+    #[test]
+    fn a_second_load_reads_the_cache_and_a_damaged_entry_is_replaced() {
+        let cache = tempfile::tempdir().expect("temp dir");
+        let (mut file, origin) = compiled_file(&ipadic_dir(), Some(cache.path())).expect("compiled");
+        assert_eq!(origin, Origin::Compiled);
+        assert_reads_dakko(&mut file);
+        let entries: Vec<PathBuf> =
+            std::fs::read_dir(cache.path()).expect("list the cache").map(|e| e.expect("entry").path()).collect();
+        assert_eq!(entries.len(), 1, "one entry and no temporary file left: {entries:?}");
+        let entry = &entries[0];
+        assert!(entry.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ipadic-")), "{entry:?}");
+        // The format named in the entry's key is the one vibrato writes.
+        let bytes = std::fs::read(entry).expect("read the entry");
+        assert!(bytes[cache::HEADER_LEN as usize..].starts_with(cache::VIBRATO_MAGIC.as_bytes()), "vibrato's format");
+
+        let (mut file, origin) = compiled_file(&ipadic_dir(), Some(cache.path())).expect("cached");
+        assert_eq!(origin, Origin::Cached, "the second load reads the entry");
+        assert_reads_dakko(&mut file);
+
+        // One byte changed in the middle of the payload: the digest no longer matches.
+        let mut damaged = bytes.clone();
+        let middle = damaged.len() / 2;
+        damaged[middle] ^= 0x40;
+        std::fs::write(entry, &damaged).expect("damage the entry");
+        let (mut file, origin) = compiled_file(&ipadic_dir(), Some(cache.path())).expect("compiled again");
+        assert_eq!(origin, Origin::Compiled, "a damaged entry is not used");
+        assert_reads_dakko(&mut file);
+        assert_eq!(std::fs::read(entry).expect("read the new entry"), bytes, "the damaged entry is replaced");
+
+        // A truncated entry (a disk that filled up under another writer) is not used either.
+        std::fs::write(entry, &bytes[..bytes.len() / 3]).expect("truncate the entry");
+        assert!(cache::open_entry(entry).is_none());
+        std::fs::write(entry, &bytes[..10]).expect("truncate the header");
+        assert!(cache::open_entry(entry).is_none());
+        assert!(cache::open_entry(&cache.path().join("missing.dic")).is_none());
+    }
+
+    #[test]
+    fn a_cache_folder_that_cannot_be_written_still_gives_a_dictionary() {
+        // A file where the folder should be: refused even to root (tests run as root in CI).
+        let parent = tempfile::tempdir().expect("temp dir");
+        let cache = parent.path().join("cache");
+        std::fs::write(&cache, "not a folder").expect("write");
+        let (mut file, origin) = compiled_file(&ipadic_dir(), Some(&cache)).expect("compiled without the cache");
+        assert_eq!(origin, Origin::Compiled);
+        assert_reads_dakko(&mut file);
+        assert_eq!(std::fs::read_to_string(&cache).expect("read"), "not a folder");
+    }
+
+    #[test]
+    fn the_entry_name_changes_with_the_sources_and_the_settings() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let [a, b] = ["A.csv", "B.csv"].map(|name| dir.path().join(name));
+        std::fs::write(&a, "抱っこ").expect("write");
+        std::fs::write(&b, "だっこ").expect("write");
+        let sources = [a.clone(), b.clone()];
+        let name = cache::entry_name(&sources, "field 11").expect("name");
+        assert_eq!(cache::entry_name(&sources, "field 11").expect("name"), name, "the same sources, the same name");
+        assert_ne!(cache::entry_name(&sources, "field 12").expect("name"), name, "another setting");
+        std::fs::write(&b, "だっこ ").expect("write");
+        assert_ne!(cache::entry_name(&sources, "field 11").expect("name"), name, "another byte");
+        // The same bytes moved from one file to the next are other sources.
+        std::fs::write(&a, "抱っこだ").expect("write");
+        std::fs::write(&b, "っこ ").expect("write");
+        assert_ne!(cache::entry_name(&sources, "field 11").expect("name"), name, "another split");
+        assert!(cache::entry_name(&[dir.path().join("missing.csv")], "").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `kizuna` binary on the project's own sample content and on fixtures.
 
-use std::path::PathBuf;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn project_root() -> PathBuf {
@@ -9,11 +10,17 @@ fn project_root() -> PathBuf {
 
 /// Runs kizuna in a neutral locale (C.UTF-8), so that its messages are in the default language.
 fn kizuna(args: &[&str]) -> std::process::Output {
+    kizuna_cached(args, &Path::new(env!("CARGO_TARGET_TMPDIR")).join("kizuna-cache"))
+}
+
+/// [`kizuna`] with the readings dictionary cached in `cache` (never the real home's cache).
+fn kizuna_cached(args: &[&str], cache: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_kizuna"))
         .current_dir(project_root())
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env("LANG", "C.UTF-8")
+        .env("KIZUNA_CACHE_DIR", cache)
         .args(args)
         .output()
         .expect("run kizuna")
@@ -117,4 +124,33 @@ fn help_explains_every_command() {
     }
     let build_help = String::from_utf8_lossy(&kizuna(&["build", "--help"]).stdout).into_owned();
     assert!(build_help.contains("--production") && build_help.contains("refuses draft content"), "{build_help}");
+}
+
+#[test]
+fn a_second_build_reads_the_readings_dictionary_the_first_one_cached() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let cache = work.path().join("cache");
+    let content = project_root().join("generator/tests/fixtures/valid");
+    let build = |out: &str| {
+        let out = work.path().join(out);
+        let args = ["build", "--today", "2026-11-26", "--content", content.to_str().expect("utf-8")];
+        let output = kizuna_cached(&[&args[..], &["--out", out.to_str().expect("utf-8")]].concat(), &cache);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+    let entry = || {
+        let entries: Vec<PathBuf> =
+            std::fs::read_dir(&cache).expect("the cache folder").map(|e| e.expect("entry").path()).collect();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let metadata = entries[0].metadata().expect("metadata");
+        (entries[0].clone(), metadata.ino(), metadata.len())
+    };
+    build("first");
+    let first = entry();
+    assert!(first.2 > 1_000_000, "a whole dictionary: {first:?}");
+    // Another output folder, so the search index is made again and needs the readings: the
+    // second process reads the entry (a compile would have renamed a new file over it).
+    build("second");
+    assert_eq!(entry(), first);
+    let search = |out: &str| std::fs::read(work.path().join(out).join("testcity/pagefind/pagefind-entry.json"));
+    assert_eq!(search("second").expect("second index"), search("first").expect("first index"));
 }

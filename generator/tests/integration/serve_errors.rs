@@ -65,6 +65,7 @@ fn a_bad_edit_shows_its_error_in_the_browser_until_it_is_fixed() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
     let child = Command::new(env!("CARGO_BIN_EXE_kizuna"))
         .args(["serve", "--today", "2026-11-26", "--port", &port.to_string()])
+        .env("KIZUNA_CACHE_DIR", work.path().join("cache"))
         .arg("--content")
         .arg(&content)
         .arg("--theme")

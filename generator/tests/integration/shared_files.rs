@@ -78,6 +78,57 @@ fn a_shared_file_is_stored_once_and_every_archive_links_to_it() {
 }
 
 #[test]
+fn a_copy_replaced_or_edited_in_the_output_is_rewritten() {
+    let out = tempfile::tempdir().expect("tempdir");
+    write(out.path(), &bundle("1"));
+    let path = |town: &str, name: &str| out.path().join(town).join(name);
+    let shared_inode = fs::metadata(path("a", "national/pagefind.js")).expect("meta").ino();
+
+    // b's copy replaced by a new file with other bytes (no longer the shared inode), and c's own
+    // page edited in place: a rebuild compares them and writes both back.
+    fs::remove_file(path("b", "national/pagefind.js")).expect("remove");
+    fs::write(path("b", "national/pagefind.js"), "api 1, edited").expect("replace");
+    fs::write(path("c", "index.html"), "<h1>edited</h1>").expect("edit");
+    let again = write(out.path(), &bundle("1"));
+    assert_eq!((again.written, again.linked, again.unchanged), (2, 1, 7), "{again:?}");
+    assert_eq!(fs::read(path("b", "national/pagefind.js")).expect("read"), b"api 1");
+    assert_eq!(fs::read(path("c", "index.html")).expect("read"), b"<h1>c</h1>");
+    let metas: Vec<fs::Metadata> =
+        TOWNS.iter().map(|t| fs::metadata(path(t, "national/pagefind.js")).expect("meta")).collect();
+    assert!(metas.iter().all(|m| m.ino() == shared_inode), "b's copy is linked to the others again");
+
+    // The shared file edited in place: every archive's copy (one inode) has other bytes now, and
+    // the first archive's is read and compared, so all three are rewritten.
+    fs::write(path("a", "national/fragment/ja_1.pf_fragment"), "fragment 1, edited").expect("edit");
+    let third = write(out.path(), &bundle("1"));
+    assert_eq!((third.written, third.unchanged), (3, 6), "{third:?}");
+    for town in TOWNS {
+        assert_eq!(fs::read(path(town, "national/fragment/ja_1.pf_fragment")).expect("read"), b"fragment 1", "{town}");
+    }
+}
+
+#[test]
+fn a_link_in_a_folder_on_the_way_is_refused() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    write(out.path(), &bundle("1"));
+    // A folder deep inside one archive, and one folder of another archive's own pages, made links
+    // to a folder outside: the folders of a batch are checked once, every one of them still is.
+    for (link, town, files) in [("b/national/fragment", "b", own("b")), ("c", "c", own("c"))] {
+        let path = out.path().join(link);
+        fs::remove_dir_all(&path).expect("remove the folder");
+        std::os::unix::fs::symlink(elsewhere.path(), &path).expect("symlink");
+        let mut sink = DirectorySink::new(out.path(), true);
+        let error = sink.accept_with_shared(town, files, &shared(town, &bundle("2"))).expect_err("refused");
+        let name = Path::new(link).file_name().expect("name").to_string_lossy().into_owned();
+        assert!(error.to_string().contains(&format!("{name} is a symbolic link")), "{error}");
+        sink.abort();
+        fs::remove_file(&path).expect("unlink");
+    }
+    assert_eq!(fs::read_dir(elsewhere.path()).expect("list").count(), 0, "nothing written outside");
+}
+
+#[test]
 fn a_copy_is_written_where_the_file_cannot_be_linked() {
     let out = tempfile::tempdir().expect("tempdir");
     let bundle = bundle("1");
