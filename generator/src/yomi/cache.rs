@@ -62,7 +62,7 @@ pub(super) fn entry_name(sources: &[PathBuf], settings: &str) -> io::Result<Stri
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let length = path.metadata()?.len();
         hasher.update(format!("\n{name} {length}\n").as_bytes());
-        io::copy(&mut File::open(path)?, &mut HashWriter(&mut hasher))?;
+        io::copy(&mut File::open(path)?, &mut hasher)?;
     }
     let hex: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
     Ok(format!("ipadic-{hex}.dic"))
@@ -76,7 +76,7 @@ pub(super) fn open_entry(path: &Path) -> Option<File> {
     let mut expected = [0u8; HEADER_LEN as usize];
     reader.read_exact(&mut expected).ok()?;
     let mut hasher = Sha256::new();
-    io::copy(&mut reader, &mut HashWriter(&mut hasher)).ok()?;
+    io::copy(&mut reader, &mut hasher).ok()?;
     (hasher.finalize().as_slice() == expected).then_some(file)
 }
 
@@ -110,20 +110,6 @@ fn write_entry(file: &mut File, write: &dyn Fn(&mut dyn Write) -> io::Result<()>
     file.seek(SeekFrom::Start(0))?;
     file.write_all(hasher.finalize().as_slice())?;
     file.flush()
-}
-
-/// Feeds what is written to a hasher.
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Writes to a file and a hasher alike.
