@@ -68,6 +68,12 @@ impl SubscriptionStatus {
                 | SubscriptionStatus::Completed
         )
     }
+
+    /// Whether a subscription may move from this status to `next` by ending (stop, unsubscribe,
+    /// bounce, completion, block): it must still be live, and ending never makes it pending or active.
+    pub fn can_end_as(self, next: SubscriptionStatus) -> bool {
+        self.is_live() && !matches!(next, SubscriptionStatus::Pending | SubscriptionStatus::Active)
+    }
 }
 
 /// `<anchor date>#<uuid>`: the order of recipients in a page, and where a page ends.
@@ -287,7 +293,27 @@ pub struct Subscription {
     pub counted: bool,
 }
 
+/// The lifecycle's status rules, shared by every subscription store (DynamoDB and its in-memory
+/// twin): a store refuses a change these do not allow before it writes anything.
 impl Subscription {
+    /// Whether a confirmation may activate it: only a pending sign-up.
+    pub fn can_activate(&self) -> bool {
+        self.status == SubscriptionStatus::Pending
+    }
+
+    /// Whether the birth may be registered: a due-date subscription, active or already completed
+    /// (a late registration starts the child's tracks).
+    pub fn can_register_birth(&self) -> bool {
+        self.anchor_kind == AnchorKind::Due
+            && matches!(self.status, SubscriptionStatus::Active | SubscriptionStatus::Completed)
+    }
+
+    /// Whether the due date may change: a due-date subscription, pending or active.
+    pub fn can_change_due_date(&self) -> bool {
+        self.anchor_kind == AnchorKind::Due
+            && matches!(self.status, SubscriptionStatus::Active | SubscriptionStatus::Pending)
+    }
+
     /// The channel it is delivered on.
     pub fn channel(&self) -> Channel {
         if self.line.is_some() {

@@ -121,7 +121,7 @@ impl Subscriptions for MemorySubscriptions {
     }
 
     async fn activate(&self, current: &Subscription, _now: DateTime<Utc>) -> Result<Change, BoxError> {
-        if current.status != SubscriptionStatus::Pending {
+        if !current.can_activate() {
             return Ok(Change::Refused);
         }
         Ok(self.guarded(current, |state, sub| {
@@ -136,8 +136,7 @@ impl Subscriptions for MemorySubscriptions {
         birth: NaiveDate,
         _now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        let allowed = matches!(current.status, SubscriptionStatus::Active | SubscriptionStatus::Completed);
-        if !allowed || current.anchor_kind != AnchorKind::Due {
+        if !current.can_register_birth() {
             return Ok(Change::Refused);
         }
         Ok(self.guarded(current, |state, sub| {
@@ -155,8 +154,7 @@ impl Subscriptions for MemorySubscriptions {
         due: NaiveDate,
         _now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        let allowed = matches!(current.status, SubscriptionStatus::Active | SubscriptionStatus::Pending);
-        if !allowed || current.anchor_kind != AnchorKind::Due {
+        if !current.can_change_due_date() {
             return Ok(Change::Refused);
         }
         Ok(self.guarded(current, |state, sub| {
@@ -175,7 +173,7 @@ impl Subscriptions for MemorySubscriptions {
         _transition: Transition,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        if !current.status.is_live() || matches!(status, SubscriptionStatus::Pending | SubscriptionStatus::Active) {
+        if !current.status.can_end_as(status) {
             return Ok(Change::Refused);
         }
         Ok(self.guarded(current, |state, sub| {

@@ -75,7 +75,7 @@ impl Subscriptions for SubscriptionStore {
 
     /// Confirms a pending sign-up: active, in `by_anchor`, no longer expiring.
     async fn activate(&self, current: &Subscription, now: DateTime<Utc>) -> Result<Change, BoxError> {
-        if current.status != SubscriptionStatus::Pending {
+        if !current.can_activate() {
             return Ok(Change::Refused);
         }
         let update = self
@@ -106,8 +106,7 @@ impl Subscriptions for SubscriptionStore {
         birth: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        let allowed = matches!(current.status, SubscriptionStatus::Active | SubscriptionStatus::Completed);
-        if current.anchor_kind != AnchorKind::Due || !allowed {
+        if !current.can_register_birth() {
             return Ok(Change::Refused);
         }
         let update = self
@@ -147,8 +146,7 @@ impl Subscriptions for SubscriptionStore {
         due: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        let allowed = matches!(current.status, SubscriptionStatus::Active | SubscriptionStatus::Pending);
-        if current.anchor_kind != AnchorKind::Due || !allowed {
+        if !current.can_change_due_date() {
             return Ok(Change::Refused);
         }
         let mut update = self
@@ -181,8 +179,7 @@ impl Subscriptions for SubscriptionStore {
         transition: Transition,
         now: DateTime<Utc>,
     ) -> Result<Change, BoxError> {
-        let live = current.status.is_live();
-        if !live || matches!(status, SubscriptionStatus::Pending | SubscriptionStatus::Active) {
+        if !current.status.can_end_as(status) {
             return Ok(Change::Refused);
         }
         let mut set = String::from("SET #st = :new, stop_reason = :r, updated_at = :t, ended_at = :t");
