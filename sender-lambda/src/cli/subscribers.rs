@@ -45,8 +45,10 @@ pub async fn import(settings: &Settings, file: &Path, skip_invalid: bool) -> Res
     }
     let client = aws_sdk_dynamodb::Client::new(&aws_config().await);
     let store = SubscriptionStore::new(client, &settings.subscriptions_table, &settings.deliveries_table);
-    let mut counts =
-        import_rows(&store, &hasher, &checked.rows).await.with_context(|| format!("importing {}", file.display()))?;
+    let progress = |done, total| eprintln!("{}: {done} of {total} rows imported…", file.display());
+    let mut counts = import_rows(&store, &hasher, &checked.rows, progress)
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
     counts.skipped = checked.bad.len();
     println!(
         "imported {} new, {} already present, {} invalid skipped",

@@ -238,15 +238,22 @@ pub struct ImportStopped {
     pub cause: crate::BoxError,
 }
 
-/// Imports checked rows as active subscriptions (a few at a time); duplicates are counted, not
-/// stored. Each import counts as a registration in the reports' counters (in `deliveries`).
+/// How often an import reports its progress, in rows.
+pub const PROGRESS_EVERY: usize = 500;
+
+/// Imports checked rows as active subscriptions, in file order; duplicates are counted, not
+/// stored. Each import counts as a registration in the reports' counters (in `deliveries`), and
+/// every row of a municipality adds to the same counter item: DynamoDB would cancel concurrent
+/// transactions on it as conflicts, so rows are written one at a time (moto, which the tests use,
+/// is not safe under concurrent transactions either). `progress(done, total)` is called every
+/// [`PROGRESS_EVERY`] rows.
 pub async fn import_rows(
     store: &SubscriptionStore,
     hasher: &crate::domain::links::EmailHasher,
     rows: &[ImportRow],
+    mut progress: impl FnMut(usize, usize),
 ) -> Result<ImportCounts, ImportStopped> {
-    use futures_util::stream::{self, StreamExt};
-    // The same row twice in one file is one subscription (and must not race with itself).
+    // The same row twice in one file is one subscription.
     let mut seen = BTreeSet::new();
     let unique: Vec<&ImportRow> = rows
         .iter()
@@ -254,31 +261,29 @@ pub async fn import_rows(
         .collect();
     let repeated = rows.len() - unique.len();
     let total = unique.len();
-    // `buffered` yields in file order, so when a row fails every row before it is done.
-    let mut outcomes = stream::iter(unique)
-        .map(|row| {
-            let subscription = NewSubscription {
-                id: uuid::Uuid::new_v4().to_string(),
-                municipality: row.municipality.clone(),
-                email: row.email.clone(),
-                email_hash: hasher.hash(&row.email),
-                anchor_kind: row.kind,
-                anchor_date: row.date,
-                status: SubscriptionStatus::Active,
-                nickname: None,
-                consent_version: "import".to_owned(),
-            };
-            async move { store.put_new(&subscription).await }
-        })
-        .buffered(16);
     let (mut created, mut present) = (0, 0);
-    while let Some(outcome) = outcomes.next().await {
-        match outcome {
+    for row in unique {
+        let subscription = NewSubscription {
+            id: uuid::Uuid::new_v4().to_string(),
+            municipality: row.municipality.clone(),
+            email: row.email.clone(),
+            email_hash: hasher.hash(&row.email),
+            anchor_kind: row.kind,
+            anchor_date: row.date,
+            status: SubscriptionStatus::Active,
+            nickname: None,
+            consent_version: "import".to_owned(),
+        };
+        match store.put_new(&subscription).await {
             Ok(PutOutcome::Created) => created += 1,
             Ok(PutOutcome::Duplicate) => present += 1,
             Err(cause) => {
                 return Err(ImportStopped { done: created + present, total, created, duplicates: present, cause })
             }
+        }
+        let done = created + present;
+        if done % PROGRESS_EVERY == 0 && done < total {
+            progress(done, total);
         }
     }
     Ok(ImportCounts { created, duplicates: present + repeated, skipped: 0 })

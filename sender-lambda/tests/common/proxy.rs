@@ -3,7 +3,9 @@
 //! It listens on 127.0.0.1, forwards every request to moto (one request per connection,
 //! `Connection: close`), timestamps each SESv2 `SendEmail` call (`POST /v2/email/outbound-emails`)
 //! and answers a configurable share of them with SES throttling — HTTP 429 with the SESv2
-//! `TooManyRequestsException` JSON error — without forwarding them.
+//! `TooManyRequestsException` JSON error — without forwarding them. On request it also cancels the
+//! next DynamoDB `TransactWriteItems` calls as DynamoDB does when another transaction is in flight
+//! on one of their items (`TransactionCanceledException`, reason `TransactionConflict`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -23,6 +25,10 @@ pub struct Record {
     pub forwarded: usize,
     /// Connections accepted and not yet answered.
     pub open: usize,
+    /// `TransactWriteItems` calls still to be cancelled as conflicts.
+    pub conflicts_to_inject: usize,
+    /// `TransactWriteItems` calls cancelled as conflicts (not forwarded).
+    pub conflicted: usize,
 }
 
 /// A running proxy (stopped when the test's runtime ends).
@@ -35,6 +41,7 @@ pub struct Proxy {
 }
 
 const SEND_EMAIL: &str = "/v2/email/outbound-emails";
+const TRANSACT_WRITE_ITEMS: &str = "x-amz-target: dynamodb_20120810.transactwriteitems";
 
 impl Proxy {
     /// Starts a proxy to `127.0.0.1:<upstream>` throttling `throttle_share` (0..1) of SendEmail calls.
@@ -67,6 +74,16 @@ impl Proxy {
     pub fn snapshot(&self) -> (Vec<Instant>, usize, usize) {
         let record = self.record.lock().expect("record");
         (record.send_times.clone(), record.throttled, record.forwarded)
+    }
+
+    /// Cancels the next `count` `TransactWriteItems` calls as transaction conflicts (0: none more).
+    pub fn conflict_next_transactions(&self, count: usize) {
+        self.record.lock().expect("record").conflicts_to_inject = count;
+    }
+
+    /// How many `TransactWriteItems` calls were cancelled as conflicts so far.
+    pub fn conflicted(&self) -> usize {
+        self.record.lock().expect("record").conflicted
     }
 
     /// Waits until at least `count` SendEmail calls were forwarded.
@@ -155,6 +172,22 @@ impl Proxy {
                 return client.shutdown().await;
             }
         }
+        if head.to_ascii_lowercase().contains(TRANSACT_WRITE_ITEMS) {
+            let conflict = {
+                let mut record = self.record.lock().expect("record");
+                let conflict = record.conflicts_to_inject > 0;
+                if conflict {
+                    record.conflicts_to_inject -= 1;
+                    record.conflicted += 1;
+                }
+                conflict
+            };
+            if conflict {
+                let response = transaction_conflict(&buffer[head_end..]);
+                client.write_all(response.as_bytes()).await?;
+                return client.shutdown().await;
+            }
+        }
         // Forward with `Connection: close`, relay the whole answer, close.
         let mut forwarded_head: String = head
             .trim_end_matches("\r\n")
@@ -175,4 +208,25 @@ impl Proxy {
         client.write_all(&response).await?;
         client.shutdown().await
     }
+}
+
+/// DynamoDB's answer to a `TransactWriteItems` whose last item has another transaction in flight:
+/// one cancellation reason per item, in order.
+fn transaction_conflict(body: &[u8]) -> String {
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let items = request["TransactItems"].as_array().map_or(1, Vec::len).max(1);
+    let mut reasons = vec![serde_json::json!({ "Code": "None" }); items - 1];
+    reasons
+        .push(serde_json::json!({ "Code": "TransactionConflict", "Message": "Transaction is ongoing for the item" }));
+    let body = serde_json::json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons",
+        "CancellationReasons": reasons,
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n\
+         x-amzn-RequestId: proxy-conflict\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
 }

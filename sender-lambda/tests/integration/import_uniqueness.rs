@@ -1,7 +1,9 @@
 //! Imported subscriptions and their uniqueness items, against moto (issue 14 §1): an imported
 //! subscription names its `UNIQ#` item, so stopping or deleting it frees the address; tables
 //! written before the fix are repaired by `subscribers repair-uniqueness`; and an import that
-//! cannot reach the store says why, how far it got and that re-running is safe.
+//! cannot reach the store says why, how far it got and that re-running is safe. Every
+//! transition's transaction also adds to its municipality's counter item, so DynamoDB cancels two
+//! at once for a conflict: such a transaction is sent again, never taken for a refusal.
 
 use crate::common;
 
@@ -13,8 +15,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use chrono::Utc;
 use common::d;
-use common::moto::{sender_command, Moto};
+use common::moto::{config_at, sender_command, Moto};
+use common::proxy::Proxy;
+use kizuna_reports::counters::Outcome;
+use kizuna_reports::ledger::Reading;
+use kizuna_reports::Month;
 use kizuna_schedule::AnchorKind;
+use kizuna_sender::adapters::dynamo::counters::read_ledger;
 use kizuna_sender::adapters::dynamo::keys::{subscription_pk, uniqueness_pk, PK, UNIQUENESS_KEY};
 use kizuna_sender::adapters::dynamo::subscriptions::SubscriptionStore;
 use kizuna_sender::adapters::dynamo::tables::{deliveries_table, subscriptions_table};
@@ -23,7 +30,9 @@ use kizuna_sender::domain::links::EmailHasher;
 use kizuna_sender::domain::model::{
     FamilyReason, StopReason, Subscription, SubscriptionStatus, Transition, UnsubscribeVia,
 };
-use kizuna_sender::use_cases::import::{check_csv, import_rows};
+use kizuna_sender::ports::store_error::StoreError;
+use kizuna_sender::ports::subscriptions::Change;
+use kizuna_sender::use_cases::import::{check_csv, import_rows, ImportCounts};
 
 const SUBSCRIPTIONS: &str = "kizuna-subscriptions";
 const DELIVERIES: &str = "kizuna-deliveries";
@@ -106,11 +115,8 @@ async fn stopping_or_deleting_an_imported_subscription_frees_its_uniqueness_item
     let today = d("2026-11-26");
     let csv = "email,municipality,kind,date\nhanako@example.jp,hikari,birth,2026-05-01\ntaro@example.jp,hikari,birth,2026-06-01\n";
     let checked = check_csv(csv.as_bytes(), None, today).expect("csv");
-    // One row at a time: moto is not safe under concurrent transactions.
-    for row in &checked.rows {
-        let counts = import_rows(&store, &hasher(), std::slice::from_ref(row)).await.expect("import");
-        assert_eq!(counts.created, 1);
-    }
+    let counts = import_rows(&store, &hasher(), &checked.rows, |_, _| {}).await.expect("import");
+    assert_eq!(counts.created, 2);
 
     for (row, stopped) in checked.rows.iter().zip([true, false]) {
         let hash = hasher().hash(&row.email);
@@ -195,4 +201,54 @@ fn an_import_that_cannot_reach_the_store_names_the_cause_and_its_progress() {
     assert!(error.contains("re-running the same file is safe"), "{error}");
     assert!(error.contains("dispatch failure") && !error.contains("unhandled error"), "{error}");
     assert!(!error.contains("a@example.jp"), "no address in the message: {error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_cancelled_for_a_conflict_are_sent_again_and_counted_once() {
+    let moto = Moto::start().await;
+    store(&moto).await;
+    // The proxy answers as DynamoDB does when another transaction is in flight on the counter item.
+    let proxy = Proxy::start(moto.port, 0.0, 1).await;
+    let store = SubscriptionStore::new(Client::new(&config_at(&proxy.endpoint()).await), SUBSCRIPTIONS, DELIVERIES);
+    let csv = "email,municipality,kind,date\nhanako@example.jp,hikari,birth,2026-05-01\ntaro@example.jp,hikari,birth,2026-06-01\n";
+    let checked = check_csv(csv.as_bytes(), None, d("2026-11-26")).expect("csv");
+    proxy.conflict_next_transactions(3);
+    let counts = import_rows(&store, &hasher(), &checked.rows, |_, _| {}).await.expect("import");
+    assert_eq!(counts, ImportCounts { created: 2, duplicates: 0, skipped: 0 });
+    assert_eq!(proxy.conflicted(), 3, "each conflict was answered, and sent again");
+
+    let current = |email: &'static str| {
+        let store = store.clone();
+        async move {
+            let [(id, _)] = &store.ids_by_email_hash(&hasher().hash(email)).await.expect("ids")[..] else {
+                panic!("one subscription")
+            };
+            store.get(id).await.expect("get").expect("stored")
+        }
+    };
+    let reason = StopReason::Family(FamilyReason::Other);
+    let stop = |sub: Subscription| {
+        let store = store.clone();
+        async move { store.end(&sub, SubscriptionStatus::Stopped, reason, Transition::Stopped(reason), Utc::now()).await }
+    };
+    proxy.conflict_next_transactions(1);
+    let stopped = stop(current("hanako@example.jp").await).await.expect("stop");
+    assert!(matches!(stopped, Change::Applied(_)), "a conflict is not a refusal: {stopped:?}");
+    assert_eq!(proxy.conflicted(), 4);
+
+    // One that keeps conflicting is reported as a conflict after a few attempts, and changes nothing.
+    proxy.conflict_next_transactions(usize::MAX);
+    let taro = current("taro@example.jp").await;
+    let error = stop(taro.clone()).await.expect_err("it kept conflicting");
+    assert!(matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Conflict(_))), "{error}");
+    proxy.conflict_next_transactions(0);
+    assert_eq!(current("taro@example.jp").await.status, SubscriptionStatus::Active);
+
+    let month = Month::of(kizuna_schedule::japan_today());
+    let enabled = [kizuna_schedule::TrackId::Baby];
+    let reading = Reading { municipality: "hikari", from: month, to: month, enabled: &enabled, now: month };
+    let (ledger, _) = read_ledger(store.client(), DELIVERIES, reading).await.expect("ledger");
+    let flows = &ledger.months[&month];
+    assert_eq!(flows.outcome(Outcome::Registered, |_| true), 2, "each import counted once");
+    assert_eq!(flows.outcome(Outcome::EndedStopped, |_| true), 1, "the stop counted once");
 }

@@ -17,8 +17,8 @@
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use super::SubscriptionStore;
-use crate::adapters::dynamo::attributes::{cancelled_transaction, n, rfc3339, s, sdk_error};
+use super::{SubscriptionStore, Transacted};
+use crate::adapters::dynamo::attributes::{n, rfc3339, s, sdk_error};
 use crate::adapters::dynamo::counters::counter_action;
 use crate::adapters::dynamo::keys::{subscription_pk, PK, SK};
 use crate::adapters::dynamo::subscription_items::{subscription_from_item, COUNTED};
@@ -123,13 +123,10 @@ impl SubscriptionStore {
                 .iter()
                 .map(|update| counter_action(&self.deliveries, update))
                 .collect::<Result<Vec<_>, _>>()?;
-            let transaction =
-                self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(mark).build());
-            match counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await {
-                Ok(_) => return Ok(true),
-                Err(error) => {
-                    cancelled_transaction(error)?;
-                }
+            let mut items = vec![TransactWriteItem::builder().update(mark).build()];
+            items.extend(counts);
+            if let Transacted::Committed = self.transact(items).await? {
+                return Ok(true);
             }
             // It changed, was counted or deleted since it was read: read it again.
             match self.get(&current.id).await? {

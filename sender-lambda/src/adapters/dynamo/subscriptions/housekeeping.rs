@@ -16,13 +16,13 @@ impl SubscriptionStore {
             .expression_attribute_values(":was", s(current.status.as_str()))
             .build()?;
         let counts = self.counts(Transition::Deleted, Some(current), None, now)?;
-        let transaction =
-            self.client.transact_write_items().transact_items(TransactWriteItem::builder().delete(delete).build());
-        match counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await {
-            Ok(_) => Ok(()),
-            Err(error) => Err(StoreError::Conflict(format!(
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        items.extend(counts);
+        match self.transact(items).await? {
+            Transacted::Committed => Ok(()),
+            Transacted::Cancelled(cancelled) => Err(StoreError::Conflict(format!(
                 "the subscription changed while it was being deleted: {:?}",
-                cancelled_transaction(error)?.message()
+                cancelled.message()
             ))
             .into()),
         }

@@ -18,6 +18,7 @@ mod port;
 
 pub use backfill::{Backfilled, BACKFILL_SK};
 
+use aws_sdk_dynamodb::types::error::TransactionCanceledException;
 use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -53,6 +54,15 @@ pub enum PutOutcome {
     Created,
     /// The same address already subscribed the same anchor in the same municipality.
     Duplicate,
+}
+
+/// How the transaction of a transition ended ([`SubscriptionStore::transact`]).
+#[derive(Debug)]
+pub(crate) enum Transacted {
+    /// Written, with its counters.
+    Committed,
+    /// Refused as a whole, for the reasons it carries (a failed condition, usually).
+    Cancelled(TransactionCanceledException),
 }
 
 /// The subscriptions and deliveries tables, for the lifecycle.
@@ -129,18 +139,14 @@ impl SubscriptionStore {
                 )
                 .build())
         };
-        let transaction =
-            self.client.transact_write_items().transact_items(put(unique_item)?).transact_items(put(item)?);
-        let result = counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await;
-        match result {
-            Ok(_) => Ok(PutOutcome::Created),
-            Err(error) => {
-                let cancelled = cancelled_transaction(error)?;
-                match cancelled.cancellation_reasons().first().and_then(|r| r.code()) {
-                    Some("ConditionalCheckFailed") => Ok(PutOutcome::Duplicate),
-                    other => Err(StoreError::Service(format!("TransactWriteItems cancelled: {other:?}")).into()),
-                }
-            }
+        let mut items = vec![put(unique_item)?, put(item)?];
+        items.extend(counts);
+        match self.transact(items).await? {
+            Transacted::Committed => Ok(PutOutcome::Created),
+            Transacted::Cancelled(cancelled) => match cancelled.cancellation_reasons().first().and_then(|r| r.code()) {
+                Some("ConditionalCheckFailed") => Ok(PutOutcome::Duplicate),
+                other => Err(StoreError::Service(format!("TransactWriteItems cancelled: {other:?}")).into()),
+            },
         }
     }
 
@@ -167,13 +173,36 @@ impl SubscriptionStore {
     /// Applies a guarded update and the report counters of its transition in one transaction;
     /// `false` when the guard refused it.
     pub(crate) async fn update(&self, update: Update, counts: Vec<TransactWriteItem>) -> Result<bool, BoxError> {
-        let transaction =
-            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
-        let result = counts.into_iter().fold(transaction, |t, count| t.transact_items(count)).send().await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => Ok(cancelled_transaction(error).map(|_| false)?),
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        items.extend(counts);
+        Ok(matches!(self.transact(items).await?, Transacted::Committed))
+    }
+
+    /// Sends the transaction of one transition. Every transition of a municipality in a month adds
+    /// to the same counter item, so two at once make DynamoDB cancel one of them for a
+    /// `TransactionConflict` (another transaction in flight on that item) rather than for a failed
+    /// condition: that one is sent again after a short random wait, a few times, before it is
+    /// reported as a [`StoreError::Conflict`]. A cancellation for any other reason is the caller's
+    /// to judge.
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Transacted, StoreError> {
+        const ATTEMPTS: u32 = 6;
+        for attempt in 1..=ATTEMPTS {
+            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let cancelled = match result {
+                Ok(_) => return Ok(Transacted::Committed),
+                Err(error) => cancelled_transaction(error)?,
+            };
+            let codes: Vec<Option<&str>> = cancelled.cancellation_reasons().iter().map(|r| r.code()).collect();
+            let only_conflicts = codes.contains(&Some("TransactionConflict"))
+                && codes.iter().all(|code| matches!(code, None | Some("None" | "TransactionConflict")));
+            if !only_conflicts {
+                return Ok(Transacted::Cancelled(cancelled));
+            }
+            if attempt < ATTEMPTS {
+                tokio::time::sleep(std::time::Duration::from_millis(fastrand::u64(10..=100) << attempt)).await;
+            }
         }
+        Err(StoreError::Conflict(format!("TransactWriteItems conflicted {ATTEMPTS} times with other transactions")))
     }
 
     pub(crate) fn guarded(&self, current: &Subscription) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {

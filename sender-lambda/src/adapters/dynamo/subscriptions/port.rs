@@ -209,20 +209,16 @@ impl Subscriptions for SubscriptionStore {
         let update = update.update_expression(expression).build()?;
         let after = Subscription { status, ..current.clone() };
         let counts = self.counts(transition, Some(current), Some(&after), now)?;
-        let transaction =
-            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
-        let mut transaction = counts.into_iter().fold(transaction, |t, count| t.transact_items(count));
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        items.extend(counts);
         if let Some(unique) = &current.uniqueness_pk {
-            transaction = transaction.transact_items(
+            items.push(
                 TransactWriteItem::builder()
                     .delete(Delete::builder().table_name(&self.subscriptions).key(PK, s(unique)).build()?)
                     .build(),
             );
         }
-        let applied = match transaction.send().await {
-            Ok(_) => true,
-            Err(error) => cancelled_transaction(error).map(|_| false)?,
-        };
+        let applied = matches!(self.transact(items).await?, Transacted::Committed);
         self.reread(&current.id, applied).await
     }
 
