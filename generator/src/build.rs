@@ -117,6 +117,8 @@ pub struct BuildReport {
     pub files: usize,
     /// HTML pages produced.
     pub pages: usize,
+    /// Municipalities kept as the previous build from the same inputs wrote them (not rendered).
+    pub kept: usize,
 }
 
 /// A failure after validation (a template error or an I/O error).
@@ -154,6 +156,7 @@ pub fn build(
     let build_id = out_dir
         .and_then(|dir| previous_build_id(dir, content, &fingerprint))
         .unwrap_or_else(|| format!("{}-{fingerprint}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+    let inputs = inputs_key(&build_id, layout);
     let build = BuildInfo { id: build_id.clone(), production: options.production };
     let context = BuildContext { content, theme: &prepared.theme, build_date: options.build_date, build: &build };
 
@@ -168,15 +171,39 @@ pub fn build(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    // The national search bundle is made (or reused) here, before any municipality's pages are in
-    // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
-    // reuses every bundle does not pay for it.
-    let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
-    let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0 };
+    let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0, kept: 0 };
+    // A municipality the previous build made from the same inputs, whose files are still as it
+    // wrote them, is kept as it is: a no-op rebuild renders nothing but the root.
+    let mut to_render = Vec::with_capacity(selected.len());
+    for id in selected.iter().copied() {
+        let kept = match &inputs {
+            Some(inputs) => sink.reuse(id, inputs)?,
+            None => None,
+        };
+        match kept {
+            Some(kept) => {
+                report.files += kept.len();
+                report.pages += kept.iter().filter(|path| path.ends_with(".html")).count();
+                report.municipalities += 1;
+                report.kept += 1;
+                progress.inc(1);
+            }
+            None => to_render.push(id),
+        }
+    }
     let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
     report.pages += root_files.iter().filter(|f| f.path.ends_with(".html")).count();
     sink.accept("", root_files)?;
+    if to_render.is_empty() {
+        progress.finish_and_clear();
+        return Ok(report);
+    }
+    let selected = to_render;
+    // The national search bundle is made (or reused) here, before any municipality's pages are in
+    // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
+    // reuses every bundle does not pay for it.
+    let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
     // Pipelined: while a municipality is indexed and written here, the next one is rendered on
     // another thread (indexing is mostly single-threaded; rendering and writing use rayon), so a
     // build with search keeps both cores busy. Two municipalities are in memory at a time.
@@ -261,6 +288,16 @@ fn input_fingerprint(options: &BuildOptions) -> Result<String, BuildError> {
     hasher.update(env!("CARGO_PKG_VERSION"));
     let digest = hasher.finalize();
     Ok(digest.iter().take(3).map(|b| format!("{b:02x}")).collect())
+}
+
+/// The key of everything a municipality's output depends on: the build id (which names the hash
+/// of content, theme and options, [`input_fingerprint`]), the search layout, and this program —
+/// its size and modification time, so that a generator built anew (changed templates or code, same
+/// version) renders again. `None` when the program cannot be told apart: then everything renders.
+fn inputs_key(build_id: &str, layout: search::Layout) -> Option<String> {
+    let program = fs::metadata(std::env::current_exe().ok()?).ok()?;
+    let modified = program.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{build_id} {layout:?} {}-{}", program.len(), modified.as_nanos()))
 }
 
 /// The id of the previous build in `out_dir` when it was built from the same inputs, so that a

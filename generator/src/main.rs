@@ -219,8 +219,9 @@ fn write_build(prepared: &build::Prepared, options: &BuildOptions, out: &std::pa
             let summary = sink.commit().with_context(|| format!("finishing the write to {}", out.display()))?;
             let seconds = started.elapsed().as_secs_f64();
             println!(
-                "built {} municipalities into {}: {} files ({} pages), {} written, {} unchanged, {} removed, in {seconds:.2} s (build {})",
+                "built {} municipalities ({} kept as built) into {}: {} files ({} pages), {} written, {} unchanged, {} removed, in {seconds:.2} s (build {})",
                 report.municipalities,
+                report.kept,
                 out.display(),
                 summary.produced,
                 report.pages,

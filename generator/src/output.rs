@@ -17,6 +17,14 @@
 //! hosted alone stays whole; and since every write goes through a new file and a rename, a later
 //! build never changes a file that other archives share.
 //!
+//! **Batches kept as built.** A rebuild from the same inputs renders nothing it does not have to:
+//! after each commit the writer stamps every batch it wrote (`.kizuna-stamp`: the key of the
+//! build's inputs, then each file's size and modification time), and [`Sink::reuse`] keeps a batch
+//! whose stamp has the same key while every file it lists is still there as written. A file
+//! changed, removed or replaced since (its size or time differs) makes the batch render again and
+//! repairs it. The stamp of a batch is removed before its new files are moved into place, so a
+//! commit cut short leaves no stamp that could vouch for half-moved files.
+//!
 //! **Symlinks.** Nothing is ever written, renamed or removed through a symbolic link inside the
 //! output directory (a link `public/city → /elsewhere` would otherwise receive the whole archive):
 //! every path is checked component by component, and a link is an error that names it. The output
@@ -37,6 +45,7 @@ mod links;
 use links::{check_folders, no_symlink_on_the_way, not_a_link};
 
 const MANIFEST: &str = ".kizuna-manifest";
+const STAMP: &str = ".kizuna-stamp";
 const BATCHES: &str = ".kizuna-batches";
 /// Where changed files wait for the commit. Its name starts with `.kizuna-`, which the publisher
 /// never uploads (`scripts/publish.sh`), and a new build removes what a killed one left in it.
@@ -56,6 +65,15 @@ pub struct SharedFile {
 /// Where rendered files go, one batch at a time: `""` for the root files, else a municipality id
 /// whose files all live under `<id>/`.
 pub trait Sink {
+    /// Keeps batch `batch` as an earlier build wrote it, when that build was made from the same
+    /// `inputs` (a key of everything the batch depends on) and its files are still as written:
+    /// returns their paths, or `None` when the batch must be rendered and accepted — from these
+    /// `inputs`, which a sink that keeps batches records. By default nothing is kept.
+    fn reuse(&mut self, batch: &str, inputs: &str) -> io::Result<Option<Vec<String>>> {
+        let _ = (batch, inputs);
+        Ok(None)
+    }
+
     /// Accepts the files of one batch.
     fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()>;
 
@@ -115,6 +133,10 @@ pub struct DirectorySink {
     summary: WriteSummary,
     /// For each shared file (by its allocation): a file on disk with its bytes, to link copies to.
     shared: HashMap<usize, Original>,
+    /// Batches kept as an earlier build wrote them ([`Sink::reuse`]).
+    kept: Vec<String>,
+    /// The inputs key of each batch to be rendered, for its stamp.
+    inputs: HashMap<String, String>,
 }
 
 /// A file on disk holding a shared file's bytes: the first copy staged, or one already in place.
@@ -138,6 +160,8 @@ impl DirectorySink {
             complete,
             summary: WriteSummary::default(),
             shared: HashMap::new(),
+            kept: Vec::new(),
+            inputs: HashMap::new(),
         }
     }
 
@@ -147,6 +171,10 @@ impl DirectorySink {
         } else {
             self.root.join(batch).join(MANIFEST)
         }
+    }
+
+    fn stamp_path(&self, batch: &str) -> PathBuf {
+        self.root.join(batch).join(STAMP)
     }
 
     fn staging(&self) -> PathBuf {
@@ -164,9 +192,14 @@ impl DirectorySink {
         Ok(())
     }
 
-    /// Renames every staged file into place, removes stale files and writes the manifests.
+    /// Renames every staged file into place, removes stale files and writes the manifests and
+    /// the stamps.
     pub fn commit(mut self) -> io::Result<WriteSummary> {
         let (root, staging) = (self.root.clone(), self.staging());
+        // No stamp may vouch for a batch while its new files are on their way.
+        for batch in self.inputs.keys() {
+            remove_file_if_present(&no_symlink_on_the_way(&root, &Path::new(batch).join(STAMP))?)?;
+        }
         if self.staging_ready {
             move_into_place(&root, &staging, Path::new(""))?;
         }
@@ -183,20 +216,29 @@ impl DirectorySink {
         }
         let batches_path = self.root.join(BATCHES);
         let previous_batches = read_lines(&batches_path)?;
-        let mut current: BTreeSet<String> = self.batches.iter().filter(|b| !b.is_empty()).cloned().collect();
+        let mut current: BTreeSet<String> =
+            self.batches.iter().chain(&self.kept).filter(|b| !b.is_empty()).cloned().collect();
         if self.complete {
             for gone in previous_batches.difference(&current) {
                 let manifest = self.manifest_path(gone);
                 for stale in read_lines(&manifest)? {
                     self.remove(&stale)?;
                 }
-                let _ = fs::remove_file(&manifest);
+                for bookkeeping in [MANIFEST, STAMP] {
+                    remove_file_if_present(&no_symlink_on_the_way(&self.root, &Path::new(gone).join(bookkeeping))?)?;
+                }
                 remove_empty_parents(&self.root, &manifest);
             }
         } else {
             current.extend(previous_batches);
         }
         write_if_changed(&batches_path, current.iter().map(|b| format!("{b}\n")).collect::<String>().as_bytes())?;
+        for (batch, inputs) in &self.inputs {
+            if self.batches.contains(batch) {
+                let files = read_lines(&self.manifest_path(batch))?;
+                write_if_changed(&self.stamp_path(batch), stamp(&self.root, inputs, &files)?.as_bytes())?;
+            }
+        }
         Ok(self.summary)
     }
 
@@ -325,11 +367,7 @@ fn inode(meta: &fs::Metadata) -> (u64, u64) {
 /// no links, too many links to one file, the original gone) writes `bytes` instead. Says whether
 /// it linked.
 fn link_or_copy(original: &Path, path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    match fs::remove_file(path) {
-        Ok(()) => {}
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error),
-    }
+    remove_file_if_present(path)?;
     if fs::hard_link(original, path).is_ok() {
         return Ok(true);
     }
@@ -338,6 +376,26 @@ fn link_or_copy(original: &Path, path: &Path, bytes: &[u8]) -> io::Result<bool> 
 }
 
 impl Sink for DirectorySink {
+    fn reuse(&mut self, batch: &str, inputs: &str) -> io::Result<Option<Vec<String>>> {
+        let stamp_path = no_symlink_on_the_way(&self.root, &Path::new(batch).join(STAMP))?;
+        let kept = match fs::read_to_string(&stamp_path) {
+            Ok(text) => still_as_stamped(&self.root, &text, inputs),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error),
+        };
+        match &kept {
+            Some(files) => {
+                self.summary.produced += files.len();
+                self.summary.unchanged += files.len();
+                self.kept.push(batch.to_owned());
+            }
+            None => {
+                self.inputs.insert(batch.to_owned(), inputs.to_owned());
+            }
+        }
+        Ok(kept)
+    }
+
     fn accept(&mut self, batch: &str, files: Vec<OutputFile>) -> io::Result<()> {
         self.accept_with_shared(batch, files, &[])
     }
@@ -403,14 +461,58 @@ fn move_into_place(root: &Path, staging: &Path, relative: &Path) -> io::Result<(
     Ok(())
 }
 
+/// A batch's stamp: its inputs key, then one line per file — size, modification time (ns since
+/// the epoch) and path, tab-separated.
+fn stamp(root: &Path, inputs: &str, files: &BTreeSet<String>) -> io::Result<String> {
+    let lines: Vec<String> = files
+        .par_iter()
+        .map(|path| {
+            let (len, modified) = size_and_time(&fs::symlink_metadata(root.join(path))?)
+                .ok_or_else(|| io::Error::other(format!("{path} is not a file the build wrote")))?;
+            Ok(format!("{len}\t{modified}\t{path}\n"))
+        })
+        .collect::<io::Result<_>>()?;
+    Ok(format!("{inputs}\n{}", lines.concat()))
+}
+
+/// The files a stamp lists, when it was made from `inputs` and every file is still as stamped.
+fn still_as_stamped(root: &Path, stamp: &str, inputs: &str) -> Option<Vec<String>> {
+    let mut lines = stamp.lines();
+    if lines.next() != Some(inputs) {
+        return None;
+    }
+    let files: Vec<(&str, &str, &str)> = lines
+        .map(|line| {
+            let mut parts = line.splitn(3, '\t');
+            Some((parts.next()?, parts.next()?, parts.next()?))
+        })
+        .collect::<Option<_>>()?;
+    let unchanged = files.par_iter().all(|(len, modified, path)| {
+        fs::symlink_metadata(root.join(path))
+            .ok()
+            .and_then(|meta| size_and_time(&meta))
+            .is_some_and(|(l, m)| l.to_string() == *len && m.to_string() == *modified)
+    });
+    unchanged.then(|| files.into_iter().map(|(_, _, path)| path.to_owned()).collect())
+}
+
+/// A regular file's size and modification time (ns since the epoch); `None` for anything else.
+fn size_and_time(meta: &fs::Metadata) -> Option<(u64, u128)> {
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    meta.is_file().then_some((meta.len(), modified))
+}
+
+fn remove_file_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a file that must not exist yet: a leftover (or planted) file or link of that name is
 /// removed first, and `create_new` never follows a link.
 fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Ok(()) => {}
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error),
-    }
+    remove_file_if_present(path)?;
     let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     file.write_all(bytes)?;
     file.flush()

@@ -18,6 +18,8 @@ use std::sync::{Mutex, OnceLock};
 
 use vibrato::{Dictionary, SystemDictionaryBuilder, Tokenizer};
 
+use crate::catalogue::{self as msg, Lang, Text};
+
 mod cache;
 
 pub use cache::{dir_from_env as cache_dir_from_env, Origin, CACHE_ENV};
@@ -171,11 +173,14 @@ pub fn compiled_file(dir: &Path, cache: Option<&Path>) -> Result<(File, Origin),
         match cache::store_entry(entry, &write) {
             Ok(file) => return Ok((file, Origin::Compiled)),
             // Only speed is lost: the build goes on with the dictionary it just compiled.
-            Err(e) => eprintln!(
-                "kizuna: warning: the compiled readings dictionary cannot be cached as {} ({e}); it is \
-                 compiled again by every build (set {CACHE_ENV} to a folder that can be written)",
-                entry.display()
-            ),
+            Err(e) => {
+                let text = Text::new(&msg::READINGS_CACHE_NOT_WRITABLE)
+                    .arg("path", entry.display())
+                    .arg("error", e)
+                    .arg("env", CACHE_ENV);
+                let lang = Lang::choose(None);
+                eprintln!("{}\n  {}", text.message(lang), text.hint(lang).unwrap_or_default());
+            }
         }
     }
     let file = cache::store_anonymous(&write).map_err(|e| fail(format!("cannot store it: {e}")))?;
@@ -313,6 +318,35 @@ mod tests {
         std::fs::write(entry, &bytes[..10]).expect("truncate the header");
         assert!(cache::open_entry(entry).is_none());
         assert!(cache::open_entry(&cache.path().join("missing.dic")).is_none());
+    }
+
+    #[test]
+    fn storing_an_entry_removes_only_the_entries_unused_for_a_month() {
+        let cache = tempfile::tempdir().expect("temp dir");
+        let aged = |name: &str, days: u64| {
+            let path = cache.path().join(name);
+            std::fs::write(&path, b"an entry of other sources").expect("write");
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+            std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(when)).expect("age");
+            path
+        };
+        let stale = aged("ipadic-0000.dic", cache::UNUSED_DAYS + 1);
+        let recent = aged("ipadic-1111.dic", cache::UNUSED_DAYS - 1);
+        let other = aged("notes.txt", 400);
+        let (_, origin) = compiled_file(&ipadic_dir(), Some(cache.path())).expect("compiled");
+        assert_eq!(origin, Origin::Compiled);
+        assert!(!stale.exists(), "an entry unused for over a month is removed");
+        assert!(recent.exists() && other.exists(), "a recent entry and other files stay");
+
+        // Reading an entry marks it as used.
+        let name = cache::entry_name(&sources(&ipadic_dir()).expect("sources"), &settings()).expect("name");
+        let entry = cache.path().join(name);
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 86_400);
+        std::fs::File::options().write(true).open(&entry).and_then(|f| f.set_modified(old)).expect("age");
+        let (_, origin) = compiled_file(&ipadic_dir(), Some(cache.path())).expect("cached");
+        assert_eq!(origin, Origin::Cached);
+        let used = std::fs::metadata(&entry).and_then(|m| m.modified()).expect("modified");
+        assert!(used > old + std::time::Duration::from_secs(86_400), "the entry read is marked as used");
     }
 
     #[test]

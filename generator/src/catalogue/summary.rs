@@ -5,6 +5,12 @@
 use super::{entries, Entry};
 
 entries! {
+    READINGS_CACHE_NOT_WRITABLE = "readings-cache-not-writable" {
+        ja: "kizuna: 警告: 読みの辞書を {path} にキャッシュできません（{error}）。ビルドのたびに辞書を作り直します",
+        ja_hint: "書き込めるフォルダーを環境変数 {env} に指定してください",
+        en: "kizuna: warning: the compiled readings dictionary cannot be cached as {path} ({error}); every build compiles it again",
+        en_hint: "set {env} to a folder that can be written",
+    }
     NOTHING_WRITTEN = "nothing-written" {
         ja: "kizuna: エラー {errors} 件、警告 {warnings} 件。何も書き込んでいません",
         ja_hint: "",

@@ -11,10 +11,16 @@
 //! unreadable entry is compiled again and replaced; a cache folder that cannot be written costs
 //! only the time to compile (the dictionary then waits in an anonymous temporary file, as before
 //! caching existed). The cache never makes a build fail.
+//!
+//! Entries of other sources or versions are never read again, and each is tens of megabytes: an
+//! entry read is marked as used (its modification time set to now), and storing a new entry
+//! removes the others unused for [`UNUSED_DAYS`] days — not sooner, so that two versions of Kizuna
+//! sharing one cache folder do not remove each other's entries.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
@@ -23,6 +29,13 @@ pub const CACHE_ENV: &str = "KIZUNA_CACHE_DIR";
 
 /// The bytes of an entry's digest, before the payload.
 pub(super) const HEADER_LEN: u64 = 32;
+
+/// Entries unused for this many days are removed when another entry is stored.
+pub(super) const UNUSED_DAYS: u64 = 30;
+
+/// The start and end of an entry's name.
+const ENTRY_PREFIX: &str = "ipadic-";
+const ENTRY_SUFFIX: &str = ".dic";
 
 /// This module's format, part of every entry's name.
 const FORMAT: &str = "kizuna-yomi-cache 1\n";
@@ -65,7 +78,7 @@ pub(super) fn entry_name(sources: &[PathBuf], settings: &str) -> io::Result<Stri
         io::copy(&mut File::open(path)?, &mut hasher)?;
     }
     let hex: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
-    Ok(format!("ipadic-{hex}.dic"))
+    Ok(format!("{ENTRY_PREFIX}{hex}{ENTRY_SUFFIX}"))
 }
 
 /// Opens the entry at `path` when its digest matches its payload; `None` when it is missing,
@@ -77,7 +90,12 @@ pub(super) fn open_entry(path: &Path) -> Option<File> {
     reader.read_exact(&mut expected).ok()?;
     let mut hasher = Sha256::new();
     io::copy(&mut reader, &mut hasher).ok()?;
-    (hasher.finalize().as_slice() == expected).then_some(file)
+    let sound = hasher.finalize().as_slice() == expected;
+    if sound {
+        // Marked as used, so that pruning keeps it; a cache that refuses only costs that mark.
+        let _ = File::options().write(true).open(path).and_then(|f| f.set_modified(SystemTime::now()));
+    }
+    sound.then_some(file)
 }
 
 /// Stores the payload `write` produces as the entry `path` (a temporary file in its folder, then a
@@ -87,7 +105,24 @@ pub(super) fn store_entry(path: &Path, write: &dyn Fn(&mut dyn Write) -> io::Res
     std::fs::create_dir_all(dir)?;
     let mut temporary = tempfile::Builder::new().prefix(".ipadic-").suffix(".tmp").tempfile_in(dir)?;
     write_entry(temporary.as_file_mut(), write)?;
-    temporary.persist(path).map_err(|e| e.error)
+    let file = temporary.persist(path).map_err(|e| e.error)?;
+    prune(dir, path, SystemTime::now() - Duration::from_secs(UNUSED_DAYS * 86_400));
+    Ok(file)
+}
+
+/// Removes the entries of `dir` other than `kept` that were last used before `unused_since`.
+/// Best effort: an entry that cannot be removed stays.
+fn prune(dir: &Path, kept: &Path, unused_since: SystemTime) {
+    let Ok(listing) = std::fs::read_dir(dir) else { return };
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_entry = name.starts_with(ENTRY_PREFIX) && name.ends_with(ENTRY_SUFFIX);
+        let unused = entry.metadata().and_then(|m| m.modified()).is_ok_and(|modified| modified < unused_since);
+        if is_entry && unused && entry.path() != kept {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Stores the payload in an anonymous temporary file (deleted by the system when the process ends),

@@ -428,3 +428,49 @@ fn without_search_the_finder_index_is_still_written() {
     assert!(with_search.path().join("testcity/pagefind-national/pagefind.js").exists());
     assert!(with_search.path().join("testcity/search.json").exists());
 }
+
+#[test]
+fn a_rebuild_from_the_same_inputs_keeps_what_is_as_written_and_repairs_the_rest() {
+    let content = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), content.path());
+    let out = tempfile::tempdir().expect("tempdir");
+    let build_once = |options: &build::BuildOptions| {
+        let prepared = build::prepare(options).unwrap_or_else(|d| panic!("content is invalid:\n{d}"));
+        let mut sink = DirectorySink::new(out.path(), true);
+        let report = build::build(&prepared, options, Some(out.path()), &mut sink).expect("build");
+        (report, sink.commit().expect("commit"))
+    };
+    let with_search = options(content.path());
+    let (first, written) = build_once(&with_search);
+    assert_eq!(first.kept, 0);
+
+    let (again, summary) = build_once(&with_search);
+    assert_eq!(again.kept, 1, "the municipality is kept as built");
+    assert_eq!((again.files, again.pages), (first.files, first.pages), "kept files are counted as produced");
+    assert_eq!((summary.written, summary.unchanged, summary.removed), (0, written.produced, 0), "{summary:?}");
+
+    // A page changed or removed since makes the municipality render again, which repairs it.
+    let page = out.path().join("testcity/baby/day-001/index.html");
+    let original = fs::read(&page).expect("page");
+    fs::write(&page, [original.as_slice(), b"<!-- edited -->"].concat()).expect("edit");
+    let (repaired, summary) = build_once(&with_search);
+    assert_eq!((repaired.kept, summary.written), (0, 1));
+    assert_eq!(fs::read(&page).expect("page"), original, "the edited page is written again");
+    fs::remove_file(&page).expect("remove");
+    assert_eq!(build_once(&with_search).0.kept, 0);
+    assert_eq!(fs::read(&page).expect("page"), original, "the removed page is written again");
+    assert_eq!(build_once(&with_search).0.kept, 1);
+
+    // Other inputs, other output: another search layout, or changed content.
+    let (without_search, _) = build_once(&build::BuildOptions { search: false, ..with_search.clone() });
+    assert_eq!(without_search.kept, 0);
+    assert!(!out.path().join("testcity/pagefind").exists());
+    assert_eq!(build_once(&with_search).0.kept, 0, "the search files come back");
+    assert!(out.path().join("testcity/pagefind").exists());
+    let message = content.path().join("tracks/baby/day-001.yaml");
+    let text = fs::read_to_string(&message).expect("message");
+    fs::write(&message, text.replacen("title: ", "title: 改訂 ", 1)).expect("edit message");
+    let (changed, _) = build_once(&with_search);
+    assert_eq!(changed.kept, 0);
+    assert!(read(out.path(), "testcity/baby/day-001/index.html").contains("改訂"));
+}
