@@ -16,6 +16,7 @@
 //! preview server. Every message to people comes from the [`catalogue`] (Japanese by default).
 
 pub mod build;
+pub mod cache;
 pub mod catalogue;
 pub mod check;
 pub mod content;

@@ -14,7 +14,7 @@ use kizuna_generator::catalogue::{self as msg, Lang, Text};
 use kizuna_generator::diagnostics::Diagnostics;
 use kizuna_generator::output::{DirectorySink, NullSink, Sink};
 use kizuna_generator::render::OutputFile;
-use kizuna_generator::{check, content, preview, repeats, resolve, serve, style, yomi};
+use kizuna_generator::{cache, check, content, preview, repeats, resolve, serve, style};
 use kizuna_schedule::{AnchorKind, ScheduleDocument};
 
 mod cli;
@@ -55,11 +55,13 @@ enum Command {
     /// Build the archive, schedule.json and mail parts for every municipality (or those named).
     ///
     /// Nothing is written unless all content is valid; only changed files are rewritten, and files
-    /// the previous build produced but this one does not are removed.
+    /// the previous build produced but this one does not are removed. A rebuild from the same
+    /// inputs keeps each municipality whose files are still as it wrote them, unrendered.
     ///
     /// Search needs IPADIC's sources (`apt-get install -y mecab-ipadic`, or KIZUNA_IPADIC=DIR) for
-    /// kana readings; the dictionary compiled from them is cached in KIZUNA_CACHE_DIR, else
-    /// $XDG_CACHE_HOME/kizuna, else $HOME/.cache/kizuna, for the next builds.
+    /// kana readings; the dictionary compiled from them and the national search index are cached
+    /// in KIZUNA_CACHE_DIR, else $XDG_CACHE_HOME/kizuna, else $HOME/.cache/kizuna, for the next
+    /// builds.
     Build {
         #[command(flatten)]
         sources: Sources,
@@ -424,8 +426,8 @@ fn run_serve(sources: &Sources, port: u16, out: PathBuf, lang: Lang) -> anyhow::
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let lang = Lang::choose(cli.lang);
-    // Builds with search reuse the readings dictionary an earlier process compiled.
-    yomi::use_cache(yomi::cache_dir_from_env());
+    // Builds with search reuse the readings dictionary and the national bundle of earlier processes.
+    cache::use_dir(cache::dir_from_env());
     let result = match cli.command {
         Command::Build { sources, municipalities, out, base_url, production, null_sink, no_search } => {
             let options = options(&sources, municipalities, base_url, production, !no_search);

@@ -156,7 +156,7 @@ impl<'a> Indexer<'a> {
                 let dir = format!("{}/{BUNDLE_DIR}", edition.id);
                 let files = if shared.is_some() { Files::IndexOnly } else { Files::WithApi };
                 let previous = self.previous.map(|root| root.join(&dir));
-                let bundle = engine.bundle(&pages, self.synonyms, files, previous.as_deref()).map_err(fail)?;
+                let bundle = engine.bundle(&pages, self.synonyms, files, previous.as_deref(), None).map_err(fail)?;
                 output.extend(
                     bundle.into_iter().map(|(name, bytes)| OutputFile { path: format!("{dir}/{name}"), bytes }),
                 );

@@ -22,7 +22,7 @@ use crate::catalogue::{self as msg, Lang, Text};
 
 mod cache;
 
-pub use cache::{dir_from_env as cache_dir_from_env, Origin, CACHE_ENV};
+pub use cache::Origin;
 
 /// Where Debian's `mecab-ipadic` puts the dictionary sources.
 pub const DEFAULT_DIR: &str = "/usr/share/mecab/dic/ipadic";
@@ -85,7 +85,7 @@ impl Reader {
     }
 
     /// A reader of the dictionary of the process, compiled on first use from `KIZUNA_IPADIC` or
-    /// [`DEFAULT_DIR`] (or read from the cache folder [`use_cache`] named) and kept serialised in a
+    /// [`DEFAULT_DIR`] (or read from the cache folder, [`crate::cache`]) and kept serialised in a
     /// file, so that it takes no memory while unused. Callers drop the reader before Pagefind makes
     /// a large index: the two never share the 300 MB peak-RSS budget.
     pub fn open() -> Result<Reader, ReadingsError> {
@@ -103,9 +103,7 @@ impl Reader {
     fn compiled() -> Result<&'static Mutex<File>, ReadingsError> {
         static COMPILED: OnceLock<Result<Mutex<File>, ReadingsError>> = OnceLock::new();
         COMPILED
-            .get_or_init(|| {
-                compiled_file(&ipadic_dir(), CACHE_DIR.get().map(PathBuf::as_path)).map(|(f, _)| Mutex::new(f))
-            })
+            .get_or_init(|| compiled_file(&ipadic_dir(), crate::cache::dir()).map(|(f, _)| Mutex::new(f)))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -131,19 +129,6 @@ impl Reader {
         words
     }
 }
-
-/// Keeps the compiled dictionary in `dir` across processes (the `kizuna` binary passes
-/// [`cache_dir_from_env`]); without a call, as in the library's tests, every process compiles it.
-/// Only the first call counts, and only before the first build with search.
-pub fn use_cache(dir: Option<PathBuf>) {
-    if let Some(dir) = dir {
-        // A second call changes nothing: the process's dictionary may already come from the first.
-        let _ = CACHE_DIR.set(dir);
-    }
-}
-
-/// The cache folder of [`use_cache`], once set.
-static CACHE_DIR: OnceLock<PathBuf> = OnceLock::new();
 
 /// The IPADIC source folder: `KIZUNA_IPADIC`, else [`DEFAULT_DIR`].
 fn ipadic_dir() -> PathBuf {
@@ -177,7 +162,7 @@ pub fn compiled_file(dir: &Path, cache: Option<&Path>) -> Result<(File, Origin),
                 let text = Text::new(&msg::READINGS_CACHE_NOT_WRITABLE)
                     .arg("path", entry.display())
                     .arg("error", e)
-                    .arg("env", CACHE_ENV);
+                    .arg("env", crate::cache::CACHE_ENV);
                 let lang = Lang::choose(None);
                 eprintln!("{}\n  {}", text.message(lang), text.hint(lang).unwrap_or_default());
             }
@@ -330,8 +315,8 @@ mod tests {
             std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(when)).expect("age");
             path
         };
-        let stale = aged("ipadic-0000.dic", cache::UNUSED_DAYS + 1);
-        let recent = aged("ipadic-1111.dic", cache::UNUSED_DAYS - 1);
+        let stale = aged("ipadic-0000.dic", crate::cache::UNUSED_DAYS + 1);
+        let recent = aged("ipadic-1111.dic", crate::cache::UNUSED_DAYS - 1);
         let other = aged("notes.txt", 400);
         let (_, origin) = compiled_file(&ipadic_dir(), Some(cache.path())).expect("compiled");
         assert_eq!(origin, Origin::Compiled);

@@ -1,7 +1,8 @@
 //! Pagefind as the generator drives it (issue 22): pages in — each with its aid words
 //! ([`crate::search_text`]) and its Pagefind filters — and bundle files out; and the stamp that
 //! lets a rebuild take a bundle built from the same pages from the previous output instead of
-//! indexing again.
+//! indexing again. The national bundle is also kept in Kizuna's cache folder ([`crate::cache`]),
+//! one folder per source hash, so that a build into a new output folder takes it from there.
 //!
 //! One [`Engine`] serves a whole build: it keeps one tokio runtime and, between small indexes, the
 //! readings dictionary. A large index (the shared national one, or a municipality's whole archive
@@ -26,6 +27,9 @@ pub const STAMP_FILE: &str = ".kizuna-search";
 
 /// The first word of a stamp; bump it when the indexing options change.
 const STAMP_VERSION: &str = "kizuna-search/3";
+
+/// The name of a bundle kept in the cache folder, before (part of) its source hash.
+const CACHED_PREFIX: &str = "national-";
 
 /// From this many pages on, the dictionary is dropped before Pagefind indexes (see the overview).
 const LARGE_INDEX: usize = 100;
@@ -87,21 +91,34 @@ impl Engine {
     }
 
     /// The bundle of `pages`: taken from `previous` (a bundle folder of the last build) when its
-    /// stamp says it was built from the same pages, indexed otherwise; the stamp is the last file.
+    /// stamp says it was built from the same pages, else from the cache folder `cache` when it has
+    /// them, indexed otherwise (and then kept in `cache`); the stamp is the last file.
     pub fn bundle(
         &mut self,
         pages: &[Page<'_>],
         synonyms: &Synonyms,
         files: Files,
         previous: Option<&Path>,
+        cache: Option<&Path>,
     ) -> Result<Vec<BundleFile>, String> {
         let source = source_hash(pages, synonyms, files);
-        let mut bundle = match previous.and_then(|dir| reuse_bundle(dir, &source)) {
+        let cached = cache.map(|dir| dir.join(format!("{CACHED_PREFIX}{}", &source[..32])));
+        let from_cache = || {
+            let dir = cached.as_deref()?;
+            let bundle = reuse_bundle(dir, &source)?;
+            crate::cache::mark_used(&dir.join(STAMP_FILE));
+            Some(bundle)
+        };
+        let mut bundle = match previous.and_then(|dir| reuse_bundle(dir, &source)).or_else(from_cache) {
             Some(bundle) => bundle,
             None => self.index(pages, synonyms, files)?,
         };
         let stamp = stamp(&source, bundle.iter().map(|(name, _)| name.as_str()));
         bundle.push((STAMP_FILE.to_owned(), stamp.into_bytes()));
+        if let Some(dir) = cached.filter(|dir| !dir.exists()) {
+            // Only speed is at stake: a bundle that cannot be kept is made again next time.
+            let _ = keep_bundle(&dir, &bundle);
+        }
         Ok(bundle)
     }
 
@@ -178,6 +195,28 @@ fn stamp<'a>(source: &str, names: impl Iterator<Item = &'a str>) -> String {
         stamp.push('\n');
     }
     stamp
+}
+
+/// Writes a bundle (its stamp last) as the cache entry `dir`: into a temporary folder beside it,
+/// renamed into place, so that a reader never sees half of it; a folder of the same name stored
+/// meanwhile by another build is left as it is. Then prunes the entries unused for a month.
+fn keep_bundle(dir: &Path, bundle: &[BundleFile]) -> std::io::Result<()> {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let temporary = tempfile::Builder::new().prefix(".national-").tempdir_in(parent)?;
+    for (name, bytes) in bundle {
+        let path = temporary.path().join(name);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        std::fs::write(path, bytes)?;
+    }
+    if std::fs::rename(temporary.path(), dir).is_ok() {
+        // Renamed away: nothing is left for the guard to remove.
+        let _ = temporary.keep();
+    }
+    crate::cache::prune(parent, CACHED_PREFIX, dir, Some(STAMP_FILE));
+    Ok(())
 }
 
 /// The bundle in `dir` when its stamp says it was built from `source` and every file it lists is

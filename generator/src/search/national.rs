@@ -57,7 +57,8 @@ pub struct National {
 }
 
 /// Renders the national pages and indexes them, or takes the bundle from `previous` (the
-/// national folder of an archive of the last build) when it was built from the same pages.
+/// national folder of an archive of the last build) or from the cache folder when it was built
+/// from the same pages.
 pub fn national_bundle(
     context: BuildContext<'_>,
     engine: &mut Engine,
@@ -83,7 +84,9 @@ pub fn national_bundle(
             filters: vec![("track", track.as_str().to_owned()), ("base", id.clone())],
         })
         .collect();
-    let files = engine.bundle(&pages, &context.content.synonyms, Files::WithApi, previous).map_err(fail)?;
+    let files = engine
+        .bundle(&pages, &context.content.synonyms, Files::WithApi, previous, crate::cache::dir())
+        .map_err(fail)?;
     let files = files.into_iter().map(|(name, bytes)| (name, Arc::from(bytes))).collect();
     Ok(National { files, messages })
 }

@@ -1,37 +1,24 @@
-//! The compiled readings dictionary, kept across processes (issue 22): compiling IPADIC takes
-//! ~0.84 s of a single core before a build can index anything, while reading a compiled dictionary
-//! back takes a fraction of that. The cache folder is `KIZUNA_CACHE_DIR`, else
-//! `$XDG_CACHE_HOME/kizuna`, else `$HOME/.cache/kizuna`; an entry is named by a hash of everything
-//! the dictionary is compiled from (the source files' names and bytes, the compile settings, the
-//! serialisation format), so a changed source or setting never reads a stale entry.
+//! The compiled readings dictionary in Kizuna's cache folder ([`crate::cache`], issue 22):
+//! compiling IPADIC takes ~0.84 s of a single core before a build can index anything, while
+//! reading a compiled dictionary back takes a fraction of that. An entry is named by a hash of
+//! everything the dictionary is compiled from (the source files' names and bytes, the compile
+//! settings, the serialisation format), so a changed source or setting never reads a stale entry.
 //!
 //! An entry is a SHA-256 digest of its payload followed by the payload (vibrato's serialised
 //! dictionary). It is written to a temporary file in the cache folder and renamed into place, so a
 //! reader never sees half an entry; the digest catches an entry damaged later. A damaged or
 //! unreadable entry is compiled again and replaced; a cache folder that cannot be written costs
 //! only the time to compile (the dictionary then waits in an anonymous temporary file, as before
-//! caching existed). The cache never makes a build fail.
-//!
-//! Entries of other sources or versions are never read again, and each is tens of megabytes: an
-//! entry read is marked as used (its modification time set to now), and storing a new entry
-//! removes the others unused for [`UNUSED_DAYS`] days — not sooner, so that two versions of Kizuna
-//! sharing one cache folder do not remove each other's entries.
+//! caching existed). Entries of other sources are pruned as [`crate::cache`] says.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-/// The environment variable that names the cache folder.
-pub const CACHE_ENV: &str = "KIZUNA_CACHE_DIR";
-
 /// The bytes of an entry's digest, before the payload.
 pub(super) const HEADER_LEN: u64 = 32;
-
-/// Entries unused for this many days are removed when another entry is stored.
-pub(super) const UNUSED_DAYS: u64 = 30;
 
 /// The start and end of an entry's name.
 const ENTRY_PREFIX: &str = "ipadic-";
@@ -44,15 +31,6 @@ const FORMAT: &str = "kizuna-yomi-cache 1\n";
 /// (checked by a test); `Dictionary::read` refuses any other, so a vibrato with another format
 /// must not find this one's entries.
 pub(super) const VIBRATO_MAGIC: &str = "VibratoTokenizer 0.5\n";
-
-/// The cache folder the environment names (see the module's overview); `None` without any of the
-/// variables.
-pub fn dir_from_env() -> Option<PathBuf> {
-    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-    set(CACHE_ENV)
-        .or_else(|| set("XDG_CACHE_HOME").map(|dir| dir.join("kizuna")))
-        .or_else(|| set("HOME").map(|dir| dir.join(".cache").join("kizuna")))
-}
 
 /// Where the compiled dictionary came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,8 +70,7 @@ pub(super) fn open_entry(path: &Path) -> Option<File> {
     io::copy(&mut reader, &mut hasher).ok()?;
     let sound = hasher.finalize().as_slice() == expected;
     if sound {
-        // Marked as used, so that pruning keeps it; a cache that refuses only costs that mark.
-        let _ = File::options().write(true).open(path).and_then(|f| f.set_modified(SystemTime::now()));
+        crate::cache::mark_used(path);
     }
     sound.then_some(file)
 }
@@ -106,23 +83,8 @@ pub(super) fn store_entry(path: &Path, write: &dyn Fn(&mut dyn Write) -> io::Res
     let mut temporary = tempfile::Builder::new().prefix(".ipadic-").suffix(".tmp").tempfile_in(dir)?;
     write_entry(temporary.as_file_mut(), write)?;
     let file = temporary.persist(path).map_err(|e| e.error)?;
-    prune(dir, path, SystemTime::now() - Duration::from_secs(UNUSED_DAYS * 86_400));
+    crate::cache::prune(dir, ENTRY_PREFIX, path, None);
     Ok(file)
-}
-
-/// Removes the entries of `dir` other than `kept` that were last used before `unused_since`.
-/// Best effort: an entry that cannot be removed stays.
-fn prune(dir: &Path, kept: &Path, unused_since: SystemTime) {
-    let Ok(listing) = std::fs::read_dir(dir) else { return };
-    for entry in listing.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let is_entry = name.starts_with(ENTRY_PREFIX) && name.ends_with(ENTRY_SUFFIX);
-        let unused = entry.metadata().and_then(|m| m.modified()).is_ok_and(|modified| modified < unused_since);
-        if is_entry && unused && entry.path() != kept {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// Stores the payload in an anonymous temporary file (deleted by the system when the process ends),

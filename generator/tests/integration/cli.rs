@@ -127,7 +127,7 @@ fn help_explains_every_command() {
 }
 
 #[test]
-fn a_second_build_reads_the_readings_dictionary_the_first_one_cached() {
+fn a_second_build_reads_the_dictionary_and_the_national_bundle_the_first_one_cached() {
     let work = tempfile::tempdir().expect("tempdir");
     let cache = work.path().join("cache");
     let content = project_root().join("generator/tests/fixtures/valid");
@@ -137,20 +137,46 @@ fn a_second_build_reads_the_readings_dictionary_the_first_one_cached() {
         let output = kizuna_cached(&[&args[..], &["--out", out.to_str().expect("utf-8")]].concat(), &cache);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     };
-    let entry = || {
-        let entries: Vec<PathBuf> =
-            std::fs::read_dir(&cache).expect("the cache folder").map(|e| e.expect("entry").path()).collect();
-        assert_eq!(entries.len(), 1, "{entries:?}");
-        let metadata = entries[0].metadata().expect("metadata");
-        (entries[0].clone(), metadata.ino(), metadata.len())
+    let entries = |prefix: &str| -> Vec<PathBuf> {
+        let listing = std::fs::read_dir(&cache).expect("the cache folder").map(|e| e.expect("entry").path());
+        listing.filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix))).collect()
     };
+    let dictionary = || {
+        let found = entries("ipadic-");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let metadata = found[0].metadata().expect("metadata");
+        (found[0].clone(), metadata.ino(), metadata.len())
+    };
+    // National bundles of other content: one unused for 40 days, one used yesterday.
+    let aged = |name: &str, days: u64| {
+        let stamp = cache.join(name).join(".kizuna-search");
+        std::fs::create_dir_all(stamp.parent().expect("folder")).expect("mkdir");
+        std::fs::write(&stamp, "kizuna-search/3 other\n").expect("stamp");
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+        std::fs::File::options().write(true).open(&stamp).and_then(|f| f.set_modified(when)).expect("age");
+        cache.join(name)
+    };
+    let (stale, recent) = (aged("national-0000", 40), aged("national-1111", 1));
+
     build("first");
-    let first = entry();
+    let first = dictionary();
     assert!(first.2 > 1_000_000, "a whole dictionary: {first:?}");
-    // Another output folder, so the search index is made again and needs the readings: the
-    // second process reads the entry (a compile would have renamed a new file over it).
+    let national: Vec<PathBuf> = entries("national-").into_iter().filter(|p| *p != recent).collect();
+    let [national] = &national[..] else { panic!("one national bundle stored: {national:?}") };
+    assert!(!stale.exists() && recent.exists(), "only the bundle unused for a month is removed");
+    // Marked in the cache: a build that takes the bundle from there publishes the mark.
+    let marked = national.join("pagefind-entry.json");
+    std::fs::write(&marked, b"{\"marked\":true}").expect("mark");
+
+    // Another output folder: the national bundle comes from the cache, and the municipality's own
+    // index is made again with the readings read from the dictionary's entry (a compile would have
+    // renamed a new file over it).
     build("second");
-    assert_eq!(entry(), first);
-    let search = |out: &str| std::fs::read(work.path().join(out).join("testcity/pagefind/pagefind-entry.json"));
-    assert_eq!(search("second").expect("second index"), search("first").expect("first index"));
+    assert_eq!(dictionary(), first);
+    let read = |out: &str, path: &str| std::fs::read(work.path().join(out).join("testcity").join(path));
+    assert_eq!(read("second", "pagefind-national/pagefind-entry.json").expect("copy"), b"{\"marked\":true}");
+    assert_eq!(
+        read("second", "pagefind/pagefind-entry.json").expect("own"),
+        read("first", "pagefind/pagefind-entry.json").expect("own")
+    );
 }
