@@ -153,10 +153,13 @@ pub fn build(
     let content = &prepared.content;
     let layout = search::Layout::for_build(options.search);
     let fingerprint = input_fingerprint(options)?;
+    // The build id names the first bytes of the fingerprint; what decides to keep a municipality
+    // unrendered names all of it.
+    let short = &fingerprint[..6];
     let build_id = out_dir
-        .and_then(|dir| previous_build_id(dir, content, &fingerprint))
-        .unwrap_or_else(|| format!("{}-{fingerprint}", Utc::now().format("%Y%m%dT%H%M%SZ")));
-    let inputs = inputs_key(&build_id, layout);
+        .and_then(|dir| previous_build_id(dir, content, short))
+        .unwrap_or_else(|| format!("{}-{short}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+    let inputs = inputs_key(&build_id, &fingerprint, layout);
     let build = BuildInfo { id: build_id.clone(), production: options.production };
     let context = BuildContext { content, theme: &prepared.theme, build_date: options.build_date, build: &build };
 
@@ -172,25 +175,10 @@ pub fn build(
             .progress_chars("=> "),
     );
     let mut report = BuildReport { build_id, municipalities: 0, files: 0, pages: 0, kept: 0 };
-    // A municipality the previous build made from the same inputs, whose files are still as it
-    // wrote them, is kept as it is: a no-op rebuild renders nothing but the root.
-    let mut to_render = Vec::with_capacity(selected.len());
-    for id in selected.iter().copied() {
-        let kept = match &inputs {
-            Some(inputs) => sink.reuse(id, inputs)?,
-            None => None,
-        };
-        match kept {
-            Some(kept) => {
-                report.files += kept.len();
-                report.pages += kept.iter().filter(|path| path.ends_with(".html")).count();
-                report.municipalities += 1;
-                report.kept += 1;
-                progress.inc(1);
-            }
-            None => to_render.push(id),
-        }
-    }
+    let to_render = match &inputs {
+        Some(inputs) => keep_unchanged(sink, &selected, inputs, &mut report, &progress)?,
+        None => selected,
+    };
     let root_files = render::render_root(context, &prepared.municipalities)?;
     report.files += root_files.len();
     report.pages += root_files.iter().filter(|f| f.path.ends_with(".html")).count();
@@ -199,21 +187,20 @@ pub fn build(
         progress.finish_and_clear();
         return Ok(report);
     }
-    let selected = to_render;
     // The national search bundle is made (or reused) here, before any municipality's pages are in
     // memory; the readings dictionary is compiled only when pages are indexed, so a rebuild that
     // reuses every bundle does not pay for it.
-    let mut indexer = search::Indexer::new(context, layout, out_dir, selected.first().map(|id| id.as_str()))?;
+    let mut indexer = search::Indexer::new(context, layout, out_dir, to_render.first().map(|id| id.as_str()))?;
     // Pipelined: while a municipality is indexed and written here, the next one is rendered on
     // another thread (indexing is mostly single-threaded; rendering and writing use rayon), so a
     // build with search keeps both cores busy. Two municipalities are in memory at a time.
     std::thread::scope(|scope| -> Result<(), BuildError> {
-        let mut next = selected.first().map(|id| render_municipality(context, options, id));
-        for (position, id) in selected.iter().enumerate() {
+        let mut next = to_render.first().map(|id| render_municipality(context, options, id));
+        for (position, id) in to_render.iter().enumerate() {
             let Some(rendered) = next.take() else { break };
             let (edition, mut files) = rendered?;
             let ahead =
-                selected.get(position + 1).map(|id| scope.spawn(move || render_municipality(context, options, id)));
+                to_render.get(position + 1).map(|id| scope.spawn(move || render_municipality(context, options, id)));
             progress.set_message(id.to_string());
             files.extend(indexer.index_edition(&edition, &files)?);
             let shared = indexer.national_files(&edition.id);
@@ -229,6 +216,32 @@ pub fn build(
     })?;
     progress.finish_and_clear();
     Ok(report)
+}
+
+/// Keeps every municipality the previous build made from the same `inputs` whose files are still
+/// as it wrote them ([`Sink::reuse`]), counting them in `report`: a no-op rebuild renders nothing
+/// but the root. Returns the municipalities left to render.
+fn keep_unchanged<'s>(
+    sink: &mut dyn Sink,
+    selected: &[&'s String],
+    inputs: &str,
+    report: &mut BuildReport,
+    progress: &ProgressBar,
+) -> std::io::Result<Vec<&'s String>> {
+    let mut to_render = Vec::with_capacity(selected.len());
+    for &id in selected {
+        match sink.reuse(id, inputs)? {
+            Some(kept) => {
+                report.files += kept.len();
+                report.pages += kept.iter().filter(|path| path.ends_with(".html")).count();
+                report.municipalities += 1;
+                report.kept += 1;
+                progress.inc(1);
+            }
+            None => to_render.push(id),
+        }
+    }
+    Ok(to_render)
 }
 
 /// Loads, resolves and renders one municipality: its edition and its files, search files aside.
@@ -257,7 +270,7 @@ fn render_municipality(
     Ok((edition, files))
 }
 
-/// A short hash of everything the output depends on besides the clock.
+/// A hash (hex) of everything the output depends on besides the clock and the program.
 ///
 /// A file or folder that cannot be read is an error: left out, it would let a rebuild reuse the
 /// previous build id although the inputs differ.
@@ -286,18 +299,18 @@ fn input_fingerprint(options: &BuildOptions) -> Result<String, BuildError> {
         options.production, options.base_url, options.municipalities, options.build_date
     ));
     hasher.update(env!("CARGO_PKG_VERSION"));
-    let digest = hasher.finalize();
-    Ok(digest.iter().take(3).map(|b| format!("{b:02x}")).collect())
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The key of everything a municipality's output depends on: the build id (which names the hash
-/// of content, theme and options, [`input_fingerprint`]), the search layout, and this program —
-/// its size and modification time, so that a generator built anew (changed templates or code, same
-/// version) renders again. `None` when the program cannot be told apart: then everything renders.
-fn inputs_key(build_id: &str, layout: search::Layout) -> Option<String> {
+/// The key of everything a municipality's output depends on: the build id (written into its
+/// schedule), the hash of content, theme and options ([`input_fingerprint`]), the search layout, and
+/// this program — its size and modification time, so that a generator built anew (changed
+/// templates or code, same version) renders again. `None` when the program cannot be told apart:
+/// then everything renders.
+fn inputs_key(build_id: &str, fingerprint: &str, layout: search::Layout) -> Option<String> {
     let program = fs::metadata(std::env::current_exe().ok()?).ok()?;
     let modified = program.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(format!("{build_id} {layout:?} {}-{}", program.len(), modified.as_nanos()))
+    Some(format!("{build_id} {fingerprint} {layout:?} {}-{}", program.len(), modified.as_nanos()))
 }
 
 /// The id of the previous build in `out_dir` when it was built from the same inputs, so that a
