@@ -12,7 +12,8 @@
 #   ~1.2 M pages, and Hugo holds a whole site in memory); BENCH_DISK=1 also writes that build to
 #   disk under $TMPDIR (~13 GB at N = 1,741) and deletes it after measuring. Up to 350, the
 #   fresh and no-op builds are also measured into tmpfs (BENCH_TMPFS, default /dev/shm; "" skips
-#   them), with a cold and a warm readings dictionary cache, next to `cp -r` of the output.
+#   them), with a cold and a warm cache (readings dictionary and national index), next to `cp -r`
+#   of the output.
 # Installs what it needs (idempotent, as root on Debian): hugo, python3-yaml, time, mecab-ipadic
 # (scripts/ipadic.sh) and the Pagefind CLI (npm ci in scripts/compare).
 set -euo pipefail
@@ -54,8 +55,9 @@ echo "| --- | ---: | ---: | ---: | --- |"
 for n in "${@:-35}"; do
   content=$work/content-$n
   scripts/compare/synthesise.sh "$n" "$content"
-  # The readings dictionary's cache (generator/src/yomi/cache.rs) starts empty: the first build
-  # compiles it (cold), the later ones read it (warm).
+  # Kizuna's cache folder (generator/src/cache.rs: the compiled readings dictionary and the
+  # national search index) starts empty: the first build makes both (cold), the later ones read
+  # them (warm).
   export KIZUNA_CACHE_DIR=$work/cache-$n
   if [ "$n" -gt 350 ]; then
     measure "Kizuna N=$n, render + search index, null sink" "$kizuna" build --content "$content" --today "$today" --null-sink
@@ -68,18 +70,18 @@ for n in "${@:-35}"; do
     continue
   fi
   out=$work/kizuna-$n
-  measure "Kizuna N=$n, fresh build with search (shared national index), cold dictionary cache" "$kizuna" build --content "$content" --out "$out" --today "$today"
+  measure "Kizuna N=$n, fresh build with search (shared national index), cold cache" "$kizuna" build --content "$content" --out "$out" --today "$today"
   measure "Kizuna N=$n, no-op rebuild with search" "$kizuna" build --content "$content" --out "$out" --today "$today"
-  measure "Kizuna N=$n, fresh build with search, warm dictionary cache" "$kizuna" build --content "$content" --out "$work/kizuna-warm-$n" --today "$today"
+  measure "Kizuna N=$n, fresh build with search, warm cache" "$kizuna" build --content "$content" --out "$work/kizuna-warm-$n" --today "$today"
   # The file system's own bound: copying the archive on the same disk (cp -r does not keep hard
   # links, so it writes every national copy that Kizuna links).
   measure "cp -r of Kizuna's N=$n output on the same disk" cp -r "$out" "$work/copy-$n"
   if [ -d "$tmpfs" ] && [ -w "$tmpfs" ]; then
     shm=$(mktemp -d "$tmpfs/kizuna-bench.XXXXXX")
-    measure "Kizuna N=$n into tmpfs ($tmpfs), fresh, warm dictionary cache" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
+    measure "Kizuna N=$n into tmpfs ($tmpfs), fresh, warm cache" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
     measure "Kizuna N=$n into tmpfs, no-op rebuild" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
     rm -rf "$shm/out"
-    measure "Kizuna N=$n into tmpfs, fresh, cold dictionary cache" env KIZUNA_CACHE_DIR="$shm/cache" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
+    measure "Kizuna N=$n into tmpfs, fresh, cold cache" env KIZUNA_CACHE_DIR="$shm/cache" "$kizuna" build --content "$content" --out "$shm/out" --today "$today"
     rm -rf "$shm"
   fi
   measure "Kizuna N=$n, fresh build with search indexed per municipality (before)" \
