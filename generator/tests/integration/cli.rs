@@ -116,6 +116,23 @@ fn invalid_content_exits_non_zero_and_writes_nothing() {
 }
 
 #[test]
+fn a_cache_folder_that_cannot_be_written_is_a_warning_in_japanese_and_the_build_goes_on() {
+    let work = tempfile::tempdir().expect("tempdir");
+    // A file where the folder should be: refused even to root (CI runs as root).
+    let cache = work.path().join("cache");
+    std::fs::write(&cache, "not a folder").expect("write");
+    let content = project_root().join("generator/tests/fixtures/valid");
+    let out = work.path().join("out");
+    let args = ["build", "--today", "2026-11-26", "--content", content.to_str().expect("utf-8")];
+    let output = kizuna_cached(&[&args[..], &["--out", out.to_str().expect("utf-8")]].concat(), &cache);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("kizuna: 警告: 読みの辞書を") && stderr.contains("キャッシュできません"), "{stderr}");
+    assert!(stderr.contains("書き込めるフォルダーを環境変数 KIZUNA_CACHE_DIR に指定してください"), "{stderr}");
+    assert!(out.join("testcity/pagefind/pagefind-entry.json").exists(), "the build indexed without the cache");
+}
+
+#[test]
 fn help_explains_every_command() {
     let output = kizuna(&["--help"]);
     let help = String::from_utf8_lossy(&output.stdout);
