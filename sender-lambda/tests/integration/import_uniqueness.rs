@@ -86,12 +86,14 @@ fn family(email: &str, date: &str) -> NewSubscription {
 }
 
 /// Stops a subscription as a family asking to stop does.
-async fn stop(store: &SubscriptionStore, current: &Subscription) {
+async fn try_stop(store: &SubscriptionStore, current: &Subscription) -> Result<Change, kizuna_sender::BoxError> {
     let reason = StopReason::Family(FamilyReason::Other);
-    store
-        .end(current, SubscriptionStatus::Stopped, reason, Transition::Stopped(reason), Utc::now())
-        .await
-        .expect("stop");
+    store.end(current, SubscriptionStatus::Stopped, reason, Transition::Stopped(reason), Utc::now()).await
+}
+
+/// [`try_stop`], which must succeed.
+async fn stop(store: &SubscriptionStore, current: &Subscription) {
+    try_stop(store, current).await.expect("stop");
 }
 
 /// Stores a subscription as `subscribers import` did before the fix: without `uniqueness_pk`.
@@ -226,20 +228,15 @@ async fn transactions_cancelled_for_a_conflict_are_sent_again_and_counted_once()
             store.get(id).await.expect("get").expect("stored")
         }
     };
-    let reason = StopReason::Family(FamilyReason::Other);
-    let stop = |sub: Subscription| {
-        let store = store.clone();
-        async move { store.end(&sub, SubscriptionStatus::Stopped, reason, Transition::Stopped(reason), Utc::now()).await }
-    };
     proxy.conflict_next_transactions(1);
-    let stopped = stop(current("hanako@example.jp").await).await.expect("stop");
+    let stopped = try_stop(&store, &current("hanako@example.jp").await).await.expect("stop");
     assert!(matches!(stopped, Change::Applied(_)), "a conflict is not a refusal: {stopped:?}");
     assert_eq!(proxy.conflicted(), 4);
 
     // One that keeps conflicting is reported as a conflict after a few attempts, and changes nothing.
     proxy.conflict_next_transactions(usize::MAX);
     let taro = current("taro@example.jp").await;
-    let error = stop(taro.clone()).await.expect_err("it kept conflicting");
+    let error = try_stop(&store, &taro).await.expect_err("it kept conflicting");
     assert!(matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Conflict(_))), "{error}");
     proxy.conflict_next_transactions(0);
     assert_eq!(current("taro@example.jp").await.status, SubscriptionStatus::Active);
